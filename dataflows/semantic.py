@@ -1,0 +1,1 @@
+"""semantic stage: nodes arrive with its issue; the stage runs and records nothing until then."""

@@ -1,0 +1,1 @@
+"""temporal stage: nodes arrive with its issue; the stage runs and records nothing until then."""

@@ -1,0 +1,1 @@
+"""type resolution stage: nodes arrive with its issue; the stage runs and records nothing until then."""

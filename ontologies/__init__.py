@@ -1,0 +1,1 @@
+"""Domain ontologies (YAML files beside this module), shipped in the wheel."""

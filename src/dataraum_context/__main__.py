@@ -1,0 +1,3 @@
+from dataraum_context.cli import entry
+
+entry()

@@ -1,0 +1,519 @@
+"""The `dataraum` command line.
+
+Exit codes: 0 completed, 3 paused for review, 2 bad input or usage, 1 unexpected
+failure. Errors are one line on stderr, never a traceback (the traceback of an
+unexpected failure goes to `<workspace>/logs/`). `--json` prints exactly one JSON
+object on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from dataraum_context.config import Settings, load_settings
+from dataraum_context.errors import DataraumError, UserError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PAUSED = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="dataraum",
+    help="Turn raw tables into reviewed, queryable metadata context.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+review_app = typer.Typer(help="List and decide review items.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+Workspace = Annotated[
+    Path | None,
+    typer.Option("-w", "--workspace", help="Workspace folder (env DATARAUM_WORKSPACE, default ./.dataraum).", show_default=False),
+]
+MetadataUrl = Annotated[
+    str | None,
+    typer.Option("--metadata-url", help="SQLAlchemy URL of the metadata store (env DATARAUM_METADATA_URL).", show_default=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else there.")]
+
+T = TypeVar("T")
+
+
+def _settings(workspace: Path | None, metadata_url: str | None, **extra: Any) -> Settings:
+    return load_settings(workspace=workspace, metadata_url=metadata_url, **extra)
+
+
+def _require_store(settings: Settings) -> None:
+    """Reading commands need an existing store; do not create an empty one by accident."""
+    if settings.metadata_url is None and not (settings.workspace / "metadata.db").exists():
+        raise UserError(f"no dataraum workspace at {settings.workspace} (run `dataraum run PATH` first)")
+
+
+def _run_async(factory: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(factory())
+
+
+async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from dataraum_context.storage.engine import create_engine, session_factory
+    from dataraum_context.storage.schema import init_schema
+
+    engine = create_engine(settings.resolved_metadata_url)
+    try:
+        await init_schema(engine)
+        async with session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def _print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, default=str, ensure_ascii=False) + "\n")
+
+
+class _RichProgress:
+    """Stage and node progress on stderr (only on a terminal, never in --json mode)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.fields[stage]}[/bold] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} nodes"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=False,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _RichProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def stage_started(self, stage: str, node_count: int) -> None:
+        self.task = self.progress.add_task("", total=node_count, stage=stage)
+
+    def node_started(self, node: str) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, description=node)
+
+    def node_finished(self, node: str, success: bool) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task)
+
+    def stage_finished(self, stage: str) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, description="done")
+
+
+@app.command()
+def run(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders of files, or database URLs.", show_default=False)],
+    review: Annotated[str, typer.Option("--review", help="Review policy: block, defer or auto.")] = "block",
+    ontology: Annotated[str | None, typer.Option("--ontology", help="Ontology name or YAML path.")] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="LLM provider: anthropic or openai.")] = None,
+    module: Annotated[list[Path] | None, typer.Option("--module", help="Python file with extra DAG nodes.")] = None,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Stage, profile and describe the tables at PATH... and record the run."""
+    from dataraum_context.pipeline.runner import execute_run
+
+    settings = _settings(workspace, metadata_url, review=review, ontology=ontology, llm=llm)
+    settings.workspace.mkdir(parents=True, exist_ok=True)
+    show_progress = not as_json and err_console.is_terminal
+    log_path = settings.workspace / "logs" / "last-error.log"
+
+    async def go() -> Any:
+        if show_progress:
+            with _RichProgress() as progress:
+                return await execute_run(settings, paths, progress, log_path)
+        return await execute_run(settings, paths, None, log_path)
+
+    outcome = _run_async(go)
+    summary = {
+        "run_id": str(outcome.run_id),
+        "status": outcome.status,
+        "tables": outcome.summary.get("tables", []),
+        "tables_changed": outcome.summary.get("tables_changed", []),
+        "review": {"pending": outcome.summary.get("review_pending", 0)},
+        "duration_s": round(outcome.duration_s, 3),
+        "error": str(outcome.error) if outcome.error else None,
+    }
+    if as_json:
+        _print_json(summary)
+    elif outcome.status == "completed":
+        err_console.print(
+            f"run {outcome.run_id} completed in {outcome.duration_s:.1f}s: "
+            f"{len(summary['tables'])} table(s) ({', '.join(summary['tables'])})"
+        )
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.status == "paused":
+        raise typer.Exit(EXIT_PAUSED)
+
+
+@app.command()
+def status(
+    run_id: Annotated[str | None, typer.Argument(help="A run id; without one, the run history.", show_default=False)] = None,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the run history, or one run with its node executions."""
+    from dataraum_context.pipeline.db_models import NodeExecution, Run
+
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    wanted = _parse_uuid(run_id, "run id") if run_id else None
+
+    async def work(session: Any) -> Any:
+        if wanted is None:
+            runs = (await session.execute(sa.select(Run).order_by(Run.started_at.desc()).limit(20))).scalars().all()
+            return [_run_dict(r) for r in runs]
+        found = await session.get(Run, wanted)
+        if found is None:
+            raise UserError(f"no run {run_id}")
+        nodes = (
+            await session.execute(
+                sa.select(NodeExecution).where(NodeExecution.run_id == wanted).order_by(NodeExecution.started_at)
+            )
+        ).scalars().all()
+        result = _run_dict(found)
+        result["nodes"] = [
+            {
+                "stage": n.stage,
+                "node": n.node_name,
+                "status": n.status,
+                "duration_ms": round(n.duration_ms or 0.0, 3),
+                "code_version": n.code_version,
+                "error": n.error_message,
+            }
+            for n in nodes
+        ]
+        return result
+
+    payload = _run_async(lambda: _with_session(settings, work))
+    if as_json:
+        _print_json({"runs": payload} if isinstance(payload, list) else payload)
+        return
+    if isinstance(payload, list):
+        table = RichTable("run", "status", "started", "duration", "tables", "error")
+        for item in payload:
+            table.add_row(
+                item["id"], item["status"], item["started_at"][:19], _duration(item),
+                str(len(item["tables"])), item["error"] or "",
+            )
+        out_console.print(table if payload else "no runs yet")
+        return
+    out_console.print(f"run {payload['id']}: {payload['status']} ({_duration(payload)})")
+    if payload["error"]:
+        out_console.print(f"error: {payload['error']}")
+    table = RichTable("stage", "node", "status", "ms")
+    for node in payload["nodes"]:
+        table.add_row(node["stage"], node["node"], node["status"], f"{node['duration_ms']:.1f}")
+    out_console.print(table)
+
+
+def _duration(item: dict[str, Any]) -> str:
+    return f"{item['duration_s']:.1f}s" if item.get("duration_s") is not None else "-"
+
+
+def _run_dict(run_row: Any) -> dict[str, Any]:
+    duration = (run_row.finished_at - run_row.started_at).total_seconds() if run_row.finished_at else None
+    summary = run_row.summary or {}
+    return {
+        "id": str(run_row.run_id),
+        "status": run_row.status,
+        "started_at": run_row.started_at.isoformat(),
+        "finished_at": run_row.finished_at.isoformat() if run_row.finished_at else None,
+        "duration_s": duration,
+        "paths": run_row.paths,
+        "review_policy": run_row.review_policy,
+        "completed_stages": run_row.completed_stages,
+        "tables": summary.get("tables", []),
+        "tables_changed": summary.get("tables_changed", []),
+        "error": run_row.error_message,
+    }
+
+
+def _parse_uuid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise UserError(f"bad {what} {value!r}: not a UUID") from None
+
+
+@app.command()
+def context(
+    fmt: Annotated[str, typer.Option("--format", help="json or md.")] = "json",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+) -> None:
+    """Print the context document (JSON or Markdown)."""
+    from dataraum_context.context.document import build_context
+    from dataraum_context.context.markdown import render_markdown
+
+    if fmt not in ("json", "md"):
+        raise UserError(f"bad --format {fmt!r}: use json or md")
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    doc = _run_async(lambda: _with_session(settings, build_context))
+    text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n" if fmt == "json" else render_markdown(doc)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str | None, typer.Argument(help="Run id; default: the latest paused run.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Resume even if upstream code changed.")] = False,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Resume a paused run after review."""
+    from dataraum_context.pipeline.db_models import Run
+
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    wanted = _parse_uuid(run_id, "run id") if run_id else None
+
+    async def work(session: Any) -> dict[str, Any]:
+        if wanted is not None:
+            found = await session.get(Run, wanted)
+            if found is None:
+                raise UserError(f"no run {run_id}")
+        else:
+            found = (
+                await session.execute(
+                    sa.select(Run).where(Run.status == "paused").order_by(Run.started_at.desc()).limit(1)
+                )
+            ).scalar_one_or_none()
+        if found is None:
+            return {"run_id": None, "status": None, "message": "no paused run to resume"}
+        return {"run_id": str(found.run_id), "status": found.status, "message": f"run {found.run_id} is {found.status}; nothing to resume"}
+
+    payload = _run_async(lambda: _with_session(settings, work))
+    if as_json:
+        _print_json(payload)
+    else:
+        err_console.print(payload["message"])
+
+
+@review_app.command("list")
+def review_list(
+    run: Annotated[str | None, typer.Option("--run", help="Only items of this run.")] = None,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List review items."""
+    from dataraum_context.pipeline.db_models import ReviewItem
+
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    run_uuid = _parse_uuid(run, "run id") if run else None
+
+    async def work(session: Any) -> list[dict[str, Any]]:
+        query = sa.select(ReviewItem).order_by(ReviewItem.created_at)
+        if run_uuid is not None:
+            query = query.where(ReviewItem.run_id == run_uuid)
+        return [_review_dict(item) for item in (await session.execute(query)).scalars()]
+
+    items = _run_async(lambda: _with_session(settings, work))
+    if as_json:
+        _print_json({"items": items})
+        return
+    if not items:
+        out_console.print("no review items")
+        return
+    table = RichTable("id", "type", "target", "status", "suggested")
+    for item in items:
+        table.add_row(item["id"], item["review_type"], item["target"] or "", item["status"], json.dumps(item["suggested_action"]))
+    out_console.print(table)
+
+
+def _review_dict(item: Any) -> dict[str, Any]:
+    return {
+        "id": str(item.review_id),
+        "run_id": str(item.run_id) if item.run_id else None,
+        "review_type": item.review_type,
+        "status": item.status,
+        "target": item.target,
+        "suggested_action": item.suggested_action,
+        "context": item.context_data,
+    }
+
+
+def _review_decide(ids: list[str], settings: Settings) -> None:
+    """Look the items up; deciding arrives with the review gates."""
+    from dataraum_context.pipeline.db_models import ReviewItem
+
+    wanted = [_parse_uuid(i, "review id") for i in ids]
+
+    async def work(session: Any) -> None:
+        for given, item_id in zip(ids, wanted, strict=True):
+            item = await session.get(ReviewItem, item_id)
+            if item is None:
+                raise UserError(f"no review item {given}")
+            if item.status != "pending":
+                raise UserError(f"review item {given} is already {item.status}")
+        raise UserError("review decisions are not available yet: no stage proposes review items")
+
+    _run_async(lambda: _with_session(settings, work))
+
+
+@review_app.command("show")
+def review_show(
+    item_id: Annotated[str, typer.Argument(help="Review item id.", show_default=False)],
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one review item with its context."""
+    from dataraum_context.pipeline.db_models import ReviewItem
+
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    wanted = _parse_uuid(item_id, "review id")
+
+    async def work(session: Any) -> dict[str, Any]:
+        item = await session.get(ReviewItem, wanted)
+        if item is None:
+            raise UserError(f"no review item {item_id}")
+        return _review_dict(item)
+
+    payload = _run_async(lambda: _with_session(settings, work))
+    if as_json:
+        _print_json(payload)
+    else:
+        out_console.print_json(json.dumps(payload, default=str))
+
+
+@review_app.command("approve")
+def review_approve(
+    ids: Annotated[list[str] | None, typer.Argument(help="Review item ids.", show_default=False)] = None,
+    all_items: Annotated[bool, typer.Option("--all", help="Approve every pending item.")] = False,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+) -> None:
+    """Approve review items (accept their suggested action)."""
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    if not ids and not all_items:
+        raise UserError("give review ids or --all")
+    if all_items and not ids:
+        err_console.print("no pending review items")
+        return
+    _review_decide(ids or [], settings)
+
+
+@review_app.command("reject")
+def review_reject(
+    ids: Annotated[list[str], typer.Argument(help="Review item ids.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+) -> None:
+    """Reject review items."""
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    _review_decide(ids, settings)
+
+
+@review_app.command("modify")
+def review_modify(
+    item_id: Annotated[str, typer.Argument(help="Review item id.", show_default=False)],
+    assignments: Annotated[list[str], typer.Option("--set", help="KEY=VALUE (repeatable).")],
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+) -> None:
+    """Decide a review item with a different value (e.g. --set type=DATE)."""
+    for assignment in assignments:
+        if "=" not in assignment or not assignment.split("=", 1)[0].strip():
+            raise UserError(f"bad --set {assignment!r}: use KEY=VALUE")
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    _review_decide([item_id], settings)
+
+
+@app.command()
+def dag(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the DOT graph to FILE.")] = None,
+) -> None:
+    """Write the DAG as Graphviz DOT, stages grouped."""
+    from dataraum_context.pipeline.dot import render_dot
+
+    text = render_dot()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and turn every error into one line and an exit code."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+        if isinstance(result, int):
+            return result
+    except DataraumError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("aborted", markup=False)
+        return EXIT_FAILURE
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, ...
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            sys.stdout.write(ctx.get_help() + "\n")
+            return EXIT_USAGE
+        message = " ".join(exc.format_message().split())
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        err_console.print(f"error: {message}{hint}", markup=False, highlight=False, soft_wrap=True)
+        return getattr(exc, "exit_code", EXIT_USAGE) or EXIT_USAGE
+    except KeyboardInterrupt:
+        err_console.print("interrupted", markup=False)
+        return 130
+    except Exception as exc:  # unexpected: one line, not a traceback
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err_console.print(f"unexpected error: {text}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,65 @@
+"""Settings: workspace, metadata URL, thresholds, LLM.
+
+Read from (highest first) explicit arguments, `DATARAUM_*` environment variables,
+then defaults. The workspace holds `data.duckdb` (raw/typed/quarantine layers)
+and, unless a metadata URL is given, `metadata.db` (SQLite).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dataraum_context.errors import ConfigError
+
+DEFAULT_WORKSPACE = ".dataraum"
+
+
+class Settings(BaseSettings):
+    """Run-wide settings."""
+
+    model_config = SettingsConfigDict(env_prefix="DATARAUM_", extra="ignore")
+
+    workspace: Path = Field(default=Path(DEFAULT_WORKSPACE))
+    metadata_url: str | None = None
+    review: str = "block"
+    ontology: str | None = None
+    llm: str | None = None
+    # Confidence at or above which a machine decision is taken without review.
+    auto_accept_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Rows in the uniform random sample that value-level detectors look at.
+    sample_size: int = Field(default=10_000, gt=0)
+    sample_seed: int = 42
+
+    @field_validator("review")
+    @classmethod
+    def _check_review(cls, value: str) -> str:
+        if value not in ("block", "defer", "auto"):
+            raise ValueError("must be one of block, defer, auto")
+        return value
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.workspace / "data.duckdb"
+
+    @property
+    def resolved_metadata_url(self) -> str:
+        if self.metadata_url:
+            return self.metadata_url
+        return f"sqlite+aiosqlite:///{(self.workspace / 'metadata.db').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment with explicit (non-None) overrides on top."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        settings = Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first.get('msg')}") from None
+    settings.workspace = Path(os.path.expanduser(str(settings.workspace)))
+    return settings

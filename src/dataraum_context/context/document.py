@@ -1,0 +1,100 @@
+"""Assembling the context document from the metadata store.
+
+The document reflects the workspace's current metadata and the latest run.
+A value a stage has not computed is `null`, never a made-up default; the
+`stages` key says which stages have produced results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dataraum_context.pipeline.db_models import ReviewItem, Run
+from dataraum_context.storage.core import Column, Table
+
+SCHEMA_VERSION = "1.0"
+
+_SCORE_KEYS = ("completeness", "validity", "consistency", "uniqueness", "timeliness", "overall")
+
+
+def _column_entry(column: Column) -> dict[str, Any]:
+    return {
+        "name": column.column_name,
+        "original_name": column.original_name,
+        "position": column.column_position,
+        "raw_type": column.raw_type,
+        "resolved_type": column.resolved_type,
+        "decision_source": None,
+        "type_confidence": None,
+        "pattern": None,
+        "unit": None,
+        "quarantined_count": None,
+        "null_count": None,
+        "distinct_count": None,
+        "semantic": None,
+        "temporal": None,
+        "quality": None,
+    }
+
+
+def _table_entry(table: Table) -> dict[str, Any]:
+    source = table.source
+    return {
+        "name": table.table_name,
+        "source": source.name if source else None,
+        "source_type": source.source_type if source else None,
+        "row_count": table.row_count,
+        "rejected_rows": table.rejected_rows,
+        "content_hash": table.content_hash,
+        "candidate_keys": None,
+        "entity": None,
+        "quality": {"scores": {key: None for key in _SCORE_KEYS}},
+        "columns": [_column_entry(column) for column in table.columns],
+    }
+
+
+async def build_context(session: AsyncSession) -> dict[str, Any]:
+    """The context document as a JSON-ready dict."""
+    from sqlalchemy.orm import selectinload
+
+    latest = (
+        await session.execute(sa.select(Run).order_by(Run.started_at.desc(), Run.run_id).limit(1))
+    ).scalar_one_or_none()
+    tables = (
+        (
+            await session.execute(
+                sa.select(Table)
+                .where(Table.layer == "raw")
+                .options(selectinload(Table.columns), selectinload(Table.source))
+                .order_by(Table.table_name, Table.table_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    pending = (
+        await session.execute(sa.select(sa.func.count()).select_from(ReviewItem).where(ReviewItem.status == "pending"))
+    ).scalar_one()
+    completed_stages = list(latest.completed_stages or []) if latest else []
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": (
+            {
+                "id": str(latest.run_id),
+                "status": latest.status,
+                "started_at": latest.started_at.isoformat(),
+                "finished_at": latest.finished_at.isoformat() if latest.finished_at else None,
+                "error": latest.error_message,
+            }
+            if latest
+            else None
+        ),
+        "stages": completed_stages,
+        "tables": [_table_entry(table) for table in tables],
+        "relationships": None,
+        "join_paths": None,
+        "review": {"pending": pending},
+    }

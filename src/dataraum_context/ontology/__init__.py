@@ -1,0 +1,1 @@
+"""ontology stage."""

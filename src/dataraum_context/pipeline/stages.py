@@ -1,0 +1,51 @@
+"""The stages of the flow, in order, and what the runner does after each.
+
+A stage is one Hamilton module in `dataflows/` (shipped as `dataraum_context.dataflows`).
+Its nodes are the functions defined in that module. After a stage executes, the
+runner hands its results to the stage's `persist` function inside one metadata
+transaction: results and the run's progress commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dataraum_context.pipeline.context import RunContext
+from dataraum_context.staging.persist import persist_staging
+
+Persist = Callable[[AsyncSession, dict[str, Any], RunContext], Awaitable[dict[str, Any]]]
+
+DATAFLOWS_PACKAGE = "dataraum_context.dataflows"
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage: its Hamilton module and how its results are stored."""
+
+    name: str
+    persist: Persist | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def module_name(self) -> str:
+        return f"{DATAFLOWS_PACKAGE}.{self.name}"
+
+
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("staging", persist_staging, "read sources into the raw layer"),
+    StageSpec("profiling", None, "column statistics, patterns, units"),
+    StageSpec("type_resolution", None, "typed layer and quarantine"),
+    StageSpec("semantic", None, "roles, entities, ontology terms"),
+    StageSpec("topology", None, "keys, foreign keys, join paths"),
+    StageSpec("temporal", None, "granularity, gaps, trends"),
+    StageSpec("quality", None, "rules, results, scores"),
+)
+
+
+def stage_names() -> list[str]:
+    return [stage.name for stage in STAGES]

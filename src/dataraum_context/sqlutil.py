@@ -1,0 +1,27 @@
+"""The one place identifiers are quoted for DuckDB SQL.
+
+Column and table names that come from files are hostile input: quotes, `;`,
+unicode, reserved words, empty strings. Every identifier that reaches DuckDB SQL
+goes through `quote_ident`; every value goes in as a bound parameter.
+"""
+
+from __future__ import annotations
+
+
+def quote_ident(name: str) -> str:
+    """Quote one identifier for DuckDB (and PostgreSQL/SQLite): `a"b` -> `"a""b"`."""
+    if not isinstance(name, str):
+        raise TypeError(f"identifier must be str, not {type(name).__name__}")
+    if "\x00" in name:
+        raise ValueError("identifier contains a NUL character")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema: str, name: str) -> str:
+    """`schema.name`, both parts quoted."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
+def quote_literal(value: str) -> str:
+    """A SQL string literal, for the few places DuckDB does not take parameters (DDL, PRAGMA)."""
+    return "'" + str(value).replace("'", "''") + "'"

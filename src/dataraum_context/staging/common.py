@@ -1,0 +1,117 @@
+"""DuckDB helpers shared by every reader: schemas, raw tables, quarantine, null tokens, hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from dataraum_context.sqlutil import qualified, quote_ident
+
+RAW_SCHEMA = "raw"
+QUARANTINE_SCHEMA = "quarantine"
+REJECTED_TABLE = "rejected_rows"
+NULL_TOKENS = ("", "NA", "N/A", "null", "NULL", "-", "None", "nan")
+NESTED_TYPE_PREFIXES = ("STRUCT", "MAP", "UNION")
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the `raw` and `quarantine` schemas and the rejected-rows table if missing."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(RAW_SCHEMA)}")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(QUARANTINE_SCHEMA)}")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {rejected_table()} "
+        "(table_name VARCHAR, line_number BIGINT, raw_text VARCHAR, error VARCHAR)"
+    )
+
+
+def raw_table(table_name: str) -> str:
+    """The quoted qualified name of a raw table: `"raw"."orders"`."""
+    return qualified(RAW_SCHEMA, table_name)
+
+
+def rejected_table() -> str:
+    return qualified(QUARANTINE_SCHEMA, REJECTED_TABLE)
+
+
+def temp_name(prefix: str) -> str:
+    """A name no other call uses (rejects tables, scratch tables)."""
+    return f"_{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def clear_rejected(con: duckdb.DuckDBPyConnection, table_name: str) -> None:
+    """Forget rejected rows of an earlier staging of the same table."""
+    con.execute(f"DELETE FROM {rejected_table()} WHERE table_name = ?", [table_name])
+
+
+def as_text(expression: str, source_type: str) -> str:
+    """SQL casting one column to VARCHAR; nested values become their JSON text."""
+    upper = source_type.upper()
+    if upper.startswith(NESTED_TYPE_PREFIXES) or upper.endswith("]"):
+        return f"CAST(to_json({expression}) AS VARCHAR)"
+    return f"CAST({expression} AS VARCHAR)"
+
+
+def select_list(expressions: list[str], names: list[str]) -> str:
+    """`expr AS "name", ...` for the data columns of a raw table."""
+    return ", ".join(f"{expr} AS {quote_ident(name)}" for expr, name in zip(expressions, names))
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def rejected_count(con: duckdb.DuckDBPyConnection, table_name: str) -> int:
+    query = f"SELECT count(*) FROM {rejected_table()} WHERE table_name = ?"
+    return int(con.execute(query, [table_name]).fetchall()[0][0])
+
+
+def null_token_counts(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], count_sql_nulls: bool
+) -> dict[str, dict[str, int]]:
+    """How often each null-like token occurs per column, in ONE aggregate scan.
+
+    Tokens are kept raw in the raw layer; this only records them. An empty CSV field is
+    read as SQL NULL, so for text files NULL is counted under the token ''.
+    """
+    aggregates: list[str] = []
+    params: list[str] = []
+    keys: list[tuple[str, str]] = []
+    for column in columns:
+        ident = quote_ident(column)
+        for token in NULL_TOKENS:
+            if token == "":
+                condition = f"{ident} = ''" + (f" OR {ident} IS NULL" if count_sql_nulls else "")
+            else:
+                condition = f"{ident} = ?"
+                params.append(token)
+            aggregates.append(f"count(*) FILTER (WHERE {condition})")
+            keys.append((column, token))
+    if not aggregates:
+        return {}
+    values = con.execute(f"SELECT {', '.join(aggregates)} FROM {table}", params).fetchall()[0]
+    counts: dict[str, dict[str, int]] = {}
+    for (column, token), value in zip(keys, values):
+        if value:
+            counts.setdefault(column, {})[token] = int(value)
+    return counts
+
+
+def file_sha256(path: Path, chunk_size: int = 1024 * 1024) -> str:
+    """sha256 hex of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def table_sha256(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """sha256 of a raw table's rows as staged (row order by `_row_id`), computed in DuckDB."""
+    query = (
+        "SELECT sha256(coalesce(string_agg(md5(CAST(to_json(t) AS VARCHAR)), '' "
+        f"ORDER BY t.{quote_ident('_row_id')}), '')) FROM {table} AS t"
+    )
+    return str(con.execute(query).fetchall()[0][0])

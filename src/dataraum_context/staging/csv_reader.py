@@ -1,0 +1,216 @@
+"""Encoding and dialect detection for delimited text, done in Python on a sample.
+
+DuckDB's own sniffer gives up on files with defects, so we detect the encoding,
+delimiter, quote, escape, header and newline ourselves and hand DuckDB explicit options.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+SAMPLE_BYTES = 1024 * 1024
+SNIFF_RECORDS = 500
+DELIMITERS = (",", ";", "\t", "|")
+_NUMBER = re.compile(r"^[+-]?(\d[\d_,']*)?\.?\d+([eE][+-]?\d+)?%?$")
+_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?.*)?$")
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    """How a text file is encoded, for Python and for DuckDB."""
+
+    python: str
+    """Python codec that decodes the bytes *after* the BOM."""
+    duckdb: str
+    """DuckDB `read_csv` encoding ('utf-8', 'utf-16', 'latin-1')."""
+    bom: str | None
+    """'utf-8', 'utf-16-le', 'utf-16-be' or None."""
+
+    @property
+    def bom_length(self) -> int:
+        return {"utf-8": 3, "utf-16-le": 2, "utf-16-be": 2}.get(self.bom or "", 0)
+
+    @property
+    def needs_transcoding(self) -> bool:
+        """DuckDB reads only little-endian UTF-16; big-endian files are transcoded first."""
+        return self.bom == "utf-16-be"
+
+
+@dataclass
+class Dialect:
+    """What a delimited file looks like."""
+
+    delimiter: str
+    quote: str
+    escape: str
+    header: bool
+    newline: str
+    header_names: list[str] = field(default_factory=list)
+    field_count: int = 0
+
+
+def detect_encoding(sample: bytes, complete: bool) -> TextEncoding:
+    """Guess the encoding from the first bytes: BOM, else UTF-8 if it decodes, else Latin-1.
+
+    `complete` says the sample is the whole file; otherwise a multi-byte character cut
+    at the end of the sample is not held against UTF-8.
+    """
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return TextEncoding("utf-8", "utf-8", "utf-8")
+    if sample.startswith(b"\xff\xfe"):
+        return TextEncoding("utf-16-le", "utf-16", "utf-16-le")
+    if sample.startswith(b"\xfe\xff"):
+        return TextEncoding("utf-16-be", "utf-8", "utf-16-be")
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut_at_end = not complete and exc.start >= len(sample) - 3 and "unexpected end" in exc.reason
+        if not cut_at_end:
+            return TextEncoding("latin-1", "latin-1", None)
+    return TextEncoding("utf-8", "utf-8", None)
+
+
+def decode_sample(sample: bytes, encoding: TextEncoding, complete: bool) -> str:
+    """Decode a sample (BOM removed); drop a trailing partial line unless it is the whole file."""
+    text = sample[encoding.bom_length :].decode(encoding.python, errors="replace")
+    if not complete:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        if cut > 0:
+            text = text[: cut + 1]
+    return text
+
+
+def detect_newline(text: str) -> str:
+    """'\\r\\n', '\\n' or '\\r', whichever ends most lines of the sample."""
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    best = max((crlf, "\r\n"), (lf, "\n"), (cr, "\r"))
+    return best[1] if best[0] else "\n"
+
+
+def detect_quote(text: str, delimiter: str) -> str:
+    """The quote character: '"' unless single quotes clearly delimit fields."""
+    d = re.escape(delimiter)
+    double = len(re.findall(rf'(^|{d})"', text, re.M))
+    single = len(re.findall(rf"(^|{d})'[^{d}\n]*'(?={d}|$)", text, re.M))
+    return "'" if single > double and single > 0 else '"'
+
+
+def detect_escape(text: str, quote: str, delimiter: str) -> str:
+    """The escape character inside quoted fields: the quote itself (RFC 4180) or a backslash."""
+    q, d = re.escape(quote), re.escape(delimiter)
+    backslashed = len(re.findall(rf"\\{q}(?!{d}|\r?$)", text, re.M))
+    doubled = len(re.findall(rf"(?<![{d}\n]){q}{q}(?![{d}\r\n])", text))
+    return "\\" if backslashed > doubled else quote
+
+
+def parse_records(text: str, delimiter: str, quote: str, escape: str, limit: int) -> list[list[str]]:
+    """Parse up to `limit` non-blank records, honouring quotes and quoted newlines."""
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar=quote,
+        doublequote=escape == quote,
+        escapechar=None if escape == quote else escape,
+        strict=False,
+    )
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            if record and record != [""]:
+                records.append(record)
+            if len(records) >= limit:
+                break
+    except csv.Error:
+        pass
+    return records
+
+
+def _consistency(records: list[list[str]]) -> tuple[float, int]:
+    """(share of records with the most common field count, that count)."""
+    if not records:
+        return 0.0, 0
+    count, hits = Counter(len(r) for r in records).most_common(1)[0]
+    return hits / len(records), count
+
+
+def detect_delimiter(text: str, preferred: str) -> str:
+    """The candidate delimiter whose records most consistently have the same (>1) field count."""
+    best: tuple[float, int, int, str] = (0.0, 0, 0, preferred)
+    for rank, delimiter in enumerate(sorted(DELIMITERS, key=lambda d: d != preferred)):
+        quote = detect_quote(text, delimiter)
+        records = parse_records(text, delimiter, quote, detect_escape(text, quote, delimiter), SNIFF_RECORDS)
+        share, count = _consistency(records)
+        if count < 2:
+            continue
+        score = (share, min(count, 64), -rank, delimiter)
+        if score > best:
+            best = score
+    return best[3]
+
+
+def _typed(value: str) -> bool:
+    value = value.strip()
+    return bool(value) and (_NUMBER.match(value) is not None or _DATE.match(value) is not None)
+
+
+def detect_header(records: list[list[str]]) -> bool:
+    """Whether the first record is a header.
+
+    It is data (no header) only when it holds at least one number/date and every column
+    whose first value is plain text is plain text in the body too.
+    """
+    if len(records) < 2:
+        return True
+    first, body = records[0], records[1:]
+    if not any(_typed(v) for v in first):
+        return True
+    for j, value in enumerate(first):
+        if _typed(value):
+            continue
+        column = [r[j] for r in body if j < len(r) and r[j].strip()]
+        if column and sum(_typed(v) for v in column) > len(column) / 2:
+            return True
+    return False
+
+
+def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
+    """Detect delimiter, quote, escape, newline and header of a decoded sample."""
+    delimiter = detect_delimiter(text, preferred_delimiter)
+    quote = detect_quote(text, delimiter)
+    escape = detect_escape(text, quote, delimiter)
+    records = parse_records(text, delimiter, quote, escape, SNIFF_RECORDS)
+    header = detect_header(records)
+    share, count = _consistency(records)
+    first = records[0] if records else []
+    return Dialect(
+        delimiter=delimiter,
+        quote=quote,
+        escape=escape,
+        header=header,
+        newline=detect_newline(text),
+        header_names=list(first) if header else [],
+        field_count=max(len(first), count) if not header else len(first),
+    )
+
+
+def unique_column_names(originals: list[str], reserved: tuple[str, ...] = ("_row_id",)) -> list[str]:
+    """DuckDB-safe unique names: empty -> `column_<n>`, duplicates (case-insensitive) -> `_2`..."""
+    used = {r.lower() for r in reserved}
+    names: list[str] = []
+    for position, original in enumerate(originals):
+        base = original if original.strip() else f"column_{position + 1}"
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name.lower())
+        names.append(name)
+    return names

@@ -1,0 +1,1 @@
+"""type resolution stage."""

@@ -1,0 +1,126 @@
+"""Shared fixtures: a real PostgreSQL database per test session, CLI helpers.
+
+PostgreSQL tests need a server at 127.0.0.1:5432 (user postgres, trust auth, or
+DATARAUM_TEST_PG_DSN). Without one they skip with the reason, except in CI
+(`CI=true`), where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_DSN = os.environ.get("DATARAUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REPO = Path(__file__).resolve().parents[1]
+DEMO_DATA = REPO / "examples" / "demo" / "data"
+
+
+def _admin(sql: str) -> None:
+    import asyncpg
+
+    async def go() -> None:
+        con = await asyncpg.connect(PG_DSN, timeout=5)
+        try:
+            await con.execute(sql)
+        finally:
+            await con.close()
+
+    asyncio.run(go())
+
+
+def _database_url(name: str, driver: str = "postgresql+asyncpg") -> str:
+    base = PG_DSN.split("://", 1)[1].rsplit("/", 1)[0]
+    return f"{driver}://{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The admin DSN of a reachable PostgreSQL server (skip/fail when there is none)."""
+    try:
+        _admin("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means no server
+        reason = f"PostgreSQL not reachable at {PG_DSN.rsplit('@', 1)[-1]}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    yield PG_DSN
+
+
+class PgDatabases:
+    """Creates uniquely named databases and drops them at the end of the session."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def create(self, driver: str = "postgresql+asyncpg") -> str:
+        name = f"dataraum_test_{uuid.uuid4().hex[:10]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return _database_url(name, driver)
+
+    def drop_all(self) -> None:
+        for name in self.names:
+            try:
+                _admin(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                )
+                _admin(f'DROP DATABASE IF EXISTS "{name}"')
+            except Exception:  # noqa: BLE001 - best effort cleanup
+                pass
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_server: str) -> Iterator[PgDatabases]:
+    databases = PgDatabases()
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture
+def pg_url(pg_databases: PgDatabases) -> str:
+    """A fresh, empty PostgreSQL database (asyncpg URL) for one test."""
+    return pg_databases.create()
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
+    """Run `dataraum` as a user would: a subprocess of this interpreter, from `cwd`."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DATARAUM_")}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "dataraum_context", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    """`cli(*args)` runs dataraum with a workspace in tmp_path, from tmp_path."""
+    workspace = tmp_path / "ws"
+
+    def invoke(*args: str, env: dict[str, str] | None = None) -> CliResult:
+        return run_cli(*args, cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace), **(env or {})})
+
+    invoke.workspace = workspace  # type: ignore[attr-defined]
+    return invoke
