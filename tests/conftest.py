@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from helpers import run_cli
+
 PG_DSN = os.environ.get("DATARAUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-REPO = Path(__file__).resolve().parents[1]
-DEMO_DATA = REPO / "examples" / "demo" / "data"
 
 
 def _admin(sql: str) -> None:
@@ -90,28 +87,6 @@ def pg_databases(pg_server: str) -> Iterator[PgDatabases]:
 def pg_url(pg_databases: PgDatabases) -> str:
     """A fresh, empty PostgreSQL database (asyncpg URL) for one test."""
     return pg_databases.create()
-
-
-@dataclass
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
-    """Run `dataraum` as a user would: a subprocess of this interpreter, from `cwd`."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DATARAUM_")}
-    full_env.update(env or {})
-    proc = subprocess.run(
-        [sys.executable, "-m", "dataraum_context", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliResult
+from helpers import CliResult
 
 
 def assert_clean_error(result: CliResult, *needles: str) -> None:

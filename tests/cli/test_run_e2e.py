@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DEMO_DATA, run_cli
+from helpers import DEMO_DATA, run_cli
 
 
 def make_mixed_folder(folder: Path) -> dict[str, int]:

@@ -26,13 +26,25 @@ def stage(con: duckdb.DuckDBPyConnection) -> Callable[[Path | str], list[StagedT
     return _stage
 
 
-def rows(con: duckdb.DuckDBPyConnection, table: StagedTable) -> list[tuple]:
-    return con.execute(f"SELECT * FROM {table.raw_table} ORDER BY _row_id").fetchall()
+@pytest.fixture
+def rows(con: duckdb.DuckDBPyConnection) -> Callable[[StagedTable], list[tuple]]:
+    """All rows of a staged raw table, `_row_id` first, in `_row_id` order."""
+
+    def _rows(table: StagedTable) -> list[tuple]:
+        return con.execute(f"SELECT * FROM {table.raw_table} ORDER BY _row_id").fetchall()
+
+    return _rows
 
 
-def rejected(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple]:
-    return con.execute(
-        "SELECT line_number, raw_text, error FROM quarantine.rejected_rows "
-        "WHERE table_name = ? ORDER BY line_number",
-        [name],
-    ).fetchall()
+@pytest.fixture
+def rejected(con: duckdb.DuckDBPyConnection) -> Callable[[str], list[tuple]]:
+    """(line_number, raw_text, error) of a table's quarantined rows."""
+
+    def _rejected(name: str) -> list[tuple]:
+        return con.execute(
+            "SELECT line_number, raw_text, error FROM quarantine.rejected_rows "
+            "WHERE table_name = ? ORDER BY line_number",
+            [name],
+        ).fetchall()
+
+    return _rejected

@@ -31,7 +31,7 @@ from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, nod
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
 from dataraum_context.pipeline.stages import STAGES
 from dataraum_context.storage.base import utcnow
-from dataraum_context.storage.engine import create_engine, session_factory
+from dataraum_context.storage.engine import create_engine, redact_url, session_factory
 from dataraum_context.storage.schema import init_schema
 from dataraum_context.storage.workspace import open_workspace
 
@@ -128,7 +128,8 @@ async def execute_run(
         run = Run(
             status="running",
             review_policy=settings.review,
-            paths=list(paths),
+            # Database URLs may carry passwords: only the redacted form is stored.
+            paths=[redact_url(p) if "://" in p else p for p in paths],
             options=options,
             graph_fingerprint=graph_fingerprint(dr, options),
             dataraum_version=__version__,

@@ -80,7 +80,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
     try:
         read_path = _transcode_to_utf8(path, encoding, scratch) if scratch else path
         duck_encoding = "utf-8" if scratch else encoding.duckdb
-        _load_csv(con, spec.name, read_path, dialect, duck_encoding, names)
+        _load_csv(con, spec.name, read_path, dialect, duck_encoding, names, path)
         stream_encoding = None if scratch else encoding
         _quarantine_csv_rejects(con, spec.name, read_path, stream_encoding)
     finally:
@@ -116,6 +116,7 @@ def _load_csv(
     dialect: Dialect,
     encoding: str,
     names: list[str],
+    shown_path: Path,
 ) -> None:
     """`CREATE OR REPLACE raw.<t>` from `read_csv` with explicit options; rejects kept aside."""
     common.ensure_schemas(con)
@@ -136,7 +137,7 @@ def _load_csv(
         con.execute(query, params)
         _copy_rejects(con, table_name, rejects)
     except duckdb.Error as exc:
-        raise SourceError(f"{read_path}: cannot read as CSV ({_first_line(exc)})") from exc
+        raise SourceError(f"{shown_path}: cannot read as CSV ({_first_line(exc)})") from exc
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quote_ident(rejects)}")
         con.execute(f"DROP TABLE IF EXISTS {quote_ident(scans)}")
@@ -201,7 +202,7 @@ def _utf8_lines(path: Path, encoding: TextEncoding | None) -> Iterator[bytes]:
 def _locate_lines(path: Path, encoding: TextEncoding | None, positions: list[int]) -> list[tuple[int, str]]:
     """(1-based line number, line text) for sorted byte positions in the UTF-8 view."""
     found: list[tuple[int, str]] = []
-    offset, index = 0, 0
+    offset, index, number = 0, 0, 0
     for number, line in enumerate(_utf8_lines(path, encoding), start=1):
         offset += len(line)
         # A reported position lies on this line when it is before the line's end.
@@ -211,7 +212,7 @@ def _locate_lines(path: Path, encoding: TextEncoding | None, positions: list[int
         if index == len(positions):
             break
     while len(found) < len(positions):
-        found.append((number if positions else 0, ""))
+        found.append((number, ""))
     return found
 
 
@@ -248,7 +249,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTab
 # --------------------------------------------------------------------------- JSON / NDJSON
 
 # json_type() -> raw_type; objects and arrays stay JSON text.
-_JSON_TYPES = {"BIGINT": "BIGINT", "UBIGINT": "UBIGINT", "DOUBLE": "DOUBLE",
+_JSON_TYPES = {"BIGINT": "BIGINT", "UBIGINT": "BIGINT", "DOUBLE": "DOUBLE",
                "VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN"}
 
 
