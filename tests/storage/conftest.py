@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from dataraum_context.storage.engine import create_engine, session_factory
@@ -29,10 +30,21 @@ from dataraum_context.storage.schema import init_schema
 
 T = TypeVar("T")
 
-PG_HOST = "127.0.0.1"
-PG_PORT = 5432
-PG_USER = "postgres"
-PG_ADMIN_DATABASES = ("postgres", "test", "template1")
+# The server: 127.0.0.1:5432, user postgres, trust auth; DATARAUM_TEST_PG_DSN (as in
+# tests/conftest.py, e.g. postgresql://user:pw@host:port/postgres) points elsewhere.
+_PG_DSN = make_url(os.environ.get("DATARAUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"))
+PG_HOST = _PG_DSN.host or "127.0.0.1"
+PG_PORT = _PG_DSN.port or 5432
+PG_USER = _PG_DSN.username or "postgres"
+PG_PASSWORD = _PG_DSN.password
+PG_ADMIN_DATABASES = tuple(dict.fromkeys((_PG_DSN.database or "postgres", "postgres", "test", "template1")))
+
+
+def _pg_connect_kwargs(database: str) -> dict[str, Any]:
+    return {
+        "host": PG_HOST, "port": PG_PORT, "user": PG_USER, "password": PG_PASSWORD,
+        "database": database, "timeout": 5,
+    }
 
 
 def run(coro: Awaitable[T]) -> T:
@@ -96,9 +108,7 @@ async def _pg_admin_connection() -> Any:
     last: BaseException | None = None
     for database in PG_ADMIN_DATABASES:
         try:
-            return await asyncpg.connect(
-                host=PG_HOST, port=PG_PORT, user=PG_USER, database=database, timeout=5
-            )
+            return await asyncpg.connect(**_pg_connect_kwargs(database))
         except asyncpg.InvalidCatalogNameError as exc:  # that admin database does not exist
             last = exc
     assert last is not None
@@ -129,7 +139,7 @@ async def _pg_drop_database(name: str) -> None:
 async def _pg_empty_database(name: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=name, timeout=5)
+    conn = await asyncpg.connect(**_pg_connect_kwargs(name))
     try:
         await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
     finally:
@@ -159,7 +169,10 @@ def metadata_engine(request: pytest.FixtureRequest, tmp_path: Path) -> MetadataD
         return MetadataDB("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'metadata.db'}")
     name = request.getfixturevalue("pg_database")
     run(_pg_empty_database(name))
-    return MetadataDB("postgres", f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}")
+    url = URL.create(
+        "postgresql+asyncpg", username=PG_USER, password=PG_PASSWORD, host=PG_HOST, port=PG_PORT, database=name
+    )
+    return MetadataDB("postgres", url.render_as_string(hide_password=False))
 
 
 # --- Test data ---------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from dataraum_context.storage import schema  # noqa: F401  (registers every mode
 from dataraum_context.storage.base import Base
 from dataraum_context.storage.core import Column, Source, Table
 from dataraum_context.storage.engine import session_factory
-from dataraum_context.temporal.db_models import TemporalProfile
 from dataraum_context.topology.db_models import JoinPath, Relationship
 from dataraum_context.type_resolution.db_models import TypeCandidate, TypeDecision
 

@@ -29,7 +29,8 @@ class Ontology(Base):
     version: Mapped[str | None] = mapped_column(sa.String())
 
     # Content
-    concepts: Mapped[list[Any] | None] = mapped_column(JSONType)  # [{name, indicators, temporal_behavior}, ...]
+    # [{name, indicators, temporal_behavior}, ...]
+    concepts: Mapped[list[Any] | None] = mapped_column(JSONType)
     metrics: Mapped[list[Any] | None] = mapped_column(JSONType)  # [{name, formula, required_concepts}, ...]
     quality_rules: Mapped[list[Any] | None] = mapped_column(JSONType)  # default rules for this ontology
     semantic_hints: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # column name patterns

@@ -132,7 +132,8 @@ class JoinPath(Base):
         sa.ForeignKey("tables.table_id", ondelete="CASCADE"), nullable=False
     )
 
-    path_steps: Mapped[list[Any]] = mapped_column(JSONType, nullable=False)  # [{from_col, to_table, to_col}, ...]
+    # [{from_col, to_table, to_col}, ...]
+    path_steps: Mapped[list[Any]] = mapped_column(JSONType, nullable=False)
     path_key: Mapped[str] = mapped_column(sa.String(64), nullable=False, default=_path_key_default)
     path_length: Mapped[int] = mapped_column(sa.Integer(), nullable=False)
     total_confidence: Mapped[float | None] = mapped_column(sa.Double())
