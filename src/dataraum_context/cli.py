@@ -215,10 +215,13 @@ def status(
         _print_json({"runs": payload} if isinstance(payload, list) else payload)
         return
     if isinstance(payload, list):
-        table = RichTable("run", "status", "started", "duration", "tables", "error")
+        table = RichTable()
+        table.add_column("run", no_wrap=True, min_width=36)
+        for header in ("status", "started (UTC)", "duration", "tables", "error"):
+            table.add_column(header)
         for item in payload:
             table.add_row(
-                item["id"], item["status"], item["started_at"][:19], _duration(item),
+                item["id"], item["status"], item["started_at"][:19].replace("T", " "), _duration(item),
                 str(len(item["tables"])), item["error"] or "",
             )
         out_console.print(table if payload else "no runs yet")
