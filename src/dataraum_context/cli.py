@@ -217,8 +217,9 @@ def status(
     if isinstance(payload, list):
         table = RichTable()
         table.add_column("run", no_wrap=True, min_width=36)
-        for header in ("status", "started (UTC)", "duration", "tables", "error"):
-            table.add_column(header)
+        for header in ("status", "started (UTC)", "duration", "tables"):
+            table.add_column(header, no_wrap=True)
+        table.add_column("error")
         for item in payload:
             table.add_row(
                 item["id"], item["status"], item["started_at"][:19].replace("T", " "), _duration(item),
