@@ -1,1 +1,74 @@
-"""type resolution stage: nodes arrive with its issue; the stage runs and records nothing until then."""
+"""Type resolution: candidates, decisions, the typed layer and the cast quarantine."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dataraum_context.detectors.patterns import PatternMatch
+from dataraum_context.detectors.units import UnitResult
+from dataraum_context.profiling.models import TableProfileResult
+from dataraum_context.staging import StagedTable
+from dataraum_context.type_resolution import proposals, resolver, typed
+from dataraum_context.type_resolution.models import (
+    ColumnTypeDecision,
+    ReviewProposal,
+    TypeCandidateResult,
+    TypedTableResult,
+)
+
+
+def type_candidates(
+    staged_tables: list[StagedTable],
+    column_patterns: dict[str, dict[str, list[PatternMatch]]],
+    column_units: dict[str, dict[str, UnitResult]],
+    duckdb_con: duckdb.DuckDBPyConnection,
+) -> dict[str, dict[str, list[TypeCandidateResult]]]:
+    """Per table and column, the plausible types with their whole-column parse success rates."""
+    return {
+        table.table_name: resolver.evaluate_candidates(
+            duckdb_con,
+            table.raw_table,
+            column_patterns.get(table.table_name, {}),
+            column_units.get(table.table_name, {}),
+        )
+        for table in staged_tables
+    }
+
+
+def type_decisions(
+    staged_tables: list[StagedTable],
+    table_profiles: list[TableProfileResult],
+    type_candidates: dict[str, dict[str, list[TypeCandidateResult]]],
+    column_patterns: dict[str, dict[str, list[PatternMatch]]],
+    column_units: dict[str, dict[str, UnitResult]],
+    duckdb_con: duckdb.DuckDBPyConnection,
+    type_rules: dict[str, str],
+    auto_accept_threshold: float,
+) -> list[ColumnTypeDecision]:
+    """One type per column, decided by rules and evidence; low-confidence ones flagged for review."""
+    return resolver.decide_tables(
+        duckdb_con, staged_tables, table_profiles, type_candidates, column_patterns, column_units,
+        rules=type_rules, threshold=auto_accept_threshold,
+    )
+
+
+def typed_tables(
+    staged_tables: list[StagedTable], type_decisions: list[ColumnTypeDecision], duckdb_con: duckdb.DuckDBPyConnection
+) -> list[TypedTableResult]:
+    """`typed.<table>` for every table (every raw row kept) and its failed casts in the quarantine."""
+    by_table: dict[str, list[ColumnTypeDecision]] = {}
+    for decision in type_decisions:
+        by_table.setdefault(decision.table_name, []).append(decision)
+    return [
+        typed.build_typed_table(
+            duckdb_con, table.table_name, table.raw_table, table.row_count, by_table.get(table.table_name, [])
+        )
+        for table in staged_tables
+    ]
+
+
+def type_review_proposals(
+    type_decisions: list[ColumnTypeDecision], typed_tables: list[TypedTableResult]
+) -> list[ReviewProposal]:
+    """Review proposals: decisions below the auto threshold, and columns with quarantined cells."""
+    return proposals.type_proposals(type_decisions, typed_tables)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Rows in the uniform random sample that value-level detectors look at.
     sample_size: int = Field(default=10_000, gt=0)
     sample_seed: int = 42
+    # Column-name globs -> DuckDB type, applied before evidence (decision_source 'rule').
+    # From the environment as JSON: DATARAUM_TYPE_RULES='{"*_code": "VARCHAR"}'.
+    type_rules: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("review")
     @classmethod

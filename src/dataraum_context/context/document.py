@@ -13,34 +13,41 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.pipeline.db_models import ReviewItem, Run
+from dataraum_context.profiling.db_models import ColumnProfile
 from dataraum_context.storage.core import Column, Table
+from dataraum_context.type_resolution.db_models import TypeDecision
 
 SCHEMA_VERSION = "1.0"
 
 _SCORE_KEYS = ("completeness", "validity", "consistency", "uniqueness", "timeliness", "overall")
 
 
-def _column_entry(column: Column) -> dict[str, Any]:
+def _column_entry(
+    column: Column, decision: TypeDecision | None, profile: ColumnProfile | None
+) -> dict[str, Any]:
     return {
         "name": column.column_name,
         "original_name": column.original_name,
         "position": column.column_position,
         "raw_type": column.raw_type,
         "resolved_type": column.resolved_type,
-        "decision_source": None,
-        "type_confidence": None,
-        "pattern": None,
-        "unit": None,
-        "quarantined_count": None,
-        "null_count": None,
-        "distinct_count": None,
+        "decision_source": decision.decision_source if decision else None,
+        "type_confidence": decision.confidence if decision else None,
+        "type_reason": decision.decision_reason if decision else None,
+        "pattern": decision.detected_pattern if decision else None,
+        "unit": decision.detected_unit if decision else None,
+        "quarantined_count": decision.quarantined_count if decision else None,
+        "null_count": profile.null_count if profile else None,
+        "distinct_count": profile.distinct_count if profile else None,
         "semantic": None,
         "temporal": None,
         "quality": None,
     }
 
 
-def _table_entry(table: Table) -> dict[str, Any]:
+def _table_entry(
+    table: Table, decisions: dict[Any, TypeDecision], profiles: dict[Any, ColumnProfile]
+) -> dict[str, Any]:
     source = table.source
     return {
         "name": table.table_name,
@@ -52,7 +59,10 @@ def _table_entry(table: Table) -> dict[str, Any]:
         "candidate_keys": None,
         "entity": None,
         "quality": {"scores": {key: None for key in _SCORE_KEYS}},
-        "columns": [_column_entry(column) for column in table.columns],
+        "columns": [
+            _column_entry(column, decisions.get(column.column_id), profiles.get(column.column_id))
+            for column in table.columns
+        ],
     }
 
 
@@ -75,6 +85,26 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
         .scalars()
         .all()
     )
+    decisions = {d.column_id: d for d in (await session.execute(sa.select(TypeDecision))).scalars()}
+    latest_profile = (
+        sa.select(ColumnProfile.column_id, sa.func.max(ColumnProfile.profiled_at).label("at"))
+        .group_by(ColumnProfile.column_id)
+        .subquery()
+    )
+    profiles = {
+        p.column_id: p
+        for p in (
+            await session.execute(
+                sa.select(ColumnProfile).join(
+                    latest_profile,
+                    sa.and_(
+                        ColumnProfile.column_id == latest_profile.c.column_id,
+                        ColumnProfile.profiled_at == latest_profile.c.at,
+                    ),
+                )
+            )
+        ).scalars()
+    }
     pending = (
         await session.execute(sa.select(sa.func.count()).select_from(ReviewItem).where(ReviewItem.status == "pending"))
     ).scalar_one()
@@ -93,7 +123,7 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
             else None
         ),
         "stages": completed_stages,
-        "tables": [_table_entry(table) for table in tables],
+        "tables": [_table_entry(table, decisions, profiles) for table in tables],
         "relationships": None,
         "join_paths": None,
         "review": {"pending": pending},

@@ -124,6 +124,7 @@ async def execute_run(
             "auto_accept_threshold": settings.auto_accept_threshold,
             "sample_size": settings.sample_size,
             "sample_seed": settings.sample_seed,
+            "type_rules": dict(settings.type_rules),
         }
         run = Run(
             status="running",
@@ -152,7 +153,14 @@ async def execute_run(
         current = "staging"
         try:
             con = open_workspace(settings.duckdb_path)
-            inputs: dict[str, Any] = {"source_paths": list(paths), "duckdb_con": con}
+            inputs: dict[str, Any] = {
+                "source_paths": list(paths),
+                "duckdb_con": con,
+                "sample_size": settings.sample_size,
+                "sample_seed": settings.sample_seed,
+                "auto_accept_threshold": settings.auto_accept_threshold,
+                "type_rules": dict(settings.type_rules),
+            }
             completed: list[str] = []
             for stage in STAGES:
                 current = stage.name

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.pipeline.context import RunContext
+from dataraum_context.profiling.persist import persist_profiling
 from dataraum_context.staging.persist import persist_staging
+from dataraum_context.type_resolution.persist import persist_type_resolution
 
 Persist = Callable[[AsyncSession, dict[str, Any], RunContext], Awaitable[dict[str, Any]]]
 
@@ -38,8 +40,8 @@ class StageSpec:
 
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("staging", persist_staging, "read sources into the raw layer"),
-    StageSpec("profiling", None, "column statistics, patterns, units"),
-    StageSpec("type_resolution", None, "typed layer and quarantine"),
+    StageSpec("profiling", persist_profiling, "column statistics, patterns, units"),
+    StageSpec("type_resolution", persist_type_resolution, "typed layer and quarantine"),
     StageSpec("semantic", None, "roles, entities, ontology terms"),
     StageSpec("topology", None, "keys, foreign keys, join paths"),
     StageSpec("temporal", None, "granularity, gaps, trends"),

@@ -61,3 +61,8 @@ class TypeDecision(Base):
     # Audit trail
     previous_type: Mapped[str | None] = mapped_column(sa.String())
     decision_reason: Mapped[str | None] = mapped_column(sa.String())
+    # Extensions: what the context document shows next to the type.
+    confidence: Mapped[float | None] = mapped_column(sa.Double())
+    detected_pattern: Mapped[str | None] = mapped_column(sa.String())
+    detected_unit: Mapped[str | None] = mapped_column(sa.String())
+    quarantined_count: Mapped[int | None] = mapped_column(sa.BigInteger())

@@ -1,0 +1,402 @@
+"""Column profiles of a raw table: one full scan, one scan of the numeric columns, aggregates.
+
+Only aggregates come back to Python; no row of the table is ever fetched.
+
+How (all SQL runs in DuckDB; the connection's results are always fully fetched):
+
+1. **One scan of the raw table**: a `UNION ALL` of one `GROUP BY value` per column
+   (DuckDB is columnar, so each branch reads just its column and together they read the
+   table once) into a TEMP table of `(column, value, count)`, where each *distinct*
+   value is classified once: null? which null token? which number (`TRY_CAST`)? how
+   long? On real data most columns have far fewer distinct values than rows, so the
+   string work (trim, cast, length) runs per distinct value, not per row.
+2. **Stats** (one aggregate query over the distinct values, all columns at once):
+   counts, non-null, exact distinct count (groups), numeric count, min/max, weighted
+   mean, lengths, null tokens, and the top 10 values (`min_by(..., 10)` keyed by
+   `(-count, value)`: most frequent first, ties by value).
+3. **Spread** (one aggregate query over the raw rows of the numeric columns only):
+   `stddev_samp` and exact `quantile_cont` percentiles. Order statistics need the
+   rows; casting DuckDB's compressed strings is cheap, so this beats a weighted
+   quantile over the distinct values (measured: ~0.3 s vs ~1.9 s on 1M x 12).
+4. **Histograms** (one query over the distinct values, numeric columns only): counts
+   per bucket, bounds from 2-3.
+
+The distinct count is exact at every size (DuckDB spills big hash tables to disk);
+grouping is needed for exact top values anyway, so there is no approximate threshold.
+The TEMP table is dropped before returning, also on errors.
+
+Semantics (every column is read as text, `CAST(col AS VARCHAR)`):
+
+- A value is *null* when it is SQL NULL or its trimmed text is in `null_tokens`.
+- A value is *numeric* when it is non-null and `TRY_CAST(v AS DOUBLE)` (which ignores
+  surrounding blanks, like `TRY_CAST(trim(v) AS DOUBLE)`) gives a *finite* number
+  (`inf`/`1e400` do not count; `$1,234.50` does not parse - typed stats come later
+  from type resolution).
+- distinct, top values and lengths use the raw (untrimmed) text of non-null values.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+import duckdb
+
+from dataraum_context.profiling.models import PERCENTILE_KEYS, ColumnProfileResult, TableProfileResult
+from dataraum_context.sqlutil import quote_ident
+
+try:  # the detectors package owns the canonical set once it exists
+    from dataraum_context.detectors.patterns import NULL_TOKENS  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on what has landed
+    NULL_TOKENS: frozenset[str] = frozenset(
+        {"", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "-", "nan", "NaN", "#N/A"}
+    )
+
+TOP_K = 10
+"""How many top values are kept per column."""
+EQUAL_WIDTH_BUCKETS = 10
+"""Buckets of an equal-width histogram."""
+MAX_INTEGER_BUCKETS = 20
+"""Integer-valued columns spanning at most this many integers get one bucket per integer."""
+SKEW_BUCKET_SHARE = 0.5
+"""Skewed when one equal-width bucket would hold more than this share of the values."""
+
+# Quantile fractions computed: the reported percentiles plus those the histogram rule
+# and the quantile buckets need (one sort serves them all).
+_FRACTIONS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 0.95, 0.99)
+_REPORTED = dict(zip(PERCENTILE_KEYS, (0.25, 0.5, 0.75, 0.95, 0.99)))
+_QUANTILE_EDGES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+# Per column, the stats query returns these aggregates in this order (after `col`).
+_STAT_FIELDS = (
+    "total",
+    "non_null",
+    "distinct",
+    "numeric_count",
+    "integer_count",
+    "min_value",
+    "max_value",
+    "mean_value",
+    "min_length",
+    "max_length",
+    "avg_length",
+    "tokens",
+    "top",
+)
+
+
+def _token_test(expression: str, tokens: list[str], params: list[Any]) -> str:
+    """`expression IN (?, ...)` for the null tokens, its parameters appended to `params`."""
+    if not tokens:
+        return "FALSE"
+    params.extend(tokens)
+    return f"{expression} IN ({', '.join('?' for _ in tokens)})"
+
+
+def _values_query(groups: str, raw_table: str, columns: list[str], tokens: list[str]) -> tuple[str, list[Any]]:
+    """The one scan of the raw table: the distinct values of every column with their counts
+    and what each value is (null? which token? which number? how long?), into `groups`."""
+    branches = " UNION ALL ".join(
+        f"SELECT {i} AS col, CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS c FROM {raw_table} GROUP BY 2"
+        for i, name in enumerate(columns)
+    )
+    params: list[Any] = []
+    is_token = _token_test("trim(v)", tokens, params)
+    query = f"""
+        CREATE TEMP TABLE {groups} AS
+        SELECT col, v, c, is_null, token, CASE WHEN isfinite(d) THEN d END AS n, len
+        FROM (
+            SELECT col, v, c, is_null,
+                   CASE WHEN is_null AND v IS NOT NULL THEN trim(v) END AS token,
+                   CASE WHEN NOT is_null THEN TRY_CAST(v AS DOUBLE) END AS d,
+                   CASE WHEN NOT is_null THEN length(v) END AS len
+            FROM (
+                SELECT col, v, c, (v IS NULL OR coalesce({is_token}, FALSE)) AS is_null
+                FROM ({branches}) AS grouped
+            ) AS flagged
+        ) AS parsed
+    """
+    return query, params
+
+
+def _stats_query(groups: str) -> str:
+    """Counts, moments, lengths, null tokens and top values of every column, from `groups`."""
+    return f"""
+        SELECT col,
+               sum(c),
+               coalesce(sum(c) FILTER (WHERE NOT is_null), 0),
+               count(*) FILTER (WHERE NOT is_null),
+               coalesce(sum(c) FILTER (WHERE n IS NOT NULL), 0),
+               coalesce(sum(c) FILTER (WHERE n = floor(n)), 0),
+               min(n),
+               max(n),
+               sum(c * n) / sum(c) FILTER (WHERE n IS NOT NULL),
+               min(len),
+               max(len),
+               sum(c * len) / sum(c) FILTER (WHERE NOT is_null),
+               list({{'token': token, 'count': c}}) FILTER (WHERE token IS NOT NULL),
+               min_by({{'value': v, 'count': c}}, {{'k': -c, 'v': v}}, {TOP_K}) FILTER (WHERE NOT is_null)
+        FROM {groups}
+        GROUP BY col
+    """
+
+
+def _spread_query(raw_table: str, columns: list[tuple[int, str]], tokens: list[str]) -> tuple[str, list[Any]]:
+    """Sample stddev and quantiles of the numeric columns, per row of the raw table.
+
+    Exact order statistics need every row, so this is the one place that reads rows
+    again - only the numeric columns, and DuckDB casts its compressed strings fast.
+    Null tokens need excluding only when one of them parses as a number ('nan' does
+    but is not finite, so the default set never needs it).
+    """
+    numeric_tokens = [t for t in tokens if _parses_as_finite_number(t)]
+    params: list[Any] = []
+    fractions = "[" + ", ".join(repr(f) for f in _FRACTIONS) + "]"
+    numbers = []
+    aggregates = []
+    for k, (_, name) in enumerate(columns):
+        text = f"CAST({quote_ident(name)} AS VARCHAR)"
+        number = f"TRY_CAST({text} AS DOUBLE)"
+        token = f"WHEN {_token_test(f'trim({text})', numeric_tokens, params)} THEN NULL " if numeric_tokens else ""
+        numbers.append(f"CASE {token}WHEN isfinite({number}) THEN {number} END AS x{k}")
+        aggregates += [f"stddev_samp(x{k})", f"quantile_cont(x{k}, {fractions})"]
+    return f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(numbers)} FROM {raw_table}) AS numbers", params
+
+
+def _parses_as_finite_number(token: str) -> bool:
+    try:
+        return math.isfinite(float(token))
+    except ValueError:
+        return False
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _share_per_bucket(stats: dict[str, Any], edges: list[float]) -> list[float]:
+    """Estimated share of the values in each [edge_k, edge_k+1), from the CDF
+    interpolated linearly through (min, 0), the computed quantiles and (max, 1)."""
+    points = [(stats["min_value"], 0.0), *zip(stats["quantiles"], _FRACTIONS), (stats["max_value"], 1.0)]
+
+    def cdf(x: float) -> float:
+        below = 0.0
+        for (x0, f0), (x1, f1) in zip(points, points[1:]):
+            if x >= x1:
+                below = f1
+                continue
+            if x > x0:
+                below = f0 + (f1 - f0) * (x - x0) / (x1 - x0)
+            break
+        return below
+
+    cumulative = [cdf(e) for e in edges[1:-1]]
+    bounds = [0.0, *cumulative, 1.0]
+    return [b - a for a, b in zip(bounds, bounds[1:])]
+
+
+def _buckets(stats: dict[str, Any]) -> tuple[str, list[tuple[float, float]]] | None:
+    """Choose the histogram buckets of one numeric column (rule: see `profile_table`)."""
+    lo, hi = stats["min_value"], stats["max_value"]
+    if lo is None or hi is None or stats["quantiles"] is None:
+        return None
+    if lo == hi:
+        return "single", [(lo, hi)]
+    span = hi - lo
+    integers = stats["integer_count"] == stats["numeric_count"]
+    if integers and span + 1 <= MAX_INTEGER_BUCKETS:
+        return "integer", [(lo + k, lo + k) for k in range(int(span) + 1)]
+    if integers:
+        width = float(math.ceil((span + 1) / EQUAL_WIDTH_BUCKETS))
+        count = math.ceil((span + 1) / width)
+        edges = [lo + k * width for k in range(count + 1)]
+    else:
+        width = span / EQUAL_WIDTH_BUCKETS
+        edges = [lo + k * width for k in range(EQUAL_WIDTH_BUCKETS)] + [hi]
+    if max(_share_per_bucket(stats, edges)) <= SKEW_BUCKET_SHARE:
+        if integers:  # closed integer ranges [a, b]
+            return "integer_width", [(a, b - 1) for a, b in zip(edges, edges[1:])]
+        return "equal_width", list(zip(edges[:-1], edges[1:]))
+    q = dict(zip(_FRACTIONS, stats["quantiles"]))
+    quantile_edges = sorted({lo, hi, *(q[f] for f in _QUANTILE_EDGES)})
+    return "quantile", list(zip(quantile_edges[:-1], quantile_edges[1:]))
+
+
+def _bucket_expression(kind: str, bounds: list[tuple[float, float]], params: list[Any]) -> str:
+    """SQL giving the 0-based bucket of the number `n`."""
+    last = len(bounds) - 1
+    if kind == "single":
+        return "0"
+    if kind in ("integer", "integer_width", "equal_width"):
+        lo = bounds[0][0]
+        width = 1.0 if kind == "integer" else (bounds[0][1] - lo + (1.0 if kind == "integer_width" else 0.0))
+        params += [lo, width]
+        return f"least(CAST(floor((n - ?) / ?) AS BIGINT), {last})"
+    whens = []
+    for k, (_, upper) in enumerate(bounds[:-1]):
+        params.append(upper)
+        whens.append(f"WHEN n < ? THEN {k}")
+    return f"CASE {' '.join(whens)} ELSE {last} END"
+
+
+def _histogram_rows(kind: str, bounds: list[tuple[float, float]], counts: dict[int, int]) -> list[dict[str, Any]]:
+    rows = []
+    last = len(bounds) - 1
+    for k, (lower, upper) in enumerate(bounds):
+        if lower == upper:
+            label = _fmt(lower)
+        elif kind == "integer_width" or k == last:
+            label = f"[{_fmt(lower)}, {_fmt(upper)}]"
+        else:
+            label = f"[{_fmt(lower)}, {_fmt(upper)})"
+        rows.append({"bucket": label, "lower": float(lower), "upper": float(upper), "count": int(counts.get(k, 0))})
+    return rows
+
+
+def _is_histogram_column(stats: dict[str, Any]) -> bool:
+    """Numeric enough for a histogram: most non-null values are numbers."""
+    return stats["numeric_count"] > 0 and 2 * stats["numeric_count"] >= stats["non_null"]
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def profile_table(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    raw_table: str,
+    columns: list[str],
+    *,
+    null_tokens: frozenset[str] = NULL_TOKENS,
+) -> TableProfileResult:
+    """Profile every column of `raw_table` (an already-quoted qualified name).
+
+    `columns` are the DuckDB column names to profile (not `_row_id`). See the module
+    docstring for the scans and the null/numeric semantics.
+
+    Histogram rule - numeric columns only (at least half of the non-null values are
+    finite numbers; otherwise `histogram` is None and the top values describe the
+    column). Buckets are lower-inclusive, the last one closed:
+
+    - constant column: one bucket;
+    - integer-valued, spanning at most 20 integers: one bucket per integer;
+    - otherwise about ten equal-width buckets between min and max (integer-valued
+      columns: integer widths, labelled as closed ranges `[0, 99]`) - **unless skewed**:
+      the CDF interpolated through min, p05, p10, ..., p95, p99, max says one of those
+      buckets would hold more than half of the values (e.g. a long tail or a few huge
+      outliers). Skewed columns get quantile buckets with edges at min, p10, p20, ...,
+      p90, p95, p99, max (equal edges merged): at most 12 buckets, each holding about
+      its share of the values, the tail visible in the p95-p99 and p99-max buckets.
+
+    So there are never more than 20 buckets and no long runs of empty ones.
+    """
+    tokens = sorted(null_tokens)
+    if not columns:
+        row_count = int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchall()[0][0])
+        return TableProfileResult(table_name=table_name, row_count=row_count, columns=[], raw_table=raw_table)
+
+    groups = quote_ident(f"_profile_values_{uuid.uuid4().hex[:12]}")
+    try:
+        query, params = _values_query(groups, raw_table, columns, tokens)
+        con.execute(query, params).fetchall()
+        stats = _collect_stats(con, groups, raw_table, columns, tokens)
+        histograms = _collect_histograms(con, groups, stats)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {groups}").fetchall()
+
+    if stats:
+        total = int(next(iter(stats.values()))["total"])
+    else:  # no column has any group: the table is empty
+        total = 0
+    profiles = []
+    for i, name in enumerate(columns):
+        s = stats.get(i) or _empty_stats()
+        non_null = int(s["non_null"])
+        numeric = int(s["numeric_count"])
+        n_distinct = int(s["distinct"])
+        percentiles = None
+        if numeric and s["quantiles"] is not None:
+            q = dict(zip(_FRACTIONS, s["quantiles"]))
+            percentiles = {key: float(q[f]) for key, f in _REPORTED.items()}
+        tokens_seen: dict[str, int] = {}
+        for item in s["tokens"] or []:
+            tokens_seen[item["token"]] = tokens_seen.get(item["token"], 0) + int(item["count"])
+        profiles.append(
+            ColumnProfileResult(
+                table_name=table_name,
+                column_name=name,
+                total_count=total,
+                null_count=total - non_null,
+                distinct_count=n_distinct,
+                min_value=_float(s["min_value"]) if numeric else None,
+                max_value=_float(s["max_value"]) if numeric else None,
+                mean_value=_float(s["mean_value"]) if numeric else None,
+                stddev_value=_float(s["stddev_value"]) if numeric else None,
+                percentiles=percentiles,
+                min_length=int(s["min_length"]) if s["min_length"] is not None else None,
+                max_length=int(s["max_length"]) if s["max_length"] is not None else None,
+                avg_length=_float(s["avg_length"]),
+                histogram=histograms.get(i),
+                top_values=[{"value": t["value"], "count": int(t["count"])} for t in s["top"] or []],
+                cardinality_ratio=n_distinct / non_null if non_null else None,
+                null_ratio=(total - non_null) / total if total else None,
+                numeric_count=numeric,
+                null_token_counts=dict(sorted(tokens_seen.items())),
+            )
+        )
+    return TableProfileResult(table_name=table_name, row_count=total, columns=profiles, raw_table=raw_table)
+
+
+def _empty_stats() -> dict[str, Any]:
+    stats: dict[str, Any] = dict.fromkeys(_STAT_FIELDS)
+    stats.update(total=0, non_null=0, distinct=0, numeric_count=0, integer_count=0, stddev_value=None, quantiles=None)
+    return stats
+
+
+def _collect_stats(
+    con: duckdb.DuckDBPyConnection, groups: str, raw_table: str, columns: list[str], tokens: list[str]
+) -> dict[int, dict[str, Any]]:
+    stats: dict[int, dict[str, Any]] = {}
+    for row in con.execute(_stats_query(groups)).fetchall():
+        entry = dict(zip(_STAT_FIELDS, row[1:]))
+        entry.update(stddev_value=None, quantiles=None)
+        stats[int(row[0])] = entry
+    numeric = [(i, columns[i]) for i in sorted(stats) if stats[i]["numeric_count"]]
+    if numeric:
+        query, params = _spread_query(raw_table, numeric, tokens)
+        row = con.execute(query, params).fetchall()[0]
+        for k, (i, _) in enumerate(numeric):
+            stats[i]["stddev_value"] = row[2 * k]
+            stats[i]["quantiles"] = [float(q) for q in row[2 * k + 1]]
+    return stats
+
+
+def _collect_histograms(
+    con: duckdb.DuckDBPyConnection, groups: str, stats: dict[int, dict[str, Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    plans: dict[int, tuple[str, list[tuple[float, float]]]] = {}
+    for i, s in stats.items():
+        if _is_histogram_column(s):
+            plan = _buckets(s)
+            if plan is not None:
+                plans[i] = plan
+    if not plans:
+        return {}
+    params: list[Any] = []
+    cases = []
+    for i in sorted(plans):
+        cases.append(f"WHEN {i} THEN {_bucket_expression(*plans[i], params)}")
+    column_list = ", ".join(str(i) for i in sorted(plans))
+    query = (
+        f"SELECT col, bucket, sum(c) FROM (SELECT col, c, CASE col {' '.join(cases)} END AS bucket "
+        f"FROM {groups} WHERE n IS NOT NULL AND col IN ({column_list})) AS b GROUP BY col, bucket"
+    )
+    counts: dict[int, dict[int, int]] = {}
+    for col, bucket, count in con.execute(query, params).fetchall():
+        counts.setdefault(int(col), {})[int(bucket)] = int(count)
+    return {i: _histogram_rows(*plans[i], counts.get(i, {})) for i, plan in plans.items()}

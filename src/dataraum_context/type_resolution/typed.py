@@ -1,0 +1,100 @@
+"""The typed layer and the cast quarantine, built by DuckDB.
+
+`typed.<table>` keeps every raw row (same `_row_id`): each column is its decided
+type's parse of the trimmed raw text, NULL for raw nulls and null tokens. A cell
+whose text is not null but does not parse is NULL in the typed layer *and* a row of
+`quarantine.cast_failures` (table, column, `_row_id`, raw value, target type,
+reason), so a failed cast is never mistaken for a real null.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from dataraum_context.errors import DataraumError
+from dataraum_context.sqlutil import qualified, quote_ident
+from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult
+from dataraum_context.type_resolution.resolver import VARCHAR, null_test_sql
+
+QUARANTINE_TABLE = "quarantine.cast_failures"
+MAX_EXAMPLES = 5
+
+
+def ensure_quarantine(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} ("
+        "table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, _row_id BIGINT NOT NULL, "
+        "raw_value VARCHAR, target_type VARCHAR NOT NULL, reason VARCHAR NOT NULL)"
+    )
+
+
+def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
+    """The typed value of one raw cell under `decision` (NULL for nulls and failures)."""
+    if decision.decided_type == VARCHAR or not decision.parse_sql:
+        value = f"CAST({column_sql} AS VARCHAR)"
+        target = VARCHAR
+    else:
+        value = "(" + decision.parse_sql.replace("{v}", f"trim({column_sql})") + ")"
+        target = decision.decided_type
+    return f"CASE WHEN {null_test_sql(column_sql)} THEN NULL ELSE TRY_CAST({value} AS {target}) END"
+
+
+def build_typed_table(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    raw_table: str,
+    raw_row_count: int,
+    decisions: list[ColumnTypeDecision],
+) -> TypedTableResult:
+    """Create `typed.<table>` and refresh the table's quarantine rows (one scan each)."""
+    ensure_quarantine(con)
+    con.execute("CREATE SCHEMA IF NOT EXISTS typed")
+    typed_table = qualified("typed", table_name)
+    selects = ["_row_id"]
+    failures = []
+    for decision in decisions:
+        col = quote_ident(decision.column_name)
+        expr = typed_expression(decision, col)
+        selects.append(f"{expr} AS {col}")
+        if decision.decided_type != VARCHAR and decision.parse_sql:
+            reason = f"not a valid {decision.decided_type}" + (f" ({decision.pattern})" if decision.pattern else "")
+            failures.append((decision, col, reason))
+    con.execute(f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} ORDER BY _row_id")
+    con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
+    quarantined: dict[str, int] = {}
+    examples: dict[str, list[str]] = {}
+    if failures:
+        values = []
+        params: list[str] = []
+        for decision, col, reason in failures:
+            cell = f"r.{col}"
+            failed = f"NOT {null_test_sql(cell)} AND ({typed_expression(decision, cell)}) IS NULL"
+            values.append(f"(?, {cell}, ?, ?, {failed})")
+            params += [decision.column_name, decision.decided_type, reason]
+        con.execute(
+            f"INSERT INTO {QUARANTINE_TABLE} "
+            f"SELECT ?, f.column_name, r._row_id, f.raw_value, f.target_type, f.reason "
+            f"FROM {raw_table} r, LATERAL (VALUES {', '.join(values)}) f(column_name, raw_value, target_type, reason, failed) "
+            f"WHERE f.failed ORDER BY r._row_id, f.column_name",
+            [table_name, *params],
+        )
+        rows = con.execute(
+            f"SELECT column_name, count(*), list(DISTINCT raw_value ORDER BY raw_value)[1:{MAX_EXAMPLES}] "
+            f"FROM {QUARANTINE_TABLE} WHERE table_name = ? GROUP BY column_name",
+            [table_name],
+        ).fetchall()
+        quarantined = {name: int(n) for name, n, _ in rows}
+        examples = {name: list(ex or []) for name, _, ex in rows}
+    typed_rows = con.execute(f"SELECT count(*) FROM {typed_table}").fetchall()[0][0]
+    if typed_rows != raw_row_count:
+        raise DataraumError(
+            f"typed layer of {table_name} has {typed_rows} rows, raw has {raw_row_count}: refusing to lose rows"
+        )
+    return TypedTableResult(
+        table_name=table_name,
+        typed_table=typed_table,
+        row_count=int(typed_rows),
+        quarantined=quarantined,
+        quarantine_examples=examples,
+    )
