@@ -88,18 +88,25 @@ def _trimmed(v: str) -> str:
     return f"trim(CAST({v} AS VARCHAR))"
 
 
+def _parts(v: str) -> str:
+    """One regex evaluation splitting `v` into a struct (sign, pre, num, suf); num = '' if no match.
+
+    Used several times in one expression; DuckDB evaluates the common subexpression once.
+    """
+    rx = quote_literal("^(?:" + _SPLIT + ")$")
+    return f"regexp_extract({_trimmed(v)}, {rx}, ['sign', 'pre', 'num', 'suf'])"
+
+
 def unit_token_sql(v: str) -> str:
     """DuckDB expression: the unit token of the SQL expression `v` (prefix and/or suffix).
 
-    `''` (NO_UNIT) for a plain number, `NOT_NUMERIC` when the value has no number.
+    `''` (NO_UNIT) for a plain number, `NOT_NUMERIC` when the value has no number,
+    NULL for NULL.
     """
-    t = _trimmed(v)
-    rx = quote_literal(_SPLIT)
+    s = _parts(v)
     return (
-        f"(CASE WHEN {t} IS NULL THEN NULL WHEN regexp_full_match({t}, {rx}) THEN "
-        f"trim(concat_ws(' ', nullif(trim(regexp_extract({t}, {rx}, 2)), ''), "
-        f"nullif(trim(regexp_extract({t}, {rx}, 4)), ''))) "
-        f"ELSE {quote_literal(NOT_NUMERIC)} END)"
+        f"(CASE WHEN {v} IS NULL THEN NULL WHEN ({s}).num = '' THEN {quote_literal(NOT_NUMERIC)} "
+        f"ELSE trim(concat_ws(' ', nullif(trim(({s}).pre), ''), nullif(trim(({s}).suf), ''))) END)"
     )
 
 
@@ -111,9 +118,8 @@ def unit_number_sql(v: str) -> str:
     dots are decimal marks unless there are several (`1.234.567`). Spaces and `'`
     inside the number are thousands separators.
     """
-    t = _trimmed(v)
-    rx = quote_literal(_SPLIT)
-    n = f"replace(replace(regexp_extract({t}, {rx}, 3), ' ', ''), '''', '')"
+    s = _parts(v)
+    n = f"replace(replace(({s}).num, ' ', ''), '''', '')"
     last_comma = f"strpos(reverse({n}), ',')"
     last_dot = f"strpos(reverse({n}), '.')"
     normalised = (
@@ -126,8 +132,8 @@ def unit_number_sql(v: str) -> str:
         f"WHEN regexp_full_match({n}, '[-+]?\\d{{1,3}}(?:\\.\\d{{3}}){{2,}}') THEN replace({n}, '.', '') "
         f"ELSE {n} END)"
     )
-    sign = f"(CASE WHEN regexp_extract({t}, {rx}, 1) = '-' THEN '-' ELSE '' END)"
-    return f"(CASE WHEN regexp_full_match({t}, {rx}) THEN {sign} || {normalised} END)"
+    sign = f"(CASE WHEN ({s}).sign = '-' THEN '-' ELSE '' END)"
+    return f"(CASE WHEN ({s}).num <> '' THEN {sign} || {normalised} END)"
 
 
 def unit_token_counts(
