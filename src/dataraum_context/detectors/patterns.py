@@ -410,14 +410,13 @@ def date_order_evidence(con: Any, sample_or_table: str, column: str) -> dict[str
     reading is valid are not counted. `sample_or_table` is an already-quoted name.
     """
     v = f"trim(CAST({quote_ident(column)} AS VARCHAR))"
-    rx = quote_literal(_DATE_SHAPE)
-    a = f"CAST(regexp_extract({v}, {rx}, 1) AS INTEGER)"
-    b = f"CAST(regexp_extract({v}, {rx}, 2) AS INTEGER)"
+    rx = quote_literal("^(?:" + _DATE_SHAPE + ")$")
     sql = (
         f"SELECT count_if(a > 12 AND a <= 31 AND b BETWEEN 1 AND 12), "
         f"count_if(b > 12 AND b <= 31 AND a BETWEEN 1 AND 12), "
         f"count_if(a BETWEEN 1 AND 12 AND b BETWEEN 1 AND 12) "
-        f"FROM (SELECT {a} AS a, {b} AS b FROM {sample_or_table} WHERE regexp_full_match({v}, {rx}))"
+        f"FROM (SELECT TRY_CAST(p.a AS INTEGER) AS a, TRY_CAST(p.b AS INTEGER) AS b "
+        f"FROM (SELECT regexp_extract({v}, {rx}, ['a', 'b']) AS p FROM {sample_or_table}))"
     )
     dmy, mdy, amb = con.execute(sql).fetchone()
     return {"dmy_only": int(dmy or 0), "mdy_only": int(mdy or 0), "ambiguous": int(amb or 0)}

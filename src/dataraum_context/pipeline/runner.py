@@ -105,9 +105,15 @@ async def _finish(
 
 
 async def execute_run(
-    settings: Settings, paths: list[str], listener: ProgressListener | None = None, log_path: Path | None = None
+    settings: Settings,
+    paths: list[str],
+    listener: ProgressListener | None = None,
+    log_path: Path | None = None,
+    *,
+    stop_after: str | None = None,
 ) -> RunOutcome:
-    """Run the whole flow on `paths`; never raises for a failing stage (the outcome says)."""
+    """Run the flow on `paths` (all stages, or up to `stop_after`); never raises for a
+    failing stage (the outcome says)."""
     listener = listener or _Silent()
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
@@ -192,6 +198,8 @@ async def execute_run(
                         .values(completed_stages=list(completed), version=Run.version + 1)
                     )
                 listener.stage_finished(stage.name)
+                if stage.name == stop_after:
+                    break
         except Exception as exc:  # the run records every failure; the CLI decides the exit code
             if log_path is not None:
                 log_path.parent.mkdir(parents=True, exist_ok=True)

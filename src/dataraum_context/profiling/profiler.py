@@ -46,12 +46,7 @@ import duckdb
 from dataraum_context.profiling.models import PERCENTILE_KEYS, ColumnProfileResult, TableProfileResult
 from dataraum_context.sqlutil import quote_ident
 
-try:  # the detectors package owns the canonical set once it exists
-    from dataraum_context.detectors.patterns import NULL_TOKENS  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on what has landed
-    NULL_TOKENS: frozenset[str] = frozenset(
-        {"", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "-", "nan", "NaN", "#N/A"}
-    )
+from dataraum_context.detectors.patterns import NULL_TOKENS  # trimmed values compared
 
 TOP_K = 10
 """How many top values are kept per column."""
@@ -96,28 +91,25 @@ def _token_test(expression: str, tokens: list[str], params: list[Any]) -> str:
 
 def _values_query(groups: str, raw_table: str, columns: list[str], tokens: list[str]) -> tuple[str, list[Any]]:
     """The one scan of the raw table: the distinct values of every column with their counts
-    and what each value is (null? which token? which number? how long?), into `groups`."""
-    branches = " UNION ALL ".join(
-        f"SELECT {i} AS col, CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS c FROM {raw_table} GROUP BY 2"
-        for i, name in enumerate(columns)
-    )
+    and what each value is (null? its number, its length), into the TEMP table `groups`."""
     params: list[Any] = []
-    is_token = _token_test("trim(v)", tokens, params)
-    query = f"""
-        CREATE TEMP TABLE {groups} AS
-        SELECT col, v, c, is_null, token, CASE WHEN isfinite(d) THEN d END AS n, len
-        FROM (
-            SELECT col, v, c, is_null,
-                   CASE WHEN is_null AND v IS NOT NULL THEN trim(v) END AS token,
-                   CASE WHEN NOT is_null THEN TRY_CAST(v AS DOUBLE) END AS d,
-                   CASE WHEN NOT is_null THEN length(v) END AS len
-            FROM (
-                SELECT col, v, c, (v IS NULL OR coalesce({is_token}, FALSE)) AS is_null
-                FROM ({branches}) AS grouped
-            ) AS flagged
-        ) AS parsed
-    """
-    return query, params
+    branches = []
+    for i, name in enumerate(columns):
+        is_token = _token_test("trim(v)", tokens, params)
+        branches.append(
+            f"SELECT {i} AS col, v, c, (v IS NULL OR coalesce({is_token}, FALSE)) AS is_null, "
+            "TRY_CAST(v AS DOUBLE) AS d, length(v) AS len "
+            f"FROM (SELECT CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS c FROM {raw_table} GROUP BY 1) AS g{i}"
+        )
+    return f"CREATE TEMP TABLE {groups} AS {' UNION ALL '.join(branches)}", params
+
+
+def _classified(groups: str) -> str:
+    """`groups` with `n` (the finite number of a non-null value) and `len` of non-null values."""
+    return (
+        "(SELECT col, v, c, is_null, CASE WHEN NOT is_null AND isfinite(d) THEN d END AS n, "
+        f"CASE WHEN NOT is_null THEN len END AS len FROM {groups}) AS classified"
+    )
 
 
 def _stats_query(groups: str) -> str:
@@ -135,9 +127,9 @@ def _stats_query(groups: str) -> str:
                min(len),
                max(len),
                sum(c * len) / sum(c) FILTER (WHERE NOT is_null),
-               list({{'token': token, 'count': c}}) FILTER (WHERE token IS NOT NULL),
+               list({{'token': trim(v), 'count': c}}) FILTER (WHERE is_null AND v IS NOT NULL),
                min_by({{'value': v, 'count': c}}, {{'k': -c, 'v': v}}, {TOP_K}) FILTER (WHERE NOT is_null)
-        FROM {groups}
+        FROM {_classified(groups)}
         GROUP BY col
     """
 
@@ -394,7 +386,7 @@ def _collect_histograms(
     column_list = ", ".join(str(i) for i in sorted(plans))
     query = (
         f"SELECT col, bucket, sum(c) FROM (SELECT col, c, CASE col {' '.join(cases)} END AS bucket "
-        f"FROM {groups} WHERE n IS NOT NULL AND col IN ({column_list})) AS b GROUP BY col, bucket"
+        f"FROM {_classified(groups)} WHERE n IS NOT NULL AND col IN ({column_list})) AS b GROUP BY col, bucket"
     )
     counts: dict[int, dict[int, int]] = {}
     for col, bucket, count in con.execute(query, params).fetchall():
