@@ -8,7 +8,7 @@ from dataraum_context.detectors.patterns import PatternMatch, detect_patterns
 from dataraum_context.detectors.units import UnitResult, detect_unit, unit_token_counts
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.profiling.profiler import profile_table
-from dataraum_context.profiling.sampling import create_sample, drop_sample
+from dataraum_context.profiling.sampling import create_sample
 from dataraum_context.staging import StagedTable
 
 UNIT_PATTERNS = frozenset({"number_with_unit", "currency_us", "currency_eu"})
@@ -22,20 +22,26 @@ def table_profiles(staged_tables: list[StagedTable], duckdb_con: duckdb.DuckDBPy
     ]
 
 
-def column_patterns(
+def sample_tables(
     staged_tables: list[StagedTable], duckdb_con: duckdb.DuckDBPyConnection, sample_size: int, sample_seed: int
-) -> dict[str, dict[str, list[PatternMatch]]]:
-    """Per table and column, the value patterns matched on a seeded uniform sample, with match rates."""
-    found: dict[str, dict[str, list[PatternMatch]]] = {}
-    for table in staged_tables:
-        sample = create_sample(
-            duckdb_con, table.raw_table, f"__sample_{table.table_name}", table.row_count, sample_size, sample_seed
+) -> dict[str, str]:
+    """Per table, `sample.<table>`: a seeded uniform random sample of its raw rows (`sample_size` rows)."""
+    return {
+        table.table_name: create_sample(
+            duckdb_con, table.raw_table, table.table_name, table.row_count, sample_size, sample_seed
         )
-        try:
-            found[table.table_name] = detect_patterns(duckdb_con, sample, [c.name for c in table.columns])
-        finally:
-            drop_sample(duckdb_con, sample)
-    return found
+        for table in staged_tables
+    }
+
+
+def column_patterns(
+    staged_tables: list[StagedTable], sample_tables: dict[str, str], duckdb_con: duckdb.DuckDBPyConnection
+) -> dict[str, dict[str, list[PatternMatch]]]:
+    """Per table and column, the value patterns matched on the sample, with match rates and examples."""
+    return {
+        table.table_name: detect_patterns(duckdb_con, sample_tables[table.table_name], [c.name for c in table.columns])
+        for table in staged_tables
+    }
 
 
 def column_units(

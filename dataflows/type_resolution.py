@@ -19,15 +19,16 @@ from dataraum_context.type_resolution.models import (
 
 def type_candidates(
     staged_tables: list[StagedTable],
+    sample_tables: dict[str, str],
     column_patterns: dict[str, dict[str, list[PatternMatch]]],
     column_units: dict[str, dict[str, UnitResult]],
     duckdb_con: duckdb.DuckDBPyConnection,
 ) -> dict[str, dict[str, list[TypeCandidateResult]]]:
-    """Per table and column, the plausible types with their whole-column parse success rates."""
+    """Per table and column, the plausible types with their parse success rates on the sample."""
     return {
         table.table_name: resolver.evaluate_candidates(
             duckdb_con,
-            table.raw_table,
+            sample_tables[table.table_name],
             column_patterns.get(table.table_name, {}),
             column_units.get(table.table_name, {}),
         )
@@ -45,7 +46,8 @@ def type_decisions(
     type_rules: dict[str, str],
     auto_accept_threshold: float,
 ) -> list[ColumnTypeDecision]:
-    """One type per column, decided by rules and evidence; low-confidence ones flagged for review."""
+    """One type per column, decided by rules and sample evidence, then checked on the whole column;
+    low-confidence ones flagged for review."""
     return resolver.decide_tables(
         duckdb_con, staged_tables, table_profiles, type_candidates, column_patterns, column_units,
         rules=type_rules, threshold=auto_accept_threshold,

@@ -43,10 +43,9 @@ from typing import Any
 
 import duckdb
 
+from dataraum_context.detectors.patterns import NULL_TOKENS  # trimmed values compared
 from dataraum_context.profiling.models import PERCENTILE_KEYS, ColumnProfileResult, TableProfileResult
 from dataraum_context.sqlutil import quote_ident
-
-from dataraum_context.detectors.patterns import NULL_TOKENS  # trimmed values compared
 
 TOP_K = 10
 """How many top values are kept per column."""

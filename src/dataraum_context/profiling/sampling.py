@@ -1,4 +1,4 @@
-"""The uniform random sample value-level detectors look at.
+"""The uniform random sample value-level detectors look at (`sample.<table>`).
 
 A table with at most `size` rows is used whole. A larger one is sampled by a
 hash of `_row_id` and the seed: every row is kept with probability `size/rows`,
@@ -11,27 +11,28 @@ from __future__ import annotations
 
 import duckdb
 
-from dataraum_context.sqlutil import quote_ident
+from dataraum_context.sqlutil import qualified
 
 DEFAULT_SAMPLE_SIZE = 10_000
 DEFAULT_SEED = 42
 
 
+SAMPLE_SCHEMA = "sample"
+
+
 def create_sample(
-    con: duckdb.DuckDBPyConnection, raw_table: str, sample_name: str, row_count: int, size: int, seed: int
+    con: duckdb.DuckDBPyConnection, raw_table: str, table_name: str, row_count: int, size: int, seed: int
 ) -> str:
-    """Create a temporary sample table of `raw_table`; returns its quoted name."""
-    name = quote_ident(sample_name)
+    """Create (or replace) `sample.<table_name>` from `raw_table`; returns its quoted name."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SAMPLE_SCHEMA}")
+    name = qualified(SAMPLE_SCHEMA, table_name)
     if row_count <= size:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {raw_table}")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {raw_table} ORDER BY _row_id")
     else:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {raw_table} "
-            "WHERE hash(_row_id, ?::BIGINT) % ?::UBIGINT < ?::UBIGINT",
+            f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {raw_table} "
+            "WHERE hash(_row_id, ?::BIGINT) % ?::UBIGINT < ?::UBIGINT ORDER BY _row_id",
             [seed, row_count, size],
         )
     return name
 
-
-def drop_sample(con: duckdb.DuckDBPyConnection, sample: str) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {sample}")

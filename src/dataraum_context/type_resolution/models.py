@@ -37,6 +37,11 @@ class ColumnTypeDecision(BaseModel):
     candidates: list[TypeCandidateResult] = Field(default_factory=list)
     sample_values: list[str] = Field(default_factory=list)
     needs_review: bool = False
+    # Share of the column's non-null values that parse under the decision (whole column).
+    parse_success_rate: float | None = None
+    failed_count: int = 0  # non-null values that do not parse: they go to the quarantine
+    # Discount applied to the parse rate for undecided evidence (e.g. day/month order).
+    evidence_factor: float = Field(default=1.0, exclude=True)
 
 
 class TypedTableResult(BaseModel):

@@ -1,10 +1,11 @@
 """Type candidates and decisions, by evidence measured in DuckDB.
 
 For each column the profiling stage found patterns on a sample (and, for
-`<number> <unit>` columns, a unit). Here every plausible pattern's parse
-expression is evaluated on the *whole* column in one aggregate query per table:
-its parse success rate is the candidate's confidence. Decisions then follow the
-evidence:
+`<number> <unit>` columns, a unit). Every plausible pattern's parse expression is
+evaluated on the sample (one aggregate query per table): its parse success rate is
+the candidate's confidence there. Decisions follow the evidence, then the decided
+parse is checked once on the whole column (`verify_decisions`, one scan per table),
+which settles the confidence, the quarantine count and DECIMAL sizes:
 
 - a configured rule (column-name glob -> type) wins (`decision_source='rule'`);
 - digit strings with leading zeros (postal codes, SKUs) stay text;
@@ -91,7 +92,7 @@ def evaluate_candidates(
     patterns: Mapping[str, list[PatternMatch]],
     units: Mapping[str, UnitResult],
 ) -> dict[str, list[TypeCandidateResult]]:
-    """Candidates per column with their whole-column parse success rates (one scan)."""
+    """Candidates per column with their parse success rates over `table` (one scan; the sample)."""
     selects: list[str] = []
     plan: list[tuple[str, str, str, PatternMatch, int]] = []  # column, pattern, parse, match, first select index
     nonnull_index: dict[str, int] = {}
@@ -245,10 +246,12 @@ def decide_column(
     confidence = round((best.parse_success_rate or 0.0) * confidence_factor, 6)
     return ColumnTypeDecision(
         **{**base, "pattern": best.pattern},
+        evidence_factor=confidence_factor,
+        parse_success_rate=best.parse_success_rate,
         decided_type=best.data_type,
         decision_source="auto",
         confidence=confidence,
-        reason=f"{best.parse_success_rate:.2%} of non-null values parse as {best.data_type} ({best.pattern}){reason_extra}",
+        reason=f"{best.data_type} ({best.pattern}){reason_extra}",
         unit=unit.unit if unit is not None and best.pattern == "number_with_unit" else best.unit,
         parse_sql=best.parse_sql,
         needs_review=confidence < threshold,
@@ -272,6 +275,7 @@ def decide_tables(
     profiles = {p.table_name: {c.column_name: c for c in p.columns} for p in table_profiles}
     decisions: list[ColumnTypeDecision] = []
     for table in staged_tables:
+        table_decisions: list[ColumnTypeDecision] = []
         for column in table.columns:
             name = column.name
             column_candidates = list(candidates.get(table.table_name, {}).get(name, []))
@@ -279,8 +283,8 @@ def decide_tables(
             nonnull = (profile.total_count - profile.null_count) if profile else 1
             evidence = None
             if {"date_dmy", "date_mdy"} <= {c.pattern for c in column_candidates}:
-                evidence = date_order_evidence(con, table.raw_table, name)
-            decisions.append(
+                evidence = date_order_evidence(con, table.raw_table, name)  # whole column: rare values decide
+            table_decisions.append(
                 decide_column(
                     table.table_name,
                     name,
@@ -293,4 +297,71 @@ def decide_tables(
                     unit=units.get(table.table_name, {}).get(name),
                 )
             )
+        decisions.extend(verify_decisions(con, table.raw_table, table_decisions, threshold=threshold))
     return decisions
+
+
+def verify_decisions(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    decisions: list[ColumnTypeDecision],
+    *,
+    threshold: float,
+) -> list[ColumnTypeDecision]:
+    """Check each decision on the whole column (one scan per table) and settle it.
+
+    Candidates were measured on the sample; here the decided parse runs over every
+    value: its success rate becomes the confidence, failures the quarantine count,
+    and DECIMAL widths and scales are sized from all values, not the sample's. A
+    column where fewer than half the values parse stays text.
+    """
+    selects: list[str] = []
+    plan: list[tuple[int, int]] = []  # (decision index, first select index)
+    for index, decision in enumerate(decisions):
+        if decision.decided_type == VARCHAR or not decision.parse_sql:
+            continue
+        col = quote_ident(decision.column_name)
+        expr = _parse_expr(decision.parse_sql, col)
+        first = len(selects)
+        selects.append(f"count_if(NOT {null_test_sql(col)})")
+        selects.append(f"count_if(NOT {null_test_sql(col)} AND {expr} IS NOT NULL)")
+        if decision.decided_type.startswith("DECIMAL"):
+            scale_rx = _SCALE_REGEX.get(decision.pattern or "")
+            digits = f"length(regexp_extract(trim({col}), {quote_literal(scale_rx)}, 1))" if scale_rx else "0"
+            ok = f"{expr} IS NOT NULL"
+            selects.append(f"min({digits}) FILTER (WHERE {ok})")
+            selects.append(f"max({digits}) FILTER (WHERE {ok})")
+            selects.append(
+                f"max(length(split_part(CAST(abs(TRY_CAST({expr} AS DECIMAL(38,10))) AS VARCHAR), '.', 1)))"
+                f" FILTER (WHERE {ok})"
+            )
+        plan.append((index, first))
+    if not selects:
+        return list(decisions)
+    row = con.execute(f"SELECT {', '.join(selects)} FROM {raw_table}").fetchall()[0]
+    settled = list(decisions)
+    for index, first in plan:
+        decision = decisions[index]
+        nonnull, parsed = int(row[first] or 0), int(row[first + 1] or 0)
+        rate = parsed / nonnull if nonnull else 0.0
+        update: dict[str, Any] = {"parse_success_rate": round(rate, 6), "failed_count": nonnull - parsed}
+        if decision.decision_source != "auto":  # a rule or a person decided: measure, do not second-guess
+            settled[index] = decision.model_copy(update=update)
+            continue
+        if decision.decided_type.startswith("DECIMAL") and parsed:
+            min_scale, max_scale, int_digits = (int(row[first + k] or 0) for k in (2, 3, 4))
+            update["decided_type"], _ = _size_numeric(decision.pattern or "decimal", decision.parse_sql or "", min_scale, max_scale, int_digits)
+        if rate < MIN_PARSE_RATE:
+            update.update(
+                decided_type=VARCHAR, parse_sql=None, confidence=round(1.0 - rate, 6), needs_review=False,
+                failed_count=0, reason=f"only {rate:.0%} of values parse as {decision.decided_type}; kept as text",
+            )
+        else:
+            confidence = round(rate * decision.evidence_factor, 6)
+            update.update(
+                confidence=confidence,
+                needs_review=decision.decision_source == "auto" and confidence < threshold,
+                reason=f"{rate:.2%} of non-null values parse as " + decision.reason,
+            )
+        settled[index] = decision.model_copy(update=update)
+    return settled

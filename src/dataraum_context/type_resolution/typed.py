@@ -52,40 +52,33 @@ def build_typed_table(
     con.execute("CREATE SCHEMA IF NOT EXISTS typed")
     typed_table = qualified("typed", table_name)
     selects = ["_row_id"]
-    failures = []
     for decision in decisions:
         col = quote_ident(decision.column_name)
-        expr = typed_expression(decision, col)
-        selects.append(f"{expr} AS {col}")
-        if decision.decided_type != VARCHAR and decision.parse_sql:
-            reason = f"not a valid {decision.decided_type}" + (f" ({decision.pattern})" if decision.pattern else "")
-            failures.append((decision, col, reason))
-    con.execute(f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} ORDER BY _row_id")
+        selects.append(f"{typed_expression(decision, col)} AS {col}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} ORDER BY _row_id"
+    )
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
+    # Only columns whose whole-column check found failures are scanned again.
+    for decision in decisions:
+        if decision.failed_count <= 0 or decision.decided_type == VARCHAR or not decision.parse_sql:
+            continue
+        col = quote_ident(decision.column_name)
+        reason = f"not a valid {decision.decided_type}" + (f" ({decision.pattern})" if decision.pattern else "")
+        con.execute(
+            f"INSERT INTO {QUARANTINE_TABLE} SELECT ?, ?, _row_id, {col}, ?, ? FROM {raw_table} "
+            f"WHERE NOT {null_test_sql(col)} AND ({typed_expression(decision, col)}) IS NULL ORDER BY _row_id",
+            [table_name, decision.column_name, decision.decided_type, reason],
+        )
     quarantined: dict[str, int] = {}
     examples: dict[str, list[str]] = {}
-    if failures:
-        values = []
-        params: list[str] = []
-        for decision, col, reason in failures:
-            cell = f"r.{col}"
-            failed = f"NOT {null_test_sql(cell)} AND ({typed_expression(decision, cell)}) IS NULL"
-            values.append(f"(?, {cell}, ?, ?, {failed})")
-            params += [decision.column_name, decision.decided_type, reason]
-        con.execute(
-            f"INSERT INTO {QUARANTINE_TABLE} "
-            f"SELECT ?, f.column_name, r._row_id, f.raw_value, f.target_type, f.reason "
-            f"FROM {raw_table} r, LATERAL (VALUES {', '.join(values)}) f(column_name, raw_value, target_type, reason, failed) "
-            f"WHERE f.failed ORDER BY r._row_id, f.column_name",
-            [table_name, *params],
-        )
-        rows = con.execute(
-            f"SELECT column_name, count(*), list(DISTINCT raw_value ORDER BY raw_value)[1:{MAX_EXAMPLES}] "
-            f"FROM {QUARANTINE_TABLE} WHERE table_name = ? GROUP BY column_name",
-            [table_name],
-        ).fetchall()
-        quarantined = {name: int(n) for name, n, _ in rows}
-        examples = {name: list(ex or []) for name, _, ex in rows}
+    rows = con.execute(
+        f"SELECT column_name, count(*), list(DISTINCT raw_value ORDER BY raw_value)[1:{MAX_EXAMPLES}] "
+        f"FROM {QUARANTINE_TABLE} WHERE table_name = ? GROUP BY column_name ORDER BY column_name",
+        [table_name],
+    ).fetchall()
+    quarantined = {name: int(n) for name, n, _ in rows}
+    examples = {name: list(ex or []) for name, _, ex in rows}
     typed_rows = con.execute(f"SELECT count(*) FROM {typed_table}").fetchall()[0][0]
     if typed_rows != raw_row_count:
         raise DataraumError(
