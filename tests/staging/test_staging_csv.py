@@ -68,7 +68,7 @@ def test_hostile_header_names_kept_exactly(tmp_path, stage, con, rows):
     assert rows(table) == [(1, *[str(i) for i in range(1, 10)])]
 
 
-def test_null_tokens_kept_raw_and_counted(tmp_path, stage, rows):
+def test_null_tokens_kept_raw(tmp_path, stage, rows):
     text = "a,b,c\nNA,,x\nnull,N/A,-\nNA,None,nan\n1,NULL,y\n"
     [table] = stage(write(tmp_path / "n.csv", text))
     assert rows(table) == [
@@ -77,11 +77,7 @@ def test_null_tokens_kept_raw_and_counted(tmp_path, stage, rows):
         (3, "NA", "None", "nan"),
         (4, "1", "NULL", "y"),
     ]
-    assert table.options["null_tokens"] == {
-        "a": {"NA": 2, "null": 1},
-        "b": {"": 1, "N/A": 1, "None": 1, "NULL": 1},
-        "c": {"-": 1, "nan": 1},
-    }
+    # Counting them is profiling's job (tests/profiling).
 
 
 def test_rejected_rows_quarantined_with_physical_lines(tmp_path, stage, rejected):

@@ -50,8 +50,11 @@ class ColumnProfile(Base):
     top_values: Mapped[list[Any] | None] = mapped_column(JSONType)  # [{value, count}, ...]
 
     # Computed metrics
-    cardinality_ratio: Mapped[float | None] = mapped_column(sa.Double())  # distinct / total
+    cardinality_ratio: Mapped[float | None] = mapped_column(sa.Double())  # distinct / non-null
     null_ratio: Mapped[float | None] = mapped_column(sa.Double())  # null / total
+    # Extensions: non-null values that parse as numbers, and which null tokens occurred.
+    numeric_count: Mapped[int | None] = mapped_column(sa.BigInteger())
+    null_token_counts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 # Latest profile lookup (spec: idx_column_profiles_latest on (column_id, profiled_at DESC)).

@@ -54,6 +54,8 @@ def _profile_row(column_id: Any, profile: ColumnProfileResult, profiled_at: Any)
         top_values=profile.top_values,
         cardinality_ratio=profile.cardinality_ratio,
         null_ratio=profile.null_ratio,
+        numeric_count=profile.numeric_count,
+        null_token_counts=profile.null_token_counts,
     )
 
 

@@ -13,7 +13,6 @@ from dataraum_context.sqlutil import qualified, quote_ident
 RAW_SCHEMA = "raw"
 QUARANTINE_SCHEMA = "quarantine"
 REJECTED_TABLE = "rejected_rows"
-NULL_TOKENS = ("", "NA", "N/A", "null", "NULL", "-", "None", "nan")
 NESTED_TYPE_PREFIXES = ("STRUCT", "MAP", "UNION")
 
 
@@ -66,37 +65,6 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def rejected_count(con: duckdb.DuckDBPyConnection, table_name: str) -> int:
     query = f"SELECT count(*) FROM {rejected_table()} WHERE table_name = ?"
     return int(con.execute(query, [table_name]).fetchall()[0][0])
-
-
-def null_token_counts(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], count_sql_nulls: bool
-) -> dict[str, dict[str, int]]:
-    """How often each null-like token occurs per column, in ONE aggregate scan.
-
-    Tokens are kept raw in the raw layer; this only records them. An empty CSV field is
-    read as SQL NULL, so for text files NULL is counted under the token ''.
-    """
-    aggregates: list[str] = []
-    params: list[str] = []
-    keys: list[tuple[str, str]] = []
-    for column in columns:
-        ident = quote_ident(column)
-        for token in NULL_TOKENS:
-            if token == "":
-                condition = f"{ident} = ''" + (f" OR {ident} IS NULL" if count_sql_nulls else "")
-            else:
-                condition = f"{ident} = ?"
-                params.append(token)
-            aggregates.append(f"count(*) FILTER (WHERE {condition})")
-            keys.append((column, token))
-    if not aggregates:
-        return {}
-    values = con.execute(f"SELECT {', '.join(aggregates)} FROM {table}", params).fetchall()[0]
-    counts: dict[str, dict[str, int]] = {}
-    for (column, token), value in zip(keys, values):
-        if value:
-            counts.setdefault(column, {})[token] = int(value)
-    return counts
 
 
 def file_sha256(path: Path, chunk_size: int = 1024 * 1024) -> str:

@@ -100,7 +100,6 @@ class _RawWriter:
         options: dict = {
             "database": self.spec.location,
             "source_table": self.table_name,
-            "null_tokens": common.null_token_counts(con, target, self.names, count_sql_nulls=False),
         }
         return StagedTable(
             table_name=self.table_name,

@@ -34,13 +34,10 @@ def _finish(
     spec: SourceSpec,
     columns: list[StagedColumn],
     options: dict[str, Any],
-    count_sql_nulls: bool,
 ) -> StagedTable:
-    """Count rows, rejected rows and null tokens of a freshly written raw table."""
+    """Count rows and rejected rows of a freshly written raw table (null tokens are
+    counted by profiling, in its one pass over the table)."""
     table = common.raw_table(spec.name)
-    options["null_tokens"] = common.null_token_counts(
-        con, table, [c.name for c in columns], count_sql_nulls
-    )
     if spec.renamed_from is not None:
         options["renamed_from"] = spec.renamed_from
     return StagedTable(
@@ -96,7 +93,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
         "newline": dialect.newline,
         "compression": "gzip" if path.name.lower().endswith(".gz") else None,
     }
-    return _finish(con, spec, columns, options, count_sql_nulls=True)
+    return _finish(con, spec, columns, options)
 
 
 def _transcode_to_utf8(path: Path, encoding: TextEncoding, scratch: Path) -> Path:
@@ -243,7 +240,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTab
     common.clear_rejected(con, spec.name)
     columns = [StagedColumn(name=n, original_name=o, position=i, raw_type=t)
                for i, (n, o, t) in enumerate(zip(names, originals, types))]
-    return _finish(con, spec, columns, {"format": "parquet"}, count_sql_nulls=False)
+    return _finish(con, spec, columns, {"format": "parquet"})
 
 
 # --------------------------------------------------------------------------- JSON / NDJSON
@@ -290,7 +287,7 @@ def stage_json(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
         con.execute(f"DROP TABLE IF EXISTS {scratch}")
     columns = [StagedColumn(name=n, original_name=k, position=i, raw_type=t)
                for i, (n, k, t) in enumerate(zip(names, keys, types))]
-    return _finish(con, spec, columns, {"format": spec.kind, "encoding": "utf-8"}, count_sql_nulls=False)
+    return _finish(con, spec, columns, {"format": spec.kind, "encoding": "utf-8"})
 
 
 def _load_json_records(con: duckdb.DuckDBPyConnection, scratch: str, path: Path, kind: str) -> None:
