@@ -125,10 +125,12 @@ class _RichProgress:
 @app.command()
 def run(
     paths: Annotated[list[str], typer.Argument(help="Files, folders of files, or database URLs.", show_default=False)],
-    review: Annotated[str, typer.Option("--review", help="Review policy: block, defer or auto.")] = "block",
+    review: Annotated[str | None, typer.Option("--review", help="Review policy: block (default), defer or auto.", show_default=False)] = None,
     ontology: Annotated[str | None, typer.Option("--ontology", help="Ontology name or YAML path.")] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="LLM provider: anthropic or openai.")] = None,
     module: Annotated[list[Path] | None, typer.Option("--module", help="Python file with extra DAG nodes.")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="YAML file of manual quality rules.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML file of settings.")] = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
@@ -136,7 +138,10 @@ def run(
     """Stage, profile and describe the tables at PATH... and record the run."""
     from dataraum_context.pipeline.runner import execute_run
 
-    settings = _settings(workspace, metadata_url, review=review, ontology=ontology, llm=llm)
+    settings = load_settings(
+        config_file=config, workspace=workspace, metadata_url=metadata_url, review=review,
+        ontology=ontology, llm=llm, rules_file=rules, modules=module or None,
+    )
     settings.workspace.mkdir(parents=True, exist_ok=True)
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"

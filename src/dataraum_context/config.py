@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import yaml
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +38,16 @@ class Settings(BaseSettings):
     # Column-name globs -> DuckDB type, applied before evidence (decision_source 'rule').
     # From the environment as JSON: DATARAUM_TYPE_RULES='{"*_code": "VARCHAR"}'.
     type_rules: dict[str, str] = Field(default_factory=dict)
+    # Quality rules written by hand (`--rules FILE`, YAML).
+    rules_file: Path | None = None
+    # LLM (optional everywhere): provider 'anthropic' | 'openai', model, limits.
+    llm_model: str | None = None
+    llm_max_concurrency: int = Field(default=4, gt=0)
+    llm_max_tokens_per_run: int = Field(default=200_000, gt=0)
+    llm_max_cost_usd_per_run: float = Field(default=2.0, ge=0.0)
+    llm_allow_pii_samples: bool = False
+    # Extra Hamilton modules with custom nodes (`--module FILE`).
+    modules: list[Path] = Field(default_factory=list)
 
     @field_validator("review")
     @classmethod
@@ -55,9 +67,32 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.workspace / 'metadata.db').resolve()}"
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment with explicit (non-None) overrides on top."""
-    given = {k: v for k, v in overrides.items() if v is not None}
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Settings from a YAML file (keys are Settings field names)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"config file {path}{where}: not valid YAML") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: expected a mapping of settings")
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}")
+    return data
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Settings: environment, then the YAML config file, then explicit (non-None) overrides."""
+    given: dict[str, Any] = read_config_file(config_file) if config_file is not None else {}
+    given.update({k: v for k, v in overrides.items() if v is not None})
     try:
         settings = Settings(**given)
     except ValidationError as exc:

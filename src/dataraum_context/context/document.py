@@ -109,7 +109,7 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
         await session.execute(sa.select(sa.func.count()).select_from(ReviewItem).where(ReviewItem.status == "pending"))
     ).scalar_one()
     completed_stages = list(latest.completed_stages or []) if latest else []
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "run": (
             {
@@ -128,3 +128,12 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
         "join_paths": None,
         "review": {"pending": pending},
     }
+    # Each later stage fills its own keys (semantic, entity, relationships, temporal, quality ...).
+    from dataraum_context.quality import context as quality_context
+    from dataraum_context.semantic import context as semantic_context
+    from dataraum_context.temporal import context as temporal_context
+    from dataraum_context.topology import context as topology_context
+
+    for contributor in (semantic_context, topology_context, temporal_context, quality_context):
+        await contributor.contribute(session, doc)
+    return doc

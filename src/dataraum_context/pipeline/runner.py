@@ -29,6 +29,7 @@ from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
+from dataraum_context.pipeline.review_models import ReviewDecisions
 from dataraum_context.pipeline.stages import STAGES
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.engine import create_engine, redact_url, session_factory
@@ -166,6 +167,8 @@ async def execute_run(
                 "sample_seed": settings.sample_seed,
                 "auto_accept_threshold": settings.auto_accept_threshold,
                 "type_rules": dict(settings.type_rules),
+                "settings": settings,
+                "review_decisions": ReviewDecisions(),
             }
             completed: list[str] = []
             for stage in STAGES:

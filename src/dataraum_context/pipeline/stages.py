@@ -16,7 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.pipeline.context import RunContext
 from dataraum_context.profiling.persist import persist_profiling
+from dataraum_context.quality.persist import persist_quality
+from dataraum_context.semantic.persist import persist_semantic
 from dataraum_context.staging.persist import persist_staging
+from dataraum_context.temporal.persist import persist_temporal
+from dataraum_context.topology.persist import persist_topology
 from dataraum_context.type_resolution.persist import persist_type_resolution
 
 Persist = Callable[[AsyncSession, dict[str, Any], RunContext], Awaitable[dict[str, Any]]]
@@ -42,10 +46,10 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("staging", persist_staging, "read sources into the raw layer"),
     StageSpec("profiling", persist_profiling, "column statistics, patterns, units"),
     StageSpec("type_resolution", persist_type_resolution, "typed layer and quarantine"),
-    StageSpec("semantic", None, "roles, entities, ontology terms"),
-    StageSpec("topology", None, "keys, foreign keys, join paths"),
-    StageSpec("temporal", None, "granularity, gaps, trends"),
-    StageSpec("quality", None, "rules, results, scores"),
+    StageSpec("semantic", persist_semantic, "roles, entities, ontology terms"),
+    StageSpec("topology", persist_topology, "keys, foreign keys, join paths"),
+    StageSpec("temporal", persist_temporal, "granularity, gaps, trends"),
+    StageSpec("quality", persist_quality, "rules, results, scores"),
 )
 
 
