@@ -1,1 +1,65 @@
-"""temporal stage: nodes arrive with its issue; the stage runs and records nothing until then."""
+"""Temporal: granularity, gaps, completeness, seasonality and trend of every time column."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from dataraum_context.profiling.models import TableProfileResult
+from dataraum_context.temporal import columns as tcols
+from dataraum_context.temporal.models import TemporalProfileResult
+from dataraum_context.temporal.profiler import profile_column
+from dataraum_context.temporal.series import series_column
+from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult
+
+
+def temporal_series_columns(
+    typed_tables: list[TypedTableResult],
+    type_decisions: list[ColumnTypeDecision],
+    table_profiles: list[TableProfileResult],
+    duckdb_con: duckdb.DuckDBPyConnection,
+    candidate_keys: Any = None,
+) -> dict[str, dict[str, str | None]]:
+    """Per table and time column, the low-cardinality column that with it forms the grain (one series
+    per value), or None when the column is a single series. Uses topology's `candidate_keys` when present."""
+    types = tcols.column_types(type_decisions)
+    profiles = {p.table_name: p for p in table_profiles}
+    keys: dict[str, list[list[str]]] = dict(candidate_keys or {})
+    return {
+        table.table_name: {
+            column: series_column(
+                duckdb_con, table.typed_table, column, types[table.table_name],
+                profiles.get(table.table_name), keys.get(table.table_name),
+            )
+            for column in tcols.time_columns(types.get(table.table_name, {}))
+        }
+        for table in typed_tables
+        if table.table_name in types
+    }
+
+
+def temporal_profiles(
+    typed_tables: list[TypedTableResult],
+    type_decisions: list[ColumnTypeDecision],
+    temporal_series_columns: dict[str, dict[str, str | None]],
+    duckdb_con: duckdb.DuckDBPyConnection,
+    candidate_keys: Any = None,
+) -> list[TemporalProfileResult]:
+    """Temporal profile of every DATE/TIMESTAMP/TIMESTAMPTZ column of the typed layer: range,
+    granularity, gaps, completeness, seasonality and trend, on the whole column and per series."""
+    types = tcols.column_types(type_decisions)
+    keys: dict[str, list[list[str]]] = dict(candidate_keys or {})
+    results: list[TemporalProfileResult] = []
+    for table in typed_tables:
+        table_types = types.get(table.table_name, {})
+        for column, series in temporal_series_columns.get(table.table_name, {}).items():
+            measure = tcols.measure_column(
+                table_types, {column} | ({series} if series else set()), keys.get(table.table_name, [])
+            )
+            results.append(
+                profile_column(
+                    duckdb_con, table.table_name, table.typed_table, column, table_types[column], series, measure
+                )
+            )
+    return results

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import duckdb
+from hamilton.function_modifiers import tag
 
 from dataraum_context.detectors.patterns import PatternMatch
 from dataraum_context.detectors.units import UnitResult
+from dataraum_context.pipeline.review_models import ReviewDecisions, ReviewProposal
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.staging import StagedTable
 from dataraum_context.type_resolution import proposals, resolver, typed
-from dataraum_context.type_resolution.models import (
-    ColumnTypeDecision,
-    ReviewProposal,
-    TypeCandidateResult,
-    TypedTableResult,
-)
+from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCandidateResult, TypedTableResult
 
 
 def type_candidates(
@@ -54,12 +51,37 @@ def type_decisions(
     )
 
 
+@tag(gate="type_review,quarantine_review")
+def type_review_proposals(
+    type_decisions: list[ColumnTypeDecision],
+    column_patterns: dict[str, dict[str, list[PatternMatch]]],
+) -> list[ReviewProposal]:
+    """Review proposals: decisions below the auto threshold, and columns whose cells would be quarantined."""
+    failed = {
+        f"{table}.{column}": next((m.failed_examples for m in matches if m.failed_examples), [])
+        for table, columns in column_patterns.items()
+        for column, matches in columns.items()
+    }
+    return proposals.type_proposals(type_decisions, failed)
+
+
+def resolved_types(
+    type_decisions: list[ColumnTypeDecision],
+    review_decisions: ReviewDecisions,
+    staged_tables: list[StagedTable],
+    duckdb_con: duckdb.DuckDBPyConnection,
+) -> list[ColumnTypeDecision]:
+    """The final type of every column: the decisions with human (or auto) review decisions applied."""
+    raw_tables = {table.table_name: table.raw_table for table in staged_tables}
+    return proposals.apply_type_decisions(duckdb_con, raw_tables, type_decisions, review_decisions)
+
+
 def typed_tables(
-    staged_tables: list[StagedTable], type_decisions: list[ColumnTypeDecision], duckdb_con: duckdb.DuckDBPyConnection
+    staged_tables: list[StagedTable], resolved_types: list[ColumnTypeDecision], duckdb_con: duckdb.DuckDBPyConnection
 ) -> list[TypedTableResult]:
     """`typed.<table>` for every table (every raw row kept) and its failed casts in the quarantine."""
     by_table: dict[str, list[ColumnTypeDecision]] = {}
-    for decision in type_decisions:
+    for decision in resolved_types:
         by_table.setdefault(decision.table_name, []).append(decision)
     return [
         typed.build_typed_table(
@@ -67,10 +89,3 @@ def typed_tables(
         )
         for table in staged_tables
     ]
-
-
-def type_review_proposals(
-    type_decisions: list[ColumnTypeDecision], typed_tables: list[TypedTableResult]
-) -> list[ReviewProposal]:
-    """Review proposals: decisions below the auto threshold, and columns with quarantined cells."""
-    return proposals.type_proposals(type_decisions, typed_tables)

@@ -152,27 +152,7 @@ def run(
                 return await execute_run(settings, paths, progress, log_path)
         return await execute_run(settings, paths, None, log_path)
 
-    outcome = _run_async(go)
-    summary = {
-        "run_id": str(outcome.run_id),
-        "status": outcome.status,
-        "tables": outcome.summary.get("tables", []),
-        "tables_changed": outcome.summary.get("tables_changed", []),
-        "review": {"pending": outcome.summary.get("review_pending", 0)},
-        "duration_s": round(outcome.duration_s, 3),
-        "error": str(outcome.error) if outcome.error else None,
-    }
-    if as_json:
-        _print_json(summary)
-    elif outcome.status == "completed":
-        err_console.print(
-            f"run {outcome.run_id} completed in {outcome.duration_s:.1f}s: "
-            f"{len(summary['tables'])} table(s) ({', '.join(summary['tables'])})"
-        )
-    if outcome.error is not None:
-        raise outcome.error
-    if outcome.status == "paused":
-        raise typer.Exit(EXIT_PAUSED)
+    _finish_outcome(_run_async(go), as_json)
 
 
 @app.command()
@@ -298,102 +278,93 @@ def context(
 
 @app.command()
 def resume(
-    run_id: Annotated[str | None, typer.Argument(help="Run id; default: the latest paused run.", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Resume even if upstream code changed.")] = False,
+    run_id: Annotated[str | None, typer.Argument(help="Run id; default: the latest paused or interrupted run.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Resume even if code upstream of the stop changed.")] = False,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Resume a paused run after review."""
-    from dataraum_context.pipeline.db_models import Run
+    """Resume a paused run after review (or an interrupted one from its last committed stage)."""
+    from dataraum_context.pipeline.runner import resume_run
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
     wanted = _parse_uuid(run_id, "run id") if run_id else None
+    show_progress = not as_json and err_console.is_terminal
+    log_path = settings.workspace / "logs" / "last-error.log"
 
-    async def work(session: Any) -> dict[str, Any]:
-        if wanted is not None:
-            found = await session.get(Run, wanted)
-            if found is None:
-                raise UserError(f"no run {run_id}")
-        else:
-            found = (
-                await session.execute(
-                    sa.select(Run).where(Run.status == "paused").order_by(Run.started_at.desc()).limit(1)
-                )
-            ).scalar_one_or_none()
-        if found is None:
-            return {"run_id": None, "status": None, "message": "no paused run to resume"}
-        return {"run_id": str(found.run_id), "status": found.status, "message": f"run {found.run_id} is {found.status}; nothing to resume"}
+    async def go() -> Any:
+        if show_progress:
+            with _RichProgress() as progress:
+                return await resume_run(settings, wanted, progress, log_path, force=force)
+        return await resume_run(settings, wanted, None, log_path, force=force)
 
-    payload = _run_async(lambda: _with_session(settings, work))
+    _finish_outcome(_run_async(go), as_json)
+
+
+def _finish_outcome(outcome: Any, as_json: bool) -> None:
+    """Print a run/resume outcome and exit with its code (0 done, 3 paused, 2/1 failed)."""
+    summary = {
+        "run_id": str(outcome.run_id) if outcome.run_id else None,
+        "status": outcome.status,
+        "tables": outcome.summary.get("tables", []),
+        "tables_changed": outcome.summary.get("tables_changed", []),
+        "review": {"pending": outcome.summary.get("review_pending", 0)},
+        "duration_s": round(outcome.duration_s, 3),
+        "message": outcome.message,
+        "error": str(outcome.error) if outcome.error else None,
+    }
     if as_json:
-        _print_json(payload)
-    else:
-        err_console.print(payload["message"])
+        _print_json(summary)
+    elif outcome.status == "completed":
+        tables = summary["tables"]
+        err_console.print(
+            f"run {outcome.run_id} completed in {outcome.duration_s:.1f}s: {len(tables)} table(s)"
+            + (f" ({', '.join(tables)})" if tables else "")
+            + (f"; {summary['review']['pending']} review item(s) open" if summary["review"]["pending"] else ""),
+            markup=False, highlight=False,
+        )
+    elif outcome.message:
+        err_console.print(outcome.message, markup=False, highlight=False)
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.status == "paused":
+        raise typer.Exit(EXIT_PAUSED)
 
 
 @review_app.command("list")
 def review_list(
     run: Annotated[str | None, typer.Option("--run", help="Only items of this run.")] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="Only pending items.")] = False,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List review items."""
-    from dataraum_context.pipeline.db_models import ReviewItem
+    from dataraum_context.pipeline import review
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
     run_uuid = _parse_uuid(run, "run id") if run else None
-
-    async def work(session: Any) -> list[dict[str, Any]]:
-        query = sa.select(ReviewItem).order_by(ReviewItem.created_at)
-        if run_uuid is not None:
-            query = query.where(ReviewItem.run_id == run_uuid)
-        return [_review_dict(item) for item in (await session.execute(query)).scalars()]
-
-    items = _run_async(lambda: _with_session(settings, work))
+    items = _run_async(
+        lambda: _with_session(settings, lambda s: review.list_items(s, run_id=run_uuid, include_decided=not pending))
+    )
     if as_json:
         _print_json({"items": items})
         return
     if not items:
         out_console.print("no review items")
         return
-    table = RichTable("id", "type", "target", "status", "suggested")
+    table = RichTable()
+    table.add_column("id", no_wrap=True, min_width=36)
+    for header in ("type", "target", "status", "suggested"):
+        table.add_column(header)
     for item in items:
-        table.add_row(item["id"], item["review_type"], item["target"] or "", item["status"], json.dumps(item["suggested_action"]))
+        table.add_row(
+            item["id"], item["review_type"], item["target"] or "", item["status"],
+            json.dumps(item["suggested_action"], ensure_ascii=False),
+        )
     out_console.print(table)
-
-
-def _review_dict(item: Any) -> dict[str, Any]:
-    return {
-        "id": str(item.review_id),
-        "run_id": str(item.run_id) if item.run_id else None,
-        "review_type": item.review_type,
-        "status": item.status,
-        "target": item.target,
-        "suggested_action": item.suggested_action,
-        "context": item.context_data,
-    }
-
-
-def _review_decide(ids: list[str], settings: Settings) -> None:
-    """Look the items up; deciding arrives with the review gates."""
-    from dataraum_context.pipeline.db_models import ReviewItem
-
-    wanted = [_parse_uuid(i, "review id") for i in ids]
-
-    async def work(session: Any) -> None:
-        for given, item_id in zip(ids, wanted, strict=True):
-            item = await session.get(ReviewItem, item_id)
-            if item is None:
-                raise UserError(f"no review item {given}")
-            if item.status != "pending":
-                raise UserError(f"review item {given} is already {item.status}")
-        raise UserError("review decisions are not available yet: no stage proposes review items")
-
-    _run_async(lambda: _with_session(settings, work))
 
 
 @review_app.command("show")
@@ -403,42 +374,63 @@ def review_show(
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one review item with its context."""
-    from dataraum_context.pipeline.db_models import ReviewItem
+    """Show one review item with its evidence."""
+    from dataraum_context.pipeline import review
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    wanted = _parse_uuid(item_id, "review id")
 
     async def work(session: Any) -> dict[str, Any]:
-        item = await session.get(ReviewItem, wanted)
-        if item is None:
-            raise UserError(f"no review item {item_id}")
-        return _review_dict(item)
+        return review.item_dict(await review.get_item(session, item_id))
 
     payload = _run_async(lambda: _with_session(settings, work))
     if as_json:
         _print_json(payload)
     else:
-        out_console.print_json(json.dumps(payload, default=str))
+        out_console.print_json(json.dumps(payload, default=str, ensure_ascii=False))
+
+
+def _decide(settings: Settings, work: Callable[[Any], Awaitable[Any]], as_json: bool) -> None:
+    """Run a decision in one transaction: all of it or nothing."""
+    from dataraum_context.storage.engine import create_engine, session_factory
+    from dataraum_context.storage.schema import init_schema
+
+    async def go() -> Any:
+        engine = create_engine(settings.resolved_metadata_url)
+        try:
+            await init_schema(engine)
+            async with session_factory(engine).begin() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    decided = _run_async(go)
+    items = decided if isinstance(decided, list) else [decided]
+    if as_json:
+        _print_json({"items": items})
+    else:
+        for item in items:
+            err_console.print(f"{item['status']}: {item['review_type']} {item['target']}", markup=False, highlight=False)
+        if not items:
+            err_console.print("no pending review items", markup=False)
 
 
 @review_app.command("approve")
 def review_approve(
     ids: Annotated[list[str] | None, typer.Argument(help="Review item ids.", show_default=False)] = None,
     all_items: Annotated[bool, typer.Option("--all", help="Approve every pending item.")] = False,
+    run: Annotated[str | None, typer.Option("--run", help="With --all: only items of this run.")] = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Approve review items (accept their suggested action)."""
+    from dataraum_context.pipeline import review
+
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    if not ids and not all_items:
-        raise UserError("give review ids or --all")
-    if all_items and not ids:
-        err_console.print("no pending review items")
-        return
-    _review_decide(ids or [], settings)
+    run_uuid = _parse_uuid(run, "run id") if run else None
+    _decide(settings, lambda s: review.approve(s, ids or [], all_pending=all_items, run_id=run_uuid), as_json)
 
 
 @review_app.command("reject")
@@ -447,27 +439,31 @@ def review_reject(
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Reject review items."""
+    """Reject review items (a type or quarantine item keeps its column as text)."""
+    from dataraum_context.pipeline import review
+
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    _review_decide(ids, settings)
+    _decide(settings, lambda s: review.reject(s, ids, reason=reason), as_json)
 
 
 @review_app.command("modify")
 def review_modify(
     item_id: Annotated[str, typer.Argument(help="Review item id.", show_default=False)],
-    assignments: Annotated[list[str], typer.Option("--set", help="KEY=VALUE (repeatable).")],
+    assignments: Annotated[list[str], typer.Option("--set", help="KEY=VALUE (repeatable), e.g. type=DATE.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Decide a review item with a different value (e.g. --set type=DATE)."""
-    for assignment in assignments:
-        if "=" not in assignment or not assignment.split("=", 1)[0].strip():
-            raise UserError(f"bad --set {assignment!r}: use KEY=VALUE")
+    """Decide a review item with other values (e.g. --set type=DATE, --set role=measure)."""
+    from dataraum_context.pipeline import review
+
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    _review_decide([item_id], settings)
+    _decide(settings, lambda s: review.modify(s, item_id, assignments, reason=reason), as_json)
 
 
 @app.command()

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     llm_max_tokens_per_run: int = Field(default=200_000, gt=0)
     llm_max_cost_usd_per_run: float = Field(default=2.0, ge=0.0)
     llm_allow_pii_samples: bool = False
+    # Lifetime of an llm_cache row (expires_at = created + TTL); None: never expires.
+    llm_cache_ttl_seconds: int | None = Field(default=30 * 24 * 3600, gt=0)
     # Extra Hamilton modules with custom nodes (`--module FILE`).
     modules: list[Path] = Field(default_factory=list)
 

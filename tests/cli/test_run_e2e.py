@@ -130,7 +130,7 @@ def test_context_same_on_postgres(tmp_path: Path, pg_url: str) -> None:
 
 
 def test_demo_dataset_runs(tmp_path: Path, cli) -> None:
-    result = cli("run", str(DEMO_DATA), "--json")
+    result = cli("run", str(DEMO_DATA), "--json", "--review", "defer")
     assert result.returncode == 0, result.stderr
     doc = _context(cli)
     tables = {t["name"]: t for t in doc["tables"]}

@@ -116,6 +116,12 @@ class ReviewItem(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by: Mapped[str | None] = mapped_column(sa.String())
     review_notes: Mapped[str | None] = mapped_column(sa.Text())
+    # Extensions: the stage that proposed it, what the decision set (`modify --set`),
+    # and a key of the evidence it was made on (decision memory re-applies a decision
+    # to later runs only while this key is unchanged).
+    stage: Mapped[str | None] = mapped_column(sa.String())
+    decision_values: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    evidence_key: Mapped[str | None] = mapped_column(sa.String())
 
 
 # Partial index of pending items (PostgreSQL and SQLite both support WHERE on indexes).

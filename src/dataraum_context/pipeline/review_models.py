@@ -11,6 +11,8 @@ object carries remembered decisions of earlier runs (decision memory).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -20,6 +22,11 @@ REVIEW_TYPES = ("type_review", "quarantine_review", "semantic_review", "relation
 
 def column_target(table: str, column: str) -> str:
     return f"{table}.{column}"
+
+
+def evidence_digest(review_type: str, target: str, basis: str) -> str:
+    """The key a decision about `target` is remembered under: same evidence, same key."""
+    return hashlib.sha256(f"{review_type}|{target}|{basis}".encode()).hexdigest()[:32]
 
 
 def relationship_target(from_table: str, from_columns: list[str], to_table: str, to_columns: list[str]) -> str:
@@ -39,6 +46,14 @@ class ReviewProposal(BaseModel):
     to_columns: list[str] = Field(default_factory=list)
     suggested_action: dict[str, Any] = Field(default_factory=dict)
     context: dict[str, Any] = Field(default_factory=dict)
+    # What the proposal rests on, as a short stable string (e.g. the candidate types and
+    # patterns). A remembered human decision is re-applied only while it is unchanged.
+    # Default: the suggested action.
+    evidence_key: str | None = None
+
+    def effective_evidence_key(self) -> str:
+        basis = self.evidence_key if self.evidence_key is not None else json.dumps(self.suggested_action, sort_keys=True)
+        return evidence_digest(self.review_type, self.target, basis)
 
     @property
     def target(self) -> str:
@@ -59,6 +74,7 @@ class ReviewDecision(BaseModel):
     reason: str | None = None
     decided_by: str | None = None
     source: Literal["manual", "auto", "memory"] = "manual"
+    evidence_key: str | None = None  # the effective evidence key of the proposal decided
 
 
 class ReviewDecisions(BaseModel):
@@ -66,11 +82,19 @@ class ReviewDecisions(BaseModel):
 
     items: list[ReviewDecision] = Field(default_factory=list)
 
-    def get(self, review_type: str, target: str) -> ReviewDecision | None:
+    def get(self, review_type: str, target: str, evidence_key: str | None = None) -> ReviewDecision | None:
+        """The latest decision about `target`. Given the current `evidence_key`
+        (`evidence_digest(...)`), a remembered decision made on other evidence is ignored."""
         for item in reversed(self.items):
             if item.review_type == review_type and item.target == target:
+                if item.source == "memory" and evidence_key is not None and item.evidence_key != evidence_key:
+                    continue
                 return item
         return None
+
+    def decides(self, proposal: ReviewProposal) -> ReviewDecision | None:
+        """The decision that settles `proposal` (a remembered one only if made on the same evidence)."""
+        return self.get(proposal.review_type, proposal.target, proposal.effective_evidence_key())
 
     def of_type(self, review_type: str) -> dict[str, ReviewDecision]:
         return {item.target: item for item in self.items if item.review_type == review_type}

@@ -1,21 +1,33 @@
-"""The stage runner: executes the DAG stage by stage and commits each stage.
+"""The stage runner: executes the DAG stage by stage, commits each stage, stops at gates.
 
 For every stage it asks Hamilton for that stage's nodes, handing in earlier
-stages' results as overrides (nothing upstream is recomputed), then writes the
-stage's results, its node-execution records and the run's progress in one
-metadata transaction. A failure marks the run `failed` with its error; what
-earlier stages committed stays, nothing of the failed stage is written.
+results as overrides (nothing upstream is recomputed), then writes the stage's
+results, its node-execution records, a checkpoint (node outputs as JSON) and the
+run's progress in one metadata transaction.
+
+A stage with a gate (a node tagged `gate=<review types>`) runs in two parts: the
+gate node and what it needs first; the gate's proposals become review items and
+a checkpoint; then, by the run's policy, the run pauses (`block`, when items are
+open), goes on leaving them open (`defer`) or accepts them (`auto`). The rest of
+the stage receives the decisions as the `review_decisions` input.
+
+`resume_run` claims a paused or interrupted run with a compare-and-swap on the
+run's version plus a lease (host, pid, expiry), refuses upstream code drift, loads
+the checkpointed outputs as overrides and continues after the gate (or with the
+first uncommitted stage).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,17 +36,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dataraum_context import __version__
 from dataraum_context.config import Settings
-from dataraum_context.errors import DataraumError
+from dataraum_context.errors import DataraumError, UserError
+from dataraum_context.pipeline import gates
 from dataraum_context.pipeline.context import RunContext
-from dataraum_context.pipeline.db_models import NodeExecution, Run
+from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
 from dataraum_context.pipeline.review_models import ReviewDecisions
-from dataraum_context.pipeline.stages import STAGES
+from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
+from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.engine import create_engine, redact_url, session_factory
 from dataraum_context.storage.schema import init_schema
 from dataraum_context.storage.workspace import open_workspace
+
+LEASE_SECONDS = 120
+HEARTBEAT_SECONDS = 20
+# Settings that are not part of a run's recorded options (where it runs, not what it does).
+_LOCAL_SETTINGS = {"workspace", "metadata_url"}
 
 
 class ProgressListener(Protocol):
@@ -53,11 +72,12 @@ class _Silent:
 
 @dataclass
 class RunOutcome:
-    run_id: uuid.UUID
-    status: str
+    run_id: uuid.UUID | None
+    status: str  # completed | paused | failed | claimed-elsewhere | noop
     error: DataraumError | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    message: str | None = None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -65,44 +85,256 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-async def _record_nodes(
-    session: AsyncSession, run_id: uuid.UUID, stage: str, records: list[NodeRecord], versions: dict[str, str]
-) -> None:
-    for record in records:
-        session.add(
-            NodeExecution(
-                run_id=run_id,
-                stage=stage,
-                node_name=record.node_name,
-                code_version=versions.get(record.node_name),
-                inputs_hash=record.inputs_hash,
-                status=record.status,
-                started_at=record.started_at,
-                duration_ms=record.duration_ms,
-                error_message=record.error_message,
+def run_options(settings: Settings) -> dict[str, Any]:
+    """What a run was configured with (recorded, and used again on resume)."""
+    return settings.model_dump(mode="json", exclude=_LOCAL_SETTINGS)
+
+
+def lease_is_void(run: Run) -> bool:
+    """A running run's lease is void when its process is gone (same host) or it expired."""
+    if run.lease_pid is None and run.lease_host is None:
+        return True
+    if run.lease_host == socket.gethostname() and run.lease_pid is not None:
+        try:
+            os.kill(run.lease_pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+    return run.lease_expires_at is None or run.lease_expires_at < utcnow()
+
+
+class _Executor:
+    """Drives one run in this process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        listener: ProgressListener | None,
+        log_path: Path | None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.listener = listener or _Silent()
+        self.log_path = log_path
+        self.recorder = NodeRecorder()
+        self.recorder.listener = self.listener
+        self.dr = build_driver([self.recorder])
+        self.versions = node_versions(self.dr)
+        self.types = node_types(self.dr)
+        self.stage_nodes = nodes_by_stage(self.dr)
+        self.results: dict[str, Any] = {}
+        self.decisions = ReviewDecisions()
+        self.con: Any = None
+        self.run_id: uuid.UUID | None = None
+        self.ctx: RunContext | None = None
+
+    # ------------------------------------------------------------------ metadata writes
+
+    async def _record_nodes(self, session: AsyncSession, stage: str, records: list[NodeRecord]) -> None:
+        for record in records:
+            session.add(
+                NodeExecution(
+                    run_id=self.run_id,
+                    stage=stage,
+                    node_name=record.node_name,
+                    code_version=self.versions.get(record.node_name),
+                    inputs_hash=record.inputs_hash,
+                    status=record.status,
+                    started_at=record.started_at,
+                    duration_ms=record.duration_ms,
+                    error_message=record.error_message,
+                )
             )
-        )
 
-
-async def _finish(
-    sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, status: str, *, error: str | None, summary: dict[str, Any]
-) -> None:
-    async with sessions.begin() as session:
+    async def _set_run(self, session: AsyncSession, **values: Any) -> None:
         await session.execute(
-            sa.update(Run)
-            .where(Run.run_id == run_id)
-            .values(
-                status=status,
-                error_message=error,
-                summary=summary,
-                finished_at=utcnow(),
-                version=Run.version + 1,
-                lease_host=None,
-                lease_pid=None,
-                lease_expires_at=None,
-                current_stage=None,
-            )
+            sa.update(Run).where(Run.run_id == self.run_id).values(version=Run.version + 1, **values)
         )
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            async with self.sessions.begin() as session:
+                await session.execute(
+                    sa.update(Run)
+                    .where(Run.run_id == self.run_id, Run.status == "running", Run.lease_pid == os.getpid())
+                    .values(lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS))
+                )
+
+    # ------------------------------------------------------------------ execution
+
+    def _inputs(self, paths: list[str]) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "source_paths": list(paths),
+            "duckdb_con": self.con,
+            "sample_size": s.sample_size,
+            "sample_seed": s.sample_seed,
+            "auto_accept_threshold": s.auto_accept_threshold,
+            "type_rules": dict(s.type_rules),
+            "settings": s,
+            "review_decisions": self.decisions,
+        }
+
+    async def _execute(self, stage: str, names: list[str], paths: list[str]) -> tuple[dict[str, Any], list[NodeRecord]]:
+        """Run `names` (earlier results as overrides); failed node records are committed at once."""
+        try:
+            outputs = await asyncio.to_thread(
+                self.dr.execute, names, inputs=self._inputs(paths), overrides=dict(self.results)
+            )
+        finally:
+            records = self.recorder.drain()
+            if any(record.status == "failed" for record in records):
+                async with self.sessions.begin() as session:
+                    await self._record_nodes(session, stage, records)
+                records = []
+        self.results.update(outputs)
+        return outputs, records
+
+    def _split(self, stage: StageSpec) -> tuple[list[str], list[str], list[str]]:
+        """(gate nodes, nodes to run before the gate (gates included), all stage nodes)."""
+        nodes = [n.name for n in self.stage_nodes[stage.name]]
+        gate_nodes = [n.name for n in self.stage_nodes[stage.name] if n.tags.get("gate")]
+        if not gate_nodes:
+            return [], [], nodes
+        upstream = {n.name for n in self.dr.what_is_upstream_of(*gate_nodes)}
+        return gate_nodes, [n for n in nodes if n in upstream], nodes
+
+    async def drive(self, paths: list[str], *, start: int, gate_passed: bool, stop_after: str | None) -> RunOutcome:
+        """Execute stages from index `start`; returns completed or paused (raises on failure)."""
+        assert self.ctx is not None
+        for stage in STAGES[start:]:
+            gate_nodes, pre, nodes = self._split(stage)
+            if not nodes:
+                continue
+            self.listener.stage_started(stage.name, len(nodes))
+            async with self.sessions.begin() as session:
+                await session.execute(sa.update(Run).where(Run.run_id == self.run_id).values(current_stage=stage.name))
+            records: list[NodeRecord] = []
+            if gate_nodes and not gate_passed:
+                pre_outputs, records = await self._execute(stage.name, pre, paths)
+                pending = await self._gate(stage, gate_nodes, pre_outputs, records)
+                records = []
+                if pending and self.settings.review == "block":
+                    return await self._pause(stage, pending)
+            gate_passed = False
+            rest = [n for n in nodes if n not in self.results]
+            outputs, more = await self._execute(stage.name, rest, paths) if rest else ({}, [])
+            records += more
+            stage_outputs = {n: self.results[n] for n in nodes if n in self.results}
+            async with self.sessions.begin() as session:
+                refs = await stage.persist(session, stage_outputs, self.ctx) if stage.persist else {}
+                await self._record_nodes(session, stage.name, records)
+                session.add(
+                    Checkpoint(
+                        run_id=self.run_id,
+                        dataflow_name=stage.name,
+                        status="completed",
+                        checkpoint_type="stage",
+                        completed_at=utcnow(),
+                        checkpoint_state={
+                            "stage": stage.name,
+                            "phase": "stage",
+                            "outputs": dump_outputs(self.types, stage_outputs),
+                            "refs": refs,
+                        },
+                    )
+                )
+                completed = await self._completed(session)
+                await self._set_run(session, completed_stages=[*completed, stage.name])
+            self.listener.stage_finished(stage.name)
+            if stage.name == stop_after:
+                break
+        return RunOutcome(self.run_id, "completed", None, self.ctx.summary)
+
+    async def _completed(self, session: AsyncSession) -> list[str]:
+        run = (await session.execute(sa.select(Run.completed_stages).where(Run.run_id == self.run_id))).scalar_one()
+        return list(run or [])
+
+    async def _gate(
+        self, stage: StageSpec, gate_nodes: list[str], pre_outputs: dict[str, Any], records: list[NodeRecord]
+    ) -> int:
+        """Store the gate's proposals and checkpoint; apply `auto`; return the open item count."""
+        assert self.ctx is not None
+        proposals = [p for name in gate_nodes for p in (pre_outputs.get(name) or [])]
+        review_types = sorted({t for name in gate_nodes for t in gates.gate_types(self.stage_nodes[stage.name], name)})
+        async with self.sessions.begin() as session:
+            await self._record_nodes(session, stage.name, records)
+            pending_items = await gates.store_proposals(session, self.run_id, stage.name, proposals, self.decisions)
+            if pending_items and self.settings.review == "auto":
+                self.decisions.items.extend(await gates.auto_approve(session, pending_items))
+                pending_items = []
+            session.add(
+                Checkpoint(
+                    run_id=self.run_id,
+                    dataflow_name=stage.name,
+                    status="pending_review" if pending_items else "approved",
+                    checkpoint_type=",".join(review_types),
+                    checkpoint_state={
+                        "stage": stage.name,
+                        "phase": "gate",
+                        "outputs": dump_outputs(self.types, pre_outputs),
+                        "proposals": len(proposals),
+                        "pending": len(pending_items),
+                    },
+                )
+            )
+        return len(pending_items)
+
+    async def _pause(self, stage: StageSpec, pending: int) -> RunOutcome:
+        assert self.ctx is not None
+        self.ctx.summary["paused_at"] = stage.name
+        self.ctx.summary["review_pending"] = pending
+        async with self.sessions.begin() as session:
+            await self._set_run(
+                session, status="paused", current_stage=stage.name, summary=self.ctx.summary,
+                lease_host=None, lease_pid=None, lease_expires_at=None,
+            )
+        self.listener.stage_finished(stage.name)
+        return RunOutcome(
+            self.run_id, "paused", None, self.ctx.summary,
+            message=f"paused at {stage.name}: {pending} review item(s) to decide (dataraum review list)",
+        )
+
+    async def finish(self, outcome: RunOutcome) -> None:
+        if self.run_id is not None:
+            async with self.sessions() as session:
+                outcome.summary["review_pending"] = await gates.pending_count(session, self.run_id)
+        values: dict[str, Any] = {"summary": outcome.summary}
+        if outcome.status in ("completed", "failed"):
+            values.update(
+                status=outcome.status, finished_at=utcnow(), current_stage=None,
+                error_message=str(outcome.error) if outcome.error else None,
+                lease_host=None, lease_pid=None, lease_expires_at=None,
+            )
+        async with self.sessions.begin() as session:
+            await self._set_run(session, **values)
+
+    async def guarded(self, paths: list[str], *, start: int, gate_passed: bool, stop_after: str | None) -> RunOutcome:
+        """`drive` with the workspace open, a heartbeat, and failures recorded on the run."""
+        assert self.ctx is not None
+        heartbeat = asyncio.create_task(self._heartbeat())
+        current = STAGES[start].name if start < len(STAGES) else "run"
+        try:
+            self.con = open_workspace(self.settings.duckdb_path)
+            outcome = await self.drive(paths, start=start, gate_passed=gate_passed, stop_after=stop_after)
+        except Exception as exc:  # the run records every failure; the CLI decides the exit code
+            if self.log_path is not None:
+                self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                self.log_path.write_text("".join(traceback.format_exception(exc)))
+            error = exc if isinstance(exc, DataraumError) else DataraumError(f"{current} failed: {_one_line(exc)}")
+            outcome = RunOutcome(self.run_id, "failed", error, self.ctx.summary)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            if self.con is not None:
+                self.con.close()
+                self.con = None
+        await self.finish(outcome)
+        return outcome
 
 
 async def execute_run(
@@ -112,108 +344,157 @@ async def execute_run(
     log_path: Path | None = None,
     *,
     stop_after: str | None = None,
+    decisions: ReviewDecisions | None = None,
 ) -> RunOutcome:
-    """Run the flow on `paths` (all stages, or up to `stop_after`); never raises for a
-    failing stage (the outcome says)."""
-    listener = listener or _Silent()
+    """Run the flow on `paths` (all stages, or up to `stop_after`). Earlier human decisions
+    about the same targets are re-applied (decision memory); `decisions` adds more up front.
+    Never raises for a failing stage: the outcome says."""
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
     try:
         await init_schema(engine)
         sessions = session_factory(engine)
-        recorder = NodeRecorder()
-        recorder.listener = listener
-        dr = build_driver([recorder])
-        options = {
-            "review": settings.review,
-            "ontology": settings.ontology,
-            "llm": settings.llm,
-            "auto_accept_threshold": settings.auto_accept_threshold,
-            "sample_size": settings.sample_size,
-            "sample_seed": settings.sample_seed,
-            "type_rules": dict(settings.type_rules),
-        }
+        executor = _Executor(settings, sessions, listener, log_path)
+        options = run_options(settings)
         run = Run(
             status="running",
             review_policy=settings.review,
             # Database URLs may carry passwords: only the redacted form is stored.
             paths=[redact_url(p) if "://" in p else p for p in paths],
             options=options,
-            graph_fingerprint=graph_fingerprint(dr, options),
+            graph_fingerprint=graph_fingerprint(executor.dr, options),
             dataraum_version=__version__,
             lease_host=socket.gethostname(),
             lease_pid=os.getpid(),
+            lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS),
         )
         async with sessions.begin() as session:
             session.add(run)
-        ctx = RunContext(
-            run_id=run.run_id,
-            workspace=settings.workspace,
-            duckdb_path=settings.duckdb_path,
-            review_policy=settings.review,
-            options=options,
+            executor.decisions = await gates.remembered_decisions(session)
+        if decisions is not None:
+            executor.decisions.items.extend(decisions.items)
+        executor.run_id = run.run_id
+        executor.ctx = RunContext(
+            run_id=run.run_id, workspace=settings.workspace, duckdb_path=settings.duckdb_path,
+            review_policy=settings.review, options=options,
         )
-        versions = node_versions(dr)
-        stage_nodes = nodes_by_stage(dr)
-        results: dict[str, Any] = {}
-        con = None
-        current = "staging"
-        try:
-            con = open_workspace(settings.duckdb_path)
-            inputs: dict[str, Any] = {
-                "source_paths": list(paths),
-                "duckdb_con": con,
-                "sample_size": settings.sample_size,
-                "sample_seed": settings.sample_seed,
-                "auto_accept_threshold": settings.auto_accept_threshold,
-                "type_rules": dict(settings.type_rules),
-                "settings": settings,
-                "review_decisions": ReviewDecisions(),
-            }
-            completed: list[str] = []
-            for stage in STAGES:
-                current = stage.name
-                nodes = [node.name for node in stage_nodes[stage.name]]
-                if not nodes:
-                    continue
-                listener.stage_started(stage.name, len(nodes))
-                async with sessions.begin() as session:
-                    await session.execute(
-                        sa.update(Run).where(Run.run_id == run.run_id).values(current_stage=stage.name)
+        outcome = await executor.guarded(list(paths), start=0, gate_passed=False, stop_after=stop_after)
+        outcome.duration_s = time.perf_counter() - started
+        return outcome
+    finally:
+        await engine.dispose()
+
+
+async def _find_resumable(session: AsyncSession, run_id: uuid.UUID | None) -> Run | None:
+    if run_id is not None:
+        run = await session.get(Run, run_id)
+        if run is None:
+            raise UserError(f"no run {run_id}")
+        return run
+    candidates = (
+        await session.execute(
+            sa.select(Run).where(Run.status.in_(("paused", "running"))).order_by(Run.started_at.desc())
+        )
+    ).scalars()
+    for run in candidates:
+        if run.status == "paused" or lease_is_void(run):
+            return run
+    return None
+
+
+def _check_drift(stored: dict[str, Any] | None, current: dict[str, str], executed: set[str]) -> str | None:
+    stored_nodes = (stored or {}).get("nodes", {})
+    for name in sorted(executed):
+        if name in stored_nodes and stored_nodes[name] != current.get(name):
+            return name
+    return None
+
+
+async def resume_run(
+    settings: Settings,
+    run_id: uuid.UUID | None = None,
+    listener: ProgressListener | None = None,
+    log_path: Path | None = None,
+    *,
+    force: bool = False,
+) -> RunOutcome:
+    """Resume a paused (or interrupted) run; see the module docstring."""
+    started = time.perf_counter()
+    engine = create_engine(settings.resolved_metadata_url)
+    try:
+        await init_schema(engine)
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            run = await _find_resumable(session, run_id)
+            if run is None:
+                return RunOutcome(None, "noop", message="no paused or interrupted run to resume")
+            if run.status == "completed":
+                return RunOutcome(run.run_id, "noop", message=f"run {run.run_id} is already completed; nothing to resume")
+            if run.status == "failed":
+                raise UserError(f"run {run.run_id} failed ({run.error_message}); start a new run instead")
+            if run.status == "running" and not lease_is_void(run):
+                return RunOutcome(
+                    run.run_id, "claimed-elsewhere",
+                    message=f"run {run.run_id} is being executed by {run.lease_host}:{run.lease_pid}",
+                )
+            if run.status == "paused":
+                open_items = await gates.pending_count(session, run.run_id)
+                if open_items and run.review_policy == "block":
+                    return RunOutcome(
+                        run.run_id, "paused", summary=dict(run.summary or {}),
+                        message=f"run {run.run_id} still has {open_items} pending review item(s); "
+                        "decide them first (dataraum review list)",
                     )
-                try:
-                    outputs = await asyncio.to_thread(dr.execute, nodes, inputs=inputs, overrides=dict(results))
-                finally:
-                    records = recorder.drain()
-                    if any(record.status == "failed" for record in records):
-                        async with sessions.begin() as session:
-                            await _record_nodes(session, run.run_id, stage.name, records, versions)
-                        records = []
-                results.update(outputs)
-                async with sessions.begin() as session:
-                    if stage.persist is not None:
-                        await stage.persist(session, outputs, ctx)
-                    await _record_nodes(session, run.run_id, stage.name, records, versions)
-                    completed.append(stage.name)
-                    await session.execute(
-                        sa.update(Run)
-                        .where(Run.run_id == run.run_id)
-                        .values(completed_stages=list(completed), version=Run.version + 1)
-                    )
-                listener.stage_finished(stage.name)
-                if stage.name == stop_after:
-                    break
-        except Exception as exc:  # the run records every failure; the CLI decides the exit code
-            if log_path is not None:
-                log_path.parent.mkdir(parents=True, exist_ok=True)
-                log_path.write_text("".join(traceback.format_exception(exc)))
-            error = exc if isinstance(exc, DataraumError) else DataraumError(f"{current} failed: {_one_line(exc)}")
-            await _finish(sessions, run.run_id, "failed", error=str(error), summary=ctx.summary)
-            return RunOutcome(run.run_id, "failed", error, ctx.summary, time.perf_counter() - started)
-        finally:
-            if con is not None:
-                con.close()
-        await _finish(sessions, run.run_id, "completed", error=None, summary=ctx.summary)
-        return RunOutcome(run.run_id, "completed", None, ctx.summary, time.perf_counter() - started)
+            version, status = run.version, run.status
+        # Claim: compare-and-swap on (status, version) plus a lease for this process.
+        async with sessions.begin() as session:
+            claimed = await session.execute(
+                sa.update(Run)
+                .where(Run.run_id == run.run_id, Run.status == status, Run.version == version)
+                .values(
+                    status="running", version=Run.version + 1, lease_host=socket.gethostname(),
+                    lease_pid=os.getpid(), lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS),
+                )
+            )
+        if claimed.rowcount != 1:
+            return RunOutcome(run.run_id, "claimed-elsewhere", message=f"run {run.run_id} is being resumed by another process or is done")
+
+        options = dict(run.options or {})
+        resumed_settings = Settings(
+            **{k: v for k, v in options.items() if k in Settings.model_fields},
+            workspace=settings.workspace, metadata_url=settings.metadata_url,
+        )
+        executor = _Executor(resumed_settings, sessions, listener, log_path)
+        executor.run_id = run.run_id
+        executor.ctx = RunContext(
+            run_id=run.run_id, workspace=settings.workspace, duckdb_path=resumed_settings.duckdb_path,
+            review_policy=run.review_policy, options=options, summary=dict(run.summary or {}),
+        )
+        executor.ctx.summary.pop("paused_at", None)
+        async with sessions() as session:
+            saved, gate_stage = await gates.saved_outputs(session, run.run_id, list(run.completed_stages or []))
+            executor.decisions = await gates.run_decisions(session, run.run_id)
+        drifted = _check_drift(run.graph_fingerprint, executor.versions, set(saved))
+        if drifted and not force:
+            async with sessions.begin() as session:
+                await session.execute(
+                    sa.update(Run).where(Run.run_id == run.run_id)
+                    .values(status=status, version=Run.version + 1, lease_host=None, lease_pid=None, lease_expires_at=None)
+                )
+            raise UserError(
+                f"code changed upstream of where run {run.run_id} stopped (node {drifted!r}); "
+                "start a new run, or resume with --force to continue with the new code"
+            )
+        executor.results = load_outputs(executor.types, saved)
+        completed = list(run.completed_stages or [])
+        names = [s.name for s in STAGES]
+        start = next((i for i, name in enumerate(names) if name not in completed), len(names))
+        gate_passed = gate_stage is not None and start < len(names) and names[start] == gate_stage
+        if gate_passed and run.review_policy == "auto":
+            async with sessions.begin() as session:
+                executor.decisions.items.extend(await gates.auto_approve(session, await gates.pending_items(session, run.run_id)))
+        outcome = await executor.guarded(list(run.paths or []), start=start, gate_passed=gate_passed, stop_after=None)
+        outcome.duration_s = time.perf_counter() - started
+        return outcome
     finally:
         await engine.dispose()

@@ -5,6 +5,13 @@ The spec's INTERVAL columns are stored as a float number of seconds
 between timestamps, and easy to turn back into `datetime.timedelta(seconds=...)`.
 Calendar gaps ('1 month') are stored as their length in seconds for the observed
 data; `detected_granularity` carries the calendar unit.
+
+Extension columns (all nullable, added by the temporal stage): `granularity_step`
+(periods are `step` x `detected_granularity`, e.g. 15 x minute), `missing_periods`,
+`seasonality_strength` (autocorrelation at the seasonal lag), `trend_p_value` and
+`trend_slope` (Mann-Kendall p-value, Sen's slope per period), `signal` (what
+seasonality and trend were measured on), `series_column` and `series_profiles`
+(the same figures per series, JSON, when the table holds several series).
 """
 
 from __future__ import annotations
@@ -53,5 +60,15 @@ class TemporalProfile(Base):
     has_seasonality: Mapped[bool | None] = mapped_column(sa.Boolean())
     seasonality_period: Mapped[str | None] = mapped_column(sa.String())
     trend_direction: Mapped[str | None] = mapped_column(sa.String())  # 'increasing', 'decreasing', 'stable'
+
+    # Extensions (nullable; see module docstring)
+    granularity_step: Mapped[int | None] = mapped_column(sa.Integer())
+    missing_periods: Mapped[int | None] = mapped_column(sa.Integer())
+    seasonality_strength: Mapped[float | None] = mapped_column(sa.Double())
+    trend_p_value: Mapped[float | None] = mapped_column(sa.Double())
+    trend_slope: Mapped[float | None] = mapped_column(sa.Double())
+    signal: Mapped[str | None] = mapped_column(sa.String())
+    series_column: Mapped[str | None] = mapped_column(sa.String())
+    series_profiles: Mapped[list[Any] | None] = mapped_column(JSONType)
 
     profiled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

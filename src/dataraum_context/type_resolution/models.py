@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 
@@ -41,7 +39,10 @@ class ColumnTypeDecision(BaseModel):
     parse_success_rate: float | None = None
     failed_count: int = 0  # non-null values that do not parse: they go to the quarantine
     # Discount applied to the parse rate for undecided evidence (e.g. day/month order).
-    evidence_factor: float = Field(default=1.0, exclude=True)
+    evidence_factor: float = 1.0
+    # Audit trail of a human decision.
+    decided_by: str | None = None
+    previous_type: str | None = None
 
 
 class TypedTableResult(BaseModel):
@@ -52,17 +53,3 @@ class TypedTableResult(BaseModel):
     row_count: int
     quarantined: dict[str, int] = Field(default_factory=dict)  # column -> cells
     quarantine_examples: dict[str, list[str]] = Field(default_factory=dict)  # column -> distinct raw values
-
-
-class ReviewProposal(BaseModel):
-    """A proposal for the review gate: what is uncertain, the evidence, the suggestion."""
-
-    review_type: str  # 'type_review' | 'quarantine_review'
-    table_name: str
-    column_name: str
-    suggested_action: dict[str, Any]
-    context: dict[str, Any]
-
-    @property
-    def target(self) -> str:
-        return f"{self.table_name}.{self.column_name}"

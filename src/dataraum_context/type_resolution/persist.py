@@ -1,4 +1,4 @@
-"""Write type candidates, decisions, layer tables and review proposals to the metadata store."""
+"""Write type candidates, decisions, layer tables and the resolved column types to the metadata store."""
 
 from __future__ import annotations
 
@@ -9,16 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.pipeline.context import RunContext
-from dataraum_context.pipeline.db_models import ReviewItem
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.core import Column, Table
 from dataraum_context.type_resolution.db_models import TypeCandidate, TypeDecision
-from dataraum_context.type_resolution.models import (
-    ColumnTypeDecision,
-    ReviewProposal,
-    TypeCandidateResult,
-    TypedTableResult,
-)
+from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCandidateResult, TypedTableResult
 from dataraum_context.type_resolution.typed import QUARANTINE_TABLE
 
 
@@ -47,37 +41,6 @@ async def _upsert_layer(session: AsyncSession, raw: Table, layer: str, path: str
     table.row_count = rows
 
 
-async def _replace_pending(
-    session: AsyncSession, ctx: RunContext, proposals: list[ReviewProposal], columns: dict[tuple[str, str], Column]
-) -> int:
-    """Pending items of earlier runs for the same column and review type are replaced."""
-    count = 0
-    for proposal in proposals:
-        column = columns.get((proposal.table_name, proposal.column_name))
-        if column is None:
-            continue
-        await session.execute(
-            sa.delete(ReviewItem).where(
-                ReviewItem.item_id == column.column_id,
-                ReviewItem.review_type == proposal.review_type,
-                ReviewItem.status == "pending",
-            )
-        )
-        session.add(
-            ReviewItem(
-                run_id=ctx.run_id,
-                review_type=proposal.review_type,
-                item_id=column.column_id,
-                target=proposal.target,
-                context_data=proposal.context,
-                suggested_action=proposal.suggested_action,
-                status="pending",
-            )
-        )
-        count += 1
-    return count
-
-
 def _candidate_row(column_id: uuid.UUID, candidate: TypeCandidateResult) -> TypeCandidate:
     return TypeCandidate(
         column_id=column_id,
@@ -93,9 +56,10 @@ def _candidate_row(column_id: uuid.UUID, candidate: TypeCandidateResult) -> Type
 
 
 async def persist_type_resolution(session: AsyncSession, results: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    decisions: list[ColumnTypeDecision] = results["type_decisions"]
+    """Candidates, the final decisions (with the audit trail), resolved column types, and the
+    typed/quarantine layer rows. Review items are stored by the runner's gate."""
+    decisions: list[ColumnTypeDecision] = results["resolved_types"]
     typed_tables: list[TypedTableResult] = results["typed_tables"]
-    proposals: list[ReviewProposal] = results["type_review_proposals"]
     tables = {d.table_name for d in decisions} | {t.table_name for t in typed_tables}
     columns = await raw_columns(session, tables)
     quarantined = {(t.table_name, c): n for t in typed_tables for c, n in t.quarantined.items()}
@@ -119,12 +83,14 @@ async def persist_type_resolution(session: AsyncSession, results: dict[str, Any]
         if row is None:
             row = TypeDecision(column_id=column.column_id, decided_type=decision.decided_type, decision_source=decision.decision_source)
             session.add(row)
+        if decision.previous_type is not None:
+            row.previous_type = decision.previous_type
         elif row.decided_type != decision.decided_type:
             row.previous_type = row.decided_type
         row.decided_type = decision.decided_type
         row.decision_source = decision.decision_source
         row.decided_at = utcnow()
-        row.decided_by = "system"
+        row.decided_by = decision.decided_by or "system"
         row.decision_reason = decision.reason
         row.confidence = decision.confidence
         row.detected_pattern = decision.pattern
@@ -144,8 +110,6 @@ async def persist_type_resolution(session: AsyncSession, results: dict[str, Any]
             continue
         await _upsert_layer(session, raw, "typed", typed.typed_table, typed.row_count)
         await _upsert_layer(session, raw, "quarantine", QUARANTINE_TABLE, sum(typed.quarantined.values()))
-    pending = await _replace_pending(session, ctx, proposals, columns)
-    ctx.summary["review_pending"] = ctx.summary.get("review_pending", 0) + pending
     ctx.summary["quarantined_cells"] = sum(quarantined.values())
     return {
         "typed_tables": {t.table_name: t.typed_table for t in typed_tables},

@@ -1,11 +1,39 @@
-"""Review proposals of the type-resolution stage (type_review, quarantine_review)."""
+"""Review proposals of the type-resolution stage, and applying the decisions made on them.
+
+`type_review`: a decision below the auto threshold. `quarantine_review`: a column
+whose decided type leaves cells that do not parse (they go to the quarantine).
+Decisions: approve keeps the suggestion; reject keeps the column as text;
+`modify --set type=T` sets the type. A person's decision is recorded as `manual`
+(who, when, why, and the type it replaced); the `auto` review policy's as `auto`.
+"""
 
 from __future__ import annotations
 
-from dataraum_context.type_resolution.models import ColumnTypeDecision, ReviewProposal, TypedTableResult
+from typing import Any
+
+import duckdb
+
+from dataraum_context.pipeline.review_models import (
+    ReviewDecision,
+    ReviewDecisions,
+    ReviewProposal,
+    column_target,
+    evidence_digest,
+)
+from dataraum_context.type_resolution.models import ColumnTypeDecision
+from dataraum_context.type_resolution.resolver import VARCHAR, verify_decisions
+
+TYPE_REVIEW = "type_review"
+QUARANTINE_REVIEW = "quarantine_review"
 
 
-def _candidates_context(decision: ColumnTypeDecision) -> list[dict]:
+def type_evidence(decision: ColumnTypeDecision) -> str:
+    """What a type decision rests on: the candidate types and patterns, and the suggestion."""
+    candidates = ",".join(sorted(f"{c.data_type}:{c.pattern}" for c in decision.candidates))
+    return f"{decision.decided_type}|{decision.pattern}|{candidates}"
+
+
+def _candidates_context(decision: ColumnTypeDecision) -> list[dict[str, Any]]:
     return [
         {
             "type": c.data_type,
@@ -19,45 +47,120 @@ def _candidates_context(decision: ColumnTypeDecision) -> list[dict]:
     ]
 
 
-def type_proposals(decisions: list[ColumnTypeDecision], typed_tables: list[TypedTableResult]) -> list[ReviewProposal]:
-    """A `type_review` for each decision below the auto threshold and a `quarantine_review`
-    for each column with quarantined cells, with the evidence a reviewer needs."""
-    quarantined = {t.table_name: t for t in typed_tables}
+def type_proposals(decisions: list[ColumnTypeDecision], failed_examples: dict[str, list[str]]) -> list[ReviewProposal]:
+    """A `type_review` per decision below the threshold, a `quarantine_review` per column
+    with failing cells, each with the evidence a reviewer needs."""
     result: list[ReviewProposal] = []
     for decision in decisions:
-        table = quarantined.get(decision.table_name)
-        cells = table.quarantined.get(decision.column_name, 0) if table else 0
         context = {
             "decided_type": decision.decided_type,
             "confidence": decision.confidence,
+            "parse_success_rate": decision.parse_success_rate,
             "reason": decision.reason,
             "pattern": decision.pattern,
             "unit": decision.unit,
             "sample_values": decision.sample_values,
             "candidates": _candidates_context(decision),
         }
+        common = {"target_kind": "column", "table_name": decision.table_name, "column_name": decision.column_name}
         if decision.needs_review:
             result.append(
                 ReviewProposal(
-                    review_type="type_review",
-                    table_name=decision.table_name,
-                    column_name=decision.column_name,
+                    review_type=TYPE_REVIEW,
                     suggested_action={"action": "set_type", "type": decision.decided_type},
                     context=context,
+                    evidence_key=type_evidence(decision),
+                    **common,
                 )
             )
-        if cells:
+        if decision.failed_count > 0 and decision.decided_type != VARCHAR:
+            target = column_target(decision.table_name, decision.column_name)
             result.append(
                 ReviewProposal(
-                    review_type="quarantine_review",
-                    table_name=decision.table_name,
-                    column_name=decision.column_name,
-                    suggested_action={"action": "quarantine", "type": decision.decided_type, "cells": cells},
+                    review_type=QUARANTINE_REVIEW,
+                    suggested_action={
+                        "action": "quarantine", "type": decision.decided_type, "cells": decision.failed_count,
+                    },
                     context={
                         **context,
-                        "quarantined_count": cells,
-                        "failed_examples": table.quarantine_examples.get(decision.column_name, []) if table else [],
+                        "quarantined_count": decision.failed_count,
+                        "failed_examples": failed_examples.get(target, []),
                     },
+                    evidence_key=type_evidence(decision),
+                    **common,
                 )
             )
     return result
+
+
+def _decision_for(decision: ColumnTypeDecision, review_decisions: ReviewDecisions) -> ReviewDecision | None:
+    """The human (or auto) decision that applies to this column, if any: modify beats
+    reject beats approve when both a type and a quarantine decision exist."""
+    target = column_target(decision.table_name, decision.column_name)
+    basis = type_evidence(decision)
+    found = [
+        d
+        for d in (
+            review_decisions.get(TYPE_REVIEW, target, evidence_digest(TYPE_REVIEW, target, basis)),
+            review_decisions.get(QUARANTINE_REVIEW, target, evidence_digest(QUARANTINE_REVIEW, target, basis)),
+        )
+        if d is not None
+    ]
+    for action in ("modify", "reject", "approve"):
+        for d in found:
+            if d.action == action:
+                return d
+    return None
+
+
+def apply_type_decisions(
+    con: duckdb.DuckDBPyConnection,
+    raw_tables: dict[str, str],
+    decisions: list[ColumnTypeDecision],
+    review_decisions: ReviewDecisions,
+) -> list[ColumnTypeDecision]:
+    """The final decisions: proposals with the review decisions applied, re-measured where a
+    person changed the type (so the quarantine holds exactly what the new type rejects)."""
+    final: list[ColumnTypeDecision] = []
+    changed: dict[str, list[int]] = {}
+    for decision in decisions:
+        review = _decision_for(decision, review_decisions)
+        if review is None:
+            final.append(decision)
+            continue
+        source = "auto" if review.source == "auto" else "manual"
+        who = review.decided_by or ("auto" if source == "auto" else None)
+        why = review.reason
+        if review.action == "approve":
+            new_type = decision.decided_type
+            reason = f"{review.review_type} approved" + (f": {why}" if why else "") + f"; {decision.reason}"
+        elif review.action == "reject":
+            new_type = VARCHAR
+            reason = f"{review.review_type} rejected, kept as text" + (f": {why}" if why else "")
+        else:
+            new_type = review.values["type"]
+            reason = f"set to {new_type} in review" + (f": {why}" if why else "")
+        update: dict[str, Any] = {
+            "decision_source": source,
+            "decided_by": who,
+            "reason": reason,
+            "needs_review": False,
+            "confidence": 1.0 if source == "manual" else decision.confidence,
+        }
+        if new_type != decision.decided_type:
+            same = next((c for c in decision.candidates if c.data_type == new_type), None)
+            update.update(
+                decided_type=new_type,
+                previous_type=decision.decided_type,
+                parse_sql=None if new_type == VARCHAR else (same.parse_sql if same else f"TRY_CAST({{v}} AS {new_type})"),
+                pattern=same.pattern if same else (None if new_type == VARCHAR else decision.pattern),
+                unit=same.unit if same else None,
+                failed_count=0,
+            )
+            changed.setdefault(decision.table_name, []).append(len(final))
+        final.append(decision.model_copy(update=update))
+    for table_name, indexes in changed.items():
+        measured = verify_decisions(con, raw_tables[table_name], [final[i] for i in indexes], threshold=1.0)
+        for i, settled in zip(indexes, measured, strict=True):
+            final[i] = settled
+    return final

@@ -1,0 +1,220 @@
+"""Review gates: storing proposals as review items, decisions in and out, checkpoints.
+
+A gate is declared once, on the node that returns a stage's proposals:
+`@tag(gate="type_review,quarantine_review")`. The runner calls the functions here;
+stages never write review items themselves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from hamilton.graph_types import HamiltonNode
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dataraum_context.pipeline.db_models import Checkpoint, ReviewItem
+from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions, ReviewProposal
+from dataraum_context.storage.base import utcnow
+from dataraum_context.storage.core import Column, Table
+
+DECIDED = ("approved", "rejected", "modified")
+_ACTION_OF_STATUS = {"approved": "approve", "rejected": "reject", "modified": "modify"}
+_ITEM_NAMESPACE = uuid.UUID("6f1d3c9e-3b1a-4d6e-9a43-2b8f1f0c7d51")
+
+
+def gate_types(nodes: list[HamiltonNode], gate_node: str) -> list[str]:
+    """The review types a gate node declares in its `gate` tag."""
+    for node in nodes:
+        if node.name == gate_node:
+            raw = node.tags.get("gate") or ""
+            values = raw if isinstance(raw, list) else str(raw).split(",")
+            return [v.strip() for v in values if v.strip()]
+    return []
+
+
+async def _item_id(session: AsyncSession, proposal: ReviewProposal) -> uuid.UUID:
+    """The metadata id a proposal is about: a column, a table, or (relationships, which may
+    not be stored yet) a stable id derived from the target."""
+    if proposal.target_kind in ("column", "table"):
+        table_id = (
+            await session.execute(
+                sa.select(Table.table_id).where(Table.table_name == proposal.table_name, Table.layer == "raw").limit(1)
+            )
+        ).scalar_one_or_none()
+        if table_id is not None and proposal.target_kind == "table":
+            return table_id
+        if table_id is not None:
+            column_id = (
+                await session.execute(
+                    sa.select(Column.column_id).where(
+                        Column.table_id == table_id, Column.column_name == proposal.column_name
+                    )
+                )
+            ).scalar_one_or_none()
+            if column_id is not None:
+                return column_id
+    return uuid.uuid5(_ITEM_NAMESPACE, f"{proposal.review_type}|{proposal.target}")
+
+
+async def store_proposals(
+    session: AsyncSession,
+    run_id: uuid.UUID | None,
+    stage: str,
+    proposals: list[ReviewProposal],
+    decisions: ReviewDecisions,
+) -> list[ReviewItem]:
+    """Store proposals as review items; returns the ones left pending.
+
+    A proposal that a known decision settles (this run's, or a remembered one made on
+    the same evidence) is stored already decided, so the same question is not asked
+    twice. Pending items of earlier runs about the same targets are superseded.
+    """
+    pending: list[ReviewItem] = []
+    for proposal in proposals:
+        evidence_key = proposal.effective_evidence_key()
+        await session.execute(
+            sa.update(ReviewItem)
+            .where(
+                ReviewItem.review_type == proposal.review_type,
+                ReviewItem.target == proposal.target,
+                ReviewItem.status == "pending",
+            )
+            .values(status="superseded")
+        )
+        item = ReviewItem(
+            run_id=run_id,
+            stage=stage,
+            review_type=proposal.review_type,
+            item_id=await _item_id(session, proposal),
+            target=proposal.target,
+            context_data=proposal.context,
+            suggested_action=proposal.suggested_action,
+            evidence_key=evidence_key,
+            status="pending",
+        )
+        decision = decisions.decides(proposal)
+        if decision is not None:
+            item.status = {"approve": "approved", "reject": "rejected", "modify": "modified"}[decision.action]
+            item.reviewed_at = utcnow()
+            item.reviewed_by = decision.decided_by
+            item.decision_values = dict(decision.values) or None
+            item.review_notes = (
+                "decision memory" + (f": {decision.reason}" if decision.reason else "")
+                if decision.source == "memory"
+                else decision.reason
+            )
+        else:
+            pending.append(item)
+        session.add(item)
+    await session.flush()
+    return pending
+
+
+async def auto_approve(session: AsyncSession, items: list[ReviewItem]) -> list[ReviewDecision]:
+    """The `auto` policy: accept each suggestion, recorded as automatic."""
+    decided: list[ReviewDecision] = []
+    for item in items:
+        item.status = "approved"
+        item.reviewed_at = utcnow()
+        item.reviewed_by = "auto"
+        item.review_notes = "accepted automatically (--review auto)"
+        decided.append(
+            ReviewDecision(
+                review_type=item.review_type, target=item.target or "", action="approve",
+                decided_by="auto", source="auto", evidence_key=item.evidence_key,
+            )
+        )
+    await session.flush()
+    return decided
+
+
+async def pending_items(session: AsyncSession, run_id: uuid.UUID) -> list[ReviewItem]:
+    return list(
+        (
+            await session.execute(
+                sa.select(ReviewItem).where(ReviewItem.run_id == run_id, ReviewItem.status == "pending")
+            )
+        ).scalars()
+    )
+
+
+async def pending_count(session: AsyncSession, run_id: uuid.UUID) -> int:
+    return (
+        await session.execute(
+            sa.select(sa.func.count()).select_from(ReviewItem).where(
+                ReviewItem.run_id == run_id, ReviewItem.status == "pending"
+            )
+        )
+    ).scalar_one()
+
+
+def _decision(item: ReviewItem, source: str) -> ReviewDecision:
+    return ReviewDecision(
+        review_type=item.review_type,
+        target=item.target or "",
+        action=_ACTION_OF_STATUS[item.status],  # type: ignore[arg-type]
+        values={str(k): str(v) for k, v in (item.decision_values or {}).items()},
+        reason=item.review_notes,
+        decided_by=item.reviewed_by,
+        source=source,  # type: ignore[arg-type]
+        evidence_key=item.evidence_key,
+    )
+
+
+async def remembered_decisions(session: AsyncSession, exclude_run: uuid.UUID | None = None) -> ReviewDecisions:
+    """Human decisions of earlier runs (decision memory), oldest first so the latest wins."""
+    query = (
+        sa.select(ReviewItem)
+        .where(ReviewItem.status.in_(DECIDED), sa.or_(ReviewItem.reviewed_by.is_(None), ReviewItem.reviewed_by != "auto"))
+        .order_by(ReviewItem.reviewed_at, ReviewItem.created_at)
+    )
+    if exclude_run is not None:
+        query = query.where(sa.or_(ReviewItem.run_id.is_(None), ReviewItem.run_id != exclude_run))
+    items = (await session.execute(query)).scalars()
+    return ReviewDecisions(items=[_decision(item, "memory") for item in items if not _is_memory_echo(item)])
+
+
+def _is_memory_echo(item: ReviewItem) -> bool:
+    """Items settled by decision memory repeat an older decision; the older one is the memory."""
+    return bool(item.review_notes and item.review_notes.startswith("decision memory"))
+
+
+async def run_decisions(session: AsyncSession, run_id: uuid.UUID) -> ReviewDecisions:
+    """Everything decided for a run: remembered decisions, then this run's own."""
+    decisions = await remembered_decisions(session, exclude_run=run_id)
+    own = (
+        await session.execute(
+            sa.select(ReviewItem)
+            .where(ReviewItem.run_id == run_id, ReviewItem.status.in_(DECIDED))
+            .order_by(ReviewItem.reviewed_at, ReviewItem.created_at)
+        )
+    ).scalars()
+    for item in own:
+        source = "memory" if _is_memory_echo(item) else ("auto" if item.reviewed_by == "auto" else "manual")
+        decisions.items.append(_decision(item, source))
+    return decisions
+
+
+async def saved_outputs(
+    session: AsyncSession, run_id: uuid.UUID, completed_stages: list[str]
+) -> tuple[dict[str, Any], str | None]:
+    """Node outputs checkpointed by a run: every completed stage's, plus those before the
+    gate of the stage it stopped in. Returns (outputs as JSON, that gate's stage or None)."""
+    rows = (
+        await session.execute(
+            sa.select(Checkpoint).where(Checkpoint.run_id == run_id).order_by(Checkpoint.created_at)
+        )
+    ).scalars()
+    outputs: dict[str, Any] = {}
+    gate_stage: str | None = None
+    for checkpoint in rows:
+        state = checkpoint.checkpoint_state or {}
+        stage = state.get("stage")
+        if state.get("phase") == "stage" and stage in completed_stages:
+            outputs.update(state.get("outputs") or {})
+        elif state.get("phase") == "gate" and stage not in completed_stages:
+            outputs.update(state.get("outputs") or {})
+            gate_stage = stage
+    return outputs, gate_stage

@@ -1,0 +1,197 @@
+"""The review API: list, show and decide review items.
+
+The command line calls it, and so can a web page: every function takes an
+`AsyncSession` and returns plain dicts. Deciding is all-or-nothing: every id, key
+and value is checked first, and nothing changes if one is wrong. Decisions take
+effect when the run resumes (and in later runs, through decision memory).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import uuid
+from typing import Any
+
+import duckdb
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dataraum_context.errors import UserError
+from dataraum_context.pipeline.db_models import ReviewItem
+from dataraum_context.storage.base import utcnow
+
+ROLES = ("key", "foreign_key", "measure", "dimension", "attribute", "timestamp")
+CARDINALITIES = ("1:1", "1:n", "n:1", "n:m")
+RELATIONSHIP_TYPES = ("foreign_key", "hierarchy", "correlation", "semantic")
+ALLOWED_KEYS: dict[str, tuple[str, ...]] = {
+    "type_review": ("type",),
+    "quarantine_review": ("type",),
+    "semantic_review": ("role", "entity_type", "business_name", "description", "ontology_term"),
+    "relationship_review": ("relationship_type", "cardinality"),
+}
+_TYPE_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_ ]*(\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])?$")
+
+
+def reviewer() -> str:
+    """Who decides: `DATARAUM_USER`, else the login name."""
+    try:
+        return os.environ.get("DATARAUM_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def normalize_type(value: str) -> str:
+    """A DuckDB type name as DuckDB spells it (`decimal(10,2)` -> `DECIMAL(10,2)`); bad ones refused."""
+    text = " ".join(value.split())
+    if not _TYPE_SHAPE.match(text):
+        raise UserError(f"bad type {value!r}: not a DuckDB type name")
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"SELECT typeof(CAST(NULL AS {text}))").fetchall()
+    except duckdb.Error:
+        raise UserError(f"bad type {value!r}: DuckDB does not know it") from None
+    finally:
+        con.close()
+    return str(rows[0][0])
+
+
+def _check_value(review_type: str, key: str, value: str) -> str:
+    if key == "type":
+        return normalize_type(value)
+    if key == "role" and value not in ROLES:
+        raise UserError(f"bad role {value!r}: use one of {', '.join(ROLES)}")
+    if key == "cardinality" and value not in CARDINALITIES:
+        raise UserError(f"bad cardinality {value!r}: use one of {', '.join(CARDINALITIES)}")
+    if key == "relationship_type" and value not in RELATIONSHIP_TYPES:
+        raise UserError(f"bad relationship_type {value!r}: use one of {', '.join(RELATIONSHIP_TYPES)}")
+    if not value.strip():
+        raise UserError(f"empty value for {key!r}")
+    return value
+
+
+def parse_assignments(review_type: str, assignments: list[str]) -> dict[str, str]:
+    """`KEY=VALUE` pairs checked against what the review type allows."""
+    allowed = ALLOWED_KEYS.get(review_type, ())
+    values: dict[str, str] = {}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"bad --set {assignment!r}: use KEY=VALUE")
+        if key not in allowed:
+            raise UserError(f"bad key {key!r} for a {review_type} item: use {', '.join(allowed) or 'approve/reject'}")
+        values[key] = _check_value(review_type, key, value.strip())
+    if not values:
+        raise UserError("give at least one --set KEY=VALUE")
+    return values
+
+
+def item_dict(item: ReviewItem) -> dict[str, Any]:
+    return {
+        "id": str(item.review_id),
+        "run_id": str(item.run_id) if item.run_id else None,
+        "review_type": item.review_type,
+        "status": item.status,
+        "target": item.target,
+        "stage": item.stage,
+        "suggested_action": item.suggested_action,
+        "context": item.context_data,
+        "decision": item.decision_values,
+        "reviewed_by": item.reviewed_by,
+        "reviewed_at": item.reviewed_at.isoformat() if item.reviewed_at else None,
+        "notes": item.review_notes,
+    }
+
+
+def _parse_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise UserError(f"bad review id {value!r}: not a UUID") from None
+
+
+async def list_items(
+    session: AsyncSession, *, run_id: uuid.UUID | None = None, include_decided: bool = True
+) -> list[dict[str, Any]]:
+    query = sa.select(ReviewItem).where(ReviewItem.status != "superseded").order_by(ReviewItem.created_at, ReviewItem.target)
+    if run_id is not None:
+        query = query.where(ReviewItem.run_id == run_id)
+    if not include_decided:
+        query = query.where(ReviewItem.status == "pending")
+    return [item_dict(item) for item in (await session.execute(query)).scalars()]
+
+
+async def get_item(session: AsyncSession, item_id: str) -> ReviewItem:
+    item = await session.get(ReviewItem, _parse_id(item_id))
+    if item is None:
+        raise UserError(f"no review item {item_id}")
+    return item
+
+
+async def _pending(session: AsyncSession, ids: list[str]) -> list[ReviewItem]:
+    items: list[ReviewItem] = []
+    seen: set[uuid.UUID] = set()
+    for given in ids:
+        item = await get_item(session, given)
+        if item.status != "pending":
+            raise UserError(f"review item {given} is already {item.status}")
+        if item.review_id not in seen:
+            seen.add(item.review_id)
+            items.append(item)
+    return items
+
+
+def _decide(item: ReviewItem, status: str, who: str, notes: str | None, values: dict[str, str] | None) -> None:
+    item.status = status
+    item.reviewed_at = utcnow()
+    item.reviewed_by = who
+    item.review_notes = notes
+    item.decision_values = values
+
+
+async def approve(
+    session: AsyncSession, ids: list[str], *, all_pending: bool = False, run_id: uuid.UUID | None = None,
+    who: str | None = None,
+) -> list[dict[str, Any]]:
+    """Accept the suggested action of each item (all pending ones with `all_pending`)."""
+    if all_pending:
+        query = sa.select(ReviewItem).where(ReviewItem.status == "pending")
+        if run_id is not None:
+            query = query.where(ReviewItem.run_id == run_id)
+        items = list((await session.execute(query)).scalars())
+        items += [i for i in await _pending(session, ids) if i not in items]
+    else:
+        if not ids:
+            raise UserError("give review ids or --all")
+        items = await _pending(session, ids)
+    for item in items:
+        _decide(item, "approved", who or reviewer(), None, None)
+    await session.flush()
+    return [item_dict(item) for item in items]
+
+
+async def reject(session: AsyncSession, ids: list[str], *, reason: str, who: str | None = None) -> list[dict[str, Any]]:
+    """Refuse the suggestion: a type/quarantine item keeps its column as text, a relationship
+    is dropped (and stays rejected), an annotation keeps the rules' answer."""
+    if not reason or not reason.strip():
+        raise UserError("a rejection needs --reason TEXT")
+    if not ids:
+        raise UserError("give review ids")
+    items = await _pending(session, ids)
+    for item in items:
+        _decide(item, "rejected", who or reviewer(), reason.strip(), None)
+    await session.flush()
+    return [item_dict(item) for item in items]
+
+
+async def modify(
+    session: AsyncSession, item_id: str, assignments: list[str], *, reason: str | None = None, who: str | None = None
+) -> dict[str, Any]:
+    """Decide an item with other values (`type=DATE`, `role=measure`, ...)."""
+    [item] = await _pending(session, [item_id])
+    values = parse_assignments(item.review_type, assignments)
+    _decide(item, "modified", who or reviewer(), reason, values)
+    await session.flush()
+    return item_dict(item)

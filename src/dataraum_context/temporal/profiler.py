@@ -1,0 +1,392 @@
+"""Temporal profiles of the typed layer's time columns, computed in DuckDB.
+
+Per column (and per series when the table holds several, see `temporal.series`), a
+handful of queries run over the typed table; only per-period aggregates and small
+distributions come back to Python.
+
+Time values are normalised in SQL to a UTC TIMESTAMP `t` (TIMESTAMP WITH TIME ZONE
+through `timezone('UTC', ...)`; DATE and naive TIMESTAMP taken as UTC) and compared as
+`epoch_us` integers.
+
+1. Overview: non-null values, distinct values, min and max, and how many values sit on
+   the first instant of a month, quarter and year.
+2. Differences between consecutive distinct values (within each series): the most
+   frequent ones in microseconds and in calendar months, and how many consecutive
+   pairs keep their day of month and time of day.
+3. Granularity (`detect_granularity`): the *dominant gap* d is the most frequent
+   difference (ties: the smaller). Calendar granularity when values keep their day
+   of month (>= 90% of pairs), d >= 28 days and the most frequent month difference m
+   >= 1: 'year' (step m/12) when m is a multiple of 12 and >= 99% of values are on a
+   year start, else 'quarter' (m multiple of 3, quarter starts), else 'month' (step m).
+   Otherwise the coarsest fixed unit (week, day, hour, minute, second) that divides d,
+   with step d/unit. Confidence = share of consecutive differences equal to one period.
+4. Periods: each value's period index (fixed units: `(epoch_us(t) - origin) // period`
+   with origin the column's minimum; calendar: months since the minimum's month
+   divided by the period in months). Expected periods = last - first index + 1 per
+   series; actual = distinct indexes; completeness = actual / expected; a gap is a run
+   of missing indexes (window `lag`), its details the last observed time before and
+   the first after it; largest gap = longest time between consecutive observations in
+   different periods.
+5. Signal: per-period row counts over the series' index range (missing periods are
+   0). When every present period has the same count (a regular series), the signal
+   is the per-period mean of the table's first numeric measure column instead
+   (missing periods take the mean). Seasonality and trend: `temporal.stats`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+
+from dataraum_context.sqlutil import quote_ident
+from dataraum_context.temporal import stats
+from dataraum_context.temporal.models import GapDetail, TemporalProfileResult, TemporalSeriesProfile
+
+TIME_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+MAX_SERIES = 50
+MAX_GAP_DETAILS = 10
+MAX_SIGNAL_PERIODS = 20_000
+ALIGNED_SHARE = 0.99
+SAME_DAY_SHARE = 0.9
+
+_US = 1_000_000
+FIXED_UNITS_US = {
+    "week": 7 * 86_400 * _US,
+    "day": 86_400 * _US,
+    "hour": 3_600 * _US,
+    "minute": 60 * _US,
+    "second": _US,
+}
+CALENDAR_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# Seasons tested: name -> (length in microseconds for fixed units, length in months for calendar units).
+SEASONS = {"daily": (86_400 * _US, None), "weekly": (7 * 86_400 * _US, None), "yearly": (365 * 86_400 * _US, 12)}
+SEASON_LABEL = {"daily": "1 day", "weekly": "7 days", "yearly": "1 year"}
+_ISO = "'%Y-%m-%dT%H:%M:%S'"
+
+
+def is_time_type(data_type: str) -> bool:
+    return data_type.upper() in TIME_TYPES
+
+
+def time_expr(column: str, data_type: str) -> str:
+    """SQL for the column's values as a UTC TIMESTAMP."""
+    col = quote_ident(column)
+    if "TIME ZONE" in data_type.upper() or data_type.upper() == "TIMESTAMPTZ":
+        return f"timezone('UTC', {col})"
+    return f"CAST({col} AS TIMESTAMP)"
+
+
+def iso(expr: str) -> str:
+    return f"strftime({expr}, {_ISO}) || 'Z'"
+
+
+@dataclass(frozen=True)
+class Granularity:
+    unit: str
+    step: int
+    confidence: float
+    dominant_gap_us: int
+
+    @property
+    def calendar(self) -> bool:
+        return self.unit in CALENDAR_MONTHS
+
+    @property
+    def period_us(self) -> int:
+        return FIXED_UNITS_US[self.unit] * self.step
+
+    @property
+    def period_months(self) -> int:
+        return CALENDAR_MONTHS[self.unit] * self.step
+
+
+@dataclass(frozen=True)
+class Diffs:
+    """Distribution of differences between consecutive distinct values."""
+
+    by_us: list[tuple[int, int]]  # (difference, count), most frequent first
+    by_months: list[tuple[int, int]]
+    total: int
+    same_day: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a column's values come from: the FROM/WHERE part every query shares."""
+
+    table: str  # quoted typed table
+    column: str
+    data_type: str
+    series_column: str | None = None
+
+    @property
+    def t(self) -> str:
+        return time_expr(self.column, self.data_type)
+
+    def rows(self, series: bool, extra: str = "") -> str:
+        """`SELECT s, t[, extra] FROM table WHERE value (and series key) not null`."""
+        s = f"CAST({quote_ident(self.series_column)} AS VARCHAR)" if series and self.series_column else "NULL::VARCHAR"
+        where = f"{quote_ident(self.column)} IS NOT NULL"
+        if series and self.series_column:
+            where += f" AND {quote_ident(self.series_column)} IS NOT NULL"
+        more = f", {extra} AS m" if extra else ""
+        return f"SELECT {s} AS s, {self.t} AS t{more} FROM {self.table} WHERE {where}"
+
+
+def _overview(con: duckdb.DuckDBPyConnection, src: Source, series: bool) -> dict[str | None, tuple]:
+    sql = f"""
+        SELECT s, count(*), count(DISTINCT t), epoch_us(min(t)), epoch_us(max(t)),
+               {iso('min(t)')}, {iso('max(t)')},
+               count_if(t = date_trunc('month', t)), count_if(t = date_trunc('quarter', t)),
+               count_if(t = date_trunc('year', t))
+        FROM ({src.rows(series)}) GROUP BY s ORDER BY count(*) DESC, s
+    """
+    return {row[0]: row[1:] for row in con.execute(sql).fetchall()}
+
+
+def _diffs(con: duckdb.DuckDBPyConnection, src: Source, series: bool) -> Diffs:
+    sql = f"""
+        WITH v AS (SELECT DISTINCT s, t FROM ({src.rows(series)})),
+        d AS (SELECT t, lag(t) OVER (PARTITION BY s ORDER BY t) AS p FROM v),
+        e AS (
+            SELECT epoch_us(t) - epoch_us(p) AS dus, datediff('month', p, t) AS dmon,
+                   (day(t) = day(p) OR (CAST(t AS DATE) = last_day(t) AND CAST(p AS DATE) = last_day(p)))
+                   AND CAST(t AS TIME) = CAST(p AS TIME) AS same_day
+            FROM d WHERE p IS NOT NULL
+        ),
+        u AS (
+            SELECT 'us' AS kind, dus AS diff, count(*) AS n FROM e GROUP BY dus
+            UNION ALL SELECT 'mon', dmon, count(*) FROM e GROUP BY dmon
+            UNION ALL SELECT 'total', NULL, count(*) FROM e
+            UNION ALL SELECT 'same_day', NULL, count_if(same_day) FROM e
+        )
+        SELECT kind, diff, n FROM u
+        QUALIFY row_number() OVER (PARTITION BY kind ORDER BY n DESC, diff) <= 10
+    """
+    by_us: list[tuple[int, int]] = []
+    by_months: list[tuple[int, int]] = []
+    total = same_day = 0
+    for kind, diff, n in con.execute(sql).fetchall():
+        if kind == "us":
+            by_us.append((int(diff), int(n)))
+        elif kind == "mon":
+            by_months.append((int(diff), int(n)))
+        elif kind == "total":
+            total = int(n)
+        else:
+            same_day = int(n or 0)
+    by_us.sort(key=lambda p: (-p[1], p[0]))
+    by_months.sort(key=lambda p: (-p[1], p[0]))
+    return Diffs(by_us, by_months, total, same_day)
+
+
+def detect_granularity(diffs: Diffs, values: int, month_starts: int, quarter_starts: int, year_starts: int) -> Granularity | None:
+    """The granularity from the difference distribution and calendar alignment (see module doc)."""
+    if diffs.total == 0 or not diffs.by_us:
+        return None
+    d = diffs.by_us[0][0]
+    counts_us = dict(diffs.by_us)
+    m = diffs.by_months[0][0] if diffs.by_months else 0
+    if d >= 28 * FIXED_UNITS_US["day"] and m >= 1 and diffs.same_day >= SAME_DAY_SHARE * diffs.total:
+        confidence = dict(diffs.by_months).get(m, 0) / diffs.total
+        if m % 12 == 0 and year_starts >= ALIGNED_SHARE * values:
+            return Granularity("year", m // 12, confidence, d)
+        if m % 3 == 0 and quarter_starts >= ALIGNED_SHARE * values:
+            return Granularity("quarter", m // 3, confidence, d)
+        return Granularity("month", m, confidence, d)
+    confidence = counts_us.get(d, 0) / diffs.total
+    for unit, length in FIXED_UNITS_US.items():
+        if d >= length and d % length == 0:
+            return Granularity(unit, d // length, confidence, d)
+    return Granularity("second", 1, confidence, d)
+
+
+def period_index(src: Source, gran: Granularity, origin_us: int, origin_month: int) -> str:
+    """SQL for the period index of `t`."""
+    if gran.calendar:
+        return f"((year(t) * 12 + month(t) - 1) - {origin_month}) // {gran.period_months}"
+    return f"(epoch_us(t) - {origin_us}) // {gran.period_us}"
+
+
+def _gaps(con: duckdb.DuckDBPyConnection, src: Source, series: bool, idx: str) -> tuple[dict, dict]:
+    base = f"""
+        WITH v AS (SELECT s, {idx} AS i, min(t) AS first_t, max(t) AS last_t FROM ({src.rows(series)}) GROUP BY s, i),
+        g AS (SELECT s, i, first_t, lag(i) OVER w AS pi, lag(last_t) OVER w AS plast
+              FROM v WINDOW w AS (PARTITION BY s ORDER BY i))
+    """
+    summary = con.execute(
+        base
+        + """
+        SELECT s, count(*), max(i) - min(i) + 1, count_if(i - pi > 1),
+               coalesce(sum(i - pi - 1) FILTER (WHERE i - pi > 1), 0),
+               max(epoch_us(first_t) - epoch_us(plast)), min(i), max(i)
+        FROM g GROUP BY s
+        """
+    ).fetchall()
+    details = con.execute(
+        base
+        + f"""
+        SELECT s, {iso('plast')}, {iso('first_t')}, i - pi - 1 FROM g WHERE i - pi > 1
+        QUALIFY row_number() OVER (PARTITION BY s ORDER BY i - pi DESC, i) <= {MAX_GAP_DETAILS}
+        ORDER BY s, i - pi DESC, i
+        """
+    ).fetchall()
+    by_series: dict[str | None, list[GapDetail]] = {}
+    for s, start, end, missing in details:
+        by_series.setdefault(s, []).append(GapDetail(start=start, end=end, missing_periods=int(missing)))
+    return {row[0]: row[1:] for row in summary}, by_series
+
+
+def _signals(
+    con: duckdb.DuckDBPyConnection, src: Source, series: bool, idx: str, measure: str | None, factor: int
+) -> dict[str | None, list[tuple[int, int, float | None]]]:
+    extra = f"CAST({quote_ident(measure)} AS DOUBLE)" if measure else ""
+    mean = "avg(m)" if measure else "NULL"
+    sql = f"""
+        SELECT s, ({idx}) // {factor} AS i, count(*), {mean}
+        FROM ({src.rows(series, extra)}) GROUP BY s, i ORDER BY s, i
+    """
+    out: dict[str | None, list[tuple[int, int, float | None]]] = {}
+    for s, i, n, avg in con.execute(sql).fetchall():
+        out.setdefault(s, []).append((int(i), int(n), None if avg is None else float(avg)))
+    return out
+
+
+def _season_lags(gran: Granularity, factor: int) -> dict[str, int]:
+    lags: dict[str, int] = {}
+    for name, (length_us, months) in SEASONS.items():
+        if gran.calendar:
+            if months is None or months % (gran.period_months * factor):
+                continue
+            lag = months // (gran.period_months * factor)
+        else:
+            period = gran.period_us * factor
+            if name == "yearly" and gran.unit == "week" and gran.step == 1 and factor == 1:
+                lag = 52
+            elif length_us % period:
+                continue
+            else:
+                lag = length_us // period
+        if lag >= 2:
+            lags[name] = lag
+    return lags
+
+
+def _signal_profile(
+    points: list[tuple[int, int, float | None]], measure: str | None, lags: dict[str, int]
+) -> dict[str, object]:
+    first, last = points[0][0], points[-1][0]
+    counts = np.zeros(last - first + 1)
+    means = np.full(last - first + 1, np.nan)
+    for i, n, avg in points:
+        counts[i - first] = n
+        if avg is not None:
+            means[i - first] = avg
+    present = {n for _, n, _ in points}
+    values, signal = counts, "row_count"
+    if len(present) == 1 and measure is not None and not np.all(np.isnan(means)):
+        values = np.where(np.isnan(means), np.nanmean(means), means)
+        signal = f"mean({measure})"
+    out: dict[str, object] = {"signal": signal}
+    season = stats.seasonality(values, sorted(set(lags.values())))
+    out["has_seasonality"] = season is not None
+    if season is not None:
+        name = next(n for n, lag in lags.items() if lag == season.lag)
+        out.update(seasonality_period=SEASON_LABEL[name], seasonality_name=name,
+                   seasonality_strength=round(season.strength, 6))
+    trend = stats.mann_kendall(values)
+    if trend is not None:
+        out.update(trend_direction=trend.direction, trend_p_value=trend.p_value, trend_slope=trend.slope)
+    return out
+
+
+def profile_column(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    typed_table: str,
+    column: str,
+    data_type: str,
+    series_column: str | None = None,
+    measure_column: str | None = None,
+) -> TemporalProfileResult:
+    """The temporal profile of one time column, and of each of its series when `series_column` is set."""
+    src = Source(typed_table, column, data_type, series_column)
+    result = TemporalProfileResult(
+        table_name=table_name, column_name=column, data_type=data_type, series_column=series_column
+    )
+    whole = _overview(con, src, series=False).get(None)
+    if whole is None:
+        return result
+    _fill_range(result, whole)
+    diffs = _diffs(con, src, series=False)
+    gran = detect_granularity(diffs, whole[0], *whole[6:9])
+    if gran is None:
+        return result
+    origin_us = int(whole[2])
+    origin_month = int(con.execute(f"SELECT year(make_timestamp({origin_us})) * 12 + month(make_timestamp({origin_us})) - 1").fetchall()[0][0])
+    idx = period_index(src, gran, origin_us, origin_month)
+    _fill_periods(con, src, False, idx, gran, measure_column, {None: result})
+
+    if series_column is not None:
+        overview = _overview(con, src, series=True)
+        keys = list(overview)[:MAX_SERIES]
+        profiles = {key: TemporalSeriesProfile(series_key=key) for key in keys}
+        for key, row in overview.items():
+            if key in profiles:
+                _fill_range(profiles[key], row)
+        series_gran = detect_granularity(_diffs(con, src, series=True), *_series_alignment(overview))
+        if series_gran is not None:
+            sidx = period_index(src, series_gran, origin_us, origin_month)
+            _fill_periods(con, src, True, sidx, series_gran, measure_column, profiles)
+        result.series = [profiles[key] for key in sorted(profiles, key=str)]
+    return result
+
+
+def _series_alignment(overview: dict[str | None, tuple]) -> tuple[int, int, int, int]:
+    rows = list(overview.values())
+    return (sum(r[0] for r in rows), sum(r[6] for r in rows), sum(r[7] for r in rows), sum(r[8] for r in rows))
+
+
+def _fill_range(profile: TemporalSeriesProfile, row: tuple) -> None:
+    profile.value_count = int(row[0])
+    profile.distinct_count = int(row[1])
+    profile.min_timestamp, profile.max_timestamp = row[4], row[5]
+
+
+def _fill_periods(
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    series: bool,
+    idx: str,
+    gran: Granularity,
+    measure: str | None,
+    targets: dict[str | None, TemporalSeriesProfile],
+) -> None:
+    summary, details = _gaps(con, src, series, idx)
+    longest = max((int(row[1]) for key, row in summary.items() if key in targets), default=0)
+    factor = max(1, math.ceil(longest / MAX_SIGNAL_PERIODS))
+    signals = _signals(con, src, series, idx, measure, factor)
+    lags = _season_lags(gran, factor)
+    for key, profile in targets.items():
+        row = summary.get(key)
+        if row is None:
+            continue
+        actual, expected, gap_count, missing, largest = (int(row[0]), int(row[1]), int(row[2]), int(row[3]), row[4])
+        profile.detected_granularity = gran.unit
+        profile.granularity_step = gran.step
+        profile.granularity_confidence = round(gran.confidence, 6)
+        profile.dominant_gap_seconds = gran.dominant_gap_us / _US
+        profile.largest_gap_seconds = None if largest is None else largest / _US
+        profile.expected_periods = expected
+        profile.actual_periods = actual
+        profile.completeness_ratio = actual / expected if expected else None
+        profile.gap_count = gap_count
+        profile.missing_periods = missing
+        profile.gap_details = details.get(key, [])
+        points = signals.get(key)
+        if points:
+            for name, value in _signal_profile(points, measure, lags).items():
+                setattr(profile, name, value)

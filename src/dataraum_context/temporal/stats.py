@@ -1,0 +1,100 @@
+"""Trend and seasonality tests on a per-period signal (a short numpy array, never raw rows).
+
+- Trend: Mann-Kendall test with the normal approximation and the tie correction
+  (Hipel & McLeod): S = sum over i<j of sign(x_j - x_i),
+  Var(S) = [n(n-1)(2n+5) - sum_t t(t-1)(2t+5)] / 18, Z = (S - sign(S)) / sqrt(Var(S)),
+  two-sided p = erfc(|Z| / sqrt(2)). p < `TREND_ALPHA` gives 'increasing' (S > 0) or
+  'decreasing' (S < 0), otherwise 'stable'. The slope reported is Sen's slope (median of
+  pairwise slopes). Signals longer than `MAX_TREND_POINTS` are averaged into that many
+  consecutive blocks first (the test is O(n^2)).
+- Seasonality: the signal is detrended (least-squares line removed) and its
+  autocorrelation computed at each candidate lag. A lag is seasonal when the signal
+  covers at least `MIN_CYCLES` cycles and the autocorrelation is at least
+  max(`MIN_SEASONAL_ACF`, 2/sqrt(n)) (the approximate 95% white-noise band). The
+  strongest seasonal lag wins. A constant signal has no seasonality.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+TREND_ALPHA = 0.05
+MAX_TREND_POINTS = 2000
+MIN_SEASONAL_ACF = 0.3
+MIN_CYCLES = 3
+
+
+@dataclass(frozen=True)
+class Trend:
+    direction: str  # 'increasing' | 'decreasing' | 'stable'
+    p_value: float
+    slope: float
+
+
+@dataclass(frozen=True)
+class Season:
+    lag: int
+    strength: float
+
+
+def _blocks(values: np.ndarray, limit: int) -> np.ndarray:
+    if values.size <= limit:
+        return values
+    edges = np.linspace(0, values.size, limit + 1).astype(int)
+    return np.array([values[a:b].mean() for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a])
+
+
+def mann_kendall(values: np.ndarray | list[float]) -> Trend | None:
+    """Mann-Kendall trend test (None with fewer than 3 points)."""
+    x = _blocks(np.asarray(values, dtype=float), MAX_TREND_POINTS)
+    n = x.size
+    if n < 3:
+        return None
+    diff = x[None, :] - x[:, None]  # diff[i, j] = x_j - x_i
+    upper = np.triu_indices(n, k=1)
+    pairs = diff[upper]
+    s = float(np.sign(pairs).sum())
+    _, ties = np.unique(x, return_counts=True)
+    ties = ties[ties > 1].astype(float)
+    var = (n * (n - 1) * (2 * n + 5) - float((ties * (ties - 1) * (2 * ties + 5)).sum())) / 18.0
+    steps = (upper[1] - upper[0]).astype(float)
+    slope = float(np.median(pairs / steps))
+    if var <= 0:
+        return Trend("stable", 1.0, slope)
+    z = (s - math.copysign(1.0, s)) / math.sqrt(var) if s != 0 else 0.0
+    p = math.erfc(abs(z) / math.sqrt(2.0))
+    if p < TREND_ALPHA:
+        return Trend("increasing" if s > 0 else "decreasing", p, slope)
+    return Trend("stable", p, slope)
+
+
+def autocorrelation(values: np.ndarray, lag: int) -> float | None:
+    """Autocorrelation of the detrended signal at `lag` (None for a constant signal)."""
+    n = values.size
+    if lag <= 0 or lag >= n:
+        return None
+    t = np.arange(n, dtype=float)
+    slope, intercept = np.polyfit(t, values, 1)
+    resid = values - (slope * t + intercept)
+    denom = float((resid * resid).sum())
+    if denom <= 1e-12 * max(1.0, float((values * values).sum())):
+        return None
+    return float((resid[:-lag] * resid[lag:]).sum() / denom)
+
+
+def seasonality(values: np.ndarray | list[float], lags: list[int]) -> Season | None:
+    """The strongest seasonal lag among `lags`, or None when none qualifies."""
+    x = np.asarray(values, dtype=float)
+    n = x.size
+    threshold = max(MIN_SEASONAL_ACF, 2.0 / math.sqrt(n)) if n else 1.0
+    best: Season | None = None
+    for lag in lags:
+        if n < MIN_CYCLES * lag:
+            continue
+        acf = autocorrelation(x, lag)
+        if acf is not None and acf >= threshold and (best is None or acf > best.strength):
+            best = Season(lag, acf)
+    return best

@@ -1,0 +1,97 @@
+"""Column facts for topology: typed-layer types (from DuckDB) joined with raw profiles."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from dataraum_context.profiling.models import ColumnProfileResult, TableProfileResult
+from dataraum_context.topology.models import ColumnFacts, TypeFamily
+from dataraum_context.type_resolution.models import TypedTableResult
+
+_INTEGER = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+    "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
+}
+_FLOAT = {"FLOAT", "DOUBLE", "REAL"}
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+
+
+def type_family(data_type: str) -> TypeFamily:
+    """The comparison family of a DuckDB type: values of one family can be joined directly."""
+    name = data_type.upper().strip()
+    if name in _INTEGER:
+        return "integer"
+    decimal = _DECIMAL.match(name)
+    if decimal:
+        return "integer" if int(decimal.group(2)) == 0 else "decimal"
+    if name in _FLOAT:
+        return "float"
+    if name == "VARCHAR" or name.startswith("VARCHAR("):
+        return "string"
+    if name == "UUID":
+        return "uuid"
+    if name == "DATE":
+        return "date"
+    if name.startswith("TIMESTAMP") or name.startswith("TIME"):
+        return "timestamp"
+    if name == "BOOLEAN":
+        return "boolean"
+    return "other"
+
+
+def _typed_columns(con: duckdb.DuckDBPyConnection, table_name: str) -> list[tuple[str, str]]:
+    return [
+        (str(name), str(dtype))
+        for name, dtype in con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'typed' AND table_name = ? AND column_name <> '_row_id' "
+            "ORDER BY ordinal_position",
+            [table_name],
+        ).fetchall()
+    ]
+
+
+def _facts(
+    table: TypedTableResult, sample: str | None, position: int, name: str, dtype: str, profile: ColumnProfileResult | None
+) -> ColumnFacts:
+    percentiles = (profile.percentiles or {}) if profile else {}
+    return ColumnFacts(
+        table_name=table.table_name,
+        column_name=name,
+        typed_table=table.typed_table,
+        sample_table=sample,
+        position=position,
+        data_type=dtype,
+        family=type_family(dtype),
+        row_count=table.row_count,
+        null_count=profile.null_count if profile else 0,
+        distinct_count=profile.distinct_count if profile else None,
+        min_value=profile.min_value if profile else None,
+        max_value=profile.max_value if profile else None,
+        p25=percentiles.get("p25"),
+        p75=percentiles.get("p75"),
+        min_length=profile.min_length if profile else None,
+        max_length=profile.max_length if profile else None,
+        avg_length=profile.avg_length if profile else None,
+    )
+
+
+def collect_column_facts(
+    con: duckdb.DuckDBPyConnection,
+    typed_tables: list[TypedTableResult],
+    table_profiles: list[TableProfileResult],
+    sample_tables: dict[str, str],
+) -> dict[str, list[ColumnFacts]]:
+    """Per table (in the order given), its typed columns in position order with their facts."""
+    profiles = {
+        (p.table_name, c.column_name): c for p in table_profiles for c in p.columns
+    }
+    result: dict[str, list[ColumnFacts]] = {}
+    for table in typed_tables:
+        result[table.table_name] = [
+            _facts(table, sample_tables.get(table.table_name), i, name, dtype, profiles.get((table.table_name, name)))
+            for i, (name, dtype) in enumerate(_typed_columns(con, table.table_name))
+        ]
+    return result

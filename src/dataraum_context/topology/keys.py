@@ -1,0 +1,175 @@
+"""Candidate keys: minimal unique, non-null column sets (one to three columns), verified exactly.
+
+Search, bounded and pruned by the profiles:
+
+1. Key-eligible columns: integers (incl. DECIMAL(p,0)), UUIDs, short strings (at most
+   `MAX_KEY_LENGTH` characters: codes and names, not free text), dates and timestamps;
+   never floats, decimals with a scale, or booleans; no raw nulls.
+2. Single columns whose raw distinct count equals the row count are checked on the
+   typed layer (one aggregate per table): no NULL, every value distinct.
+3. Pairs among the `MAX_COMPOSITE_COLUMNS` most key-like remaining columns whose
+   distinct counts multiply to at least the row count. Triples only for tables with
+   no smaller key. A combination containing a smaller key is not minimal and is skipped.
+4. Combinations are pre-screened on a hash partition of one column (all rows of about
+   1/M of its values: a duplicate found there is a real duplicate), then verified on
+   the whole typed table with `count(DISTINCT (a, b))`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import duckdb
+
+from dataraum_context.sqlutil import quote_ident
+from dataraum_context.topology.models import ColumnFacts
+from dataraum_context.topology.names import KEY_SUFFIXES, column_stem
+
+MAX_KEY_LENGTH = 64
+MAX_COMPOSITE_COLUMNS = 8
+MAX_KEY_SIZE = 3
+PARTITION_ROWS = 50_000
+"""Hash-partition pre-screens look at about this many rows."""
+
+_KEY_FAMILIES = ("integer", "uuid", "string", "date", "timestamp")
+
+
+def key_eligible(column: ColumnFacts) -> bool:
+    """Could this column be part of a key (type and raw nulls only)?"""
+    if column.family not in _KEY_FAMILIES or column.null_count > 0:
+        return False
+    if column.family == "string" and column.max_length is not None and column.max_length > MAX_KEY_LENGTH:
+        return False
+    return True
+
+
+def key_likeness(column: ColumnFacts) -> float:
+    """How much a column looks like an identifier: key-like name, integer/UUID type, early position."""
+    score = 0.0
+    _, suffix = column_stem(column.column_name, column.table_name)
+    if suffix in KEY_SUFFIXES:
+        score += 2.0
+    score += {"integer": 1.0, "uuid": 1.0, "string": 0.5, "date": 0.3, "timestamp": 0.3}.get(column.family, 0.0)
+    return score - 0.01 * column.position
+
+
+def partition_modulus(row_count: int) -> int:
+    """M such that `hash(col) % M = 0` keeps about `PARTITION_ROWS` rows (1: use every row)."""
+    return max(1, row_count // PARTITION_ROWS)
+
+
+def _select_one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> tuple:
+    row = con.execute(sql, list(params)).fetchall()
+    return row[0] if row else ()
+
+
+def _tuple_sql(columns: Sequence[str]) -> str:
+    return "(" + ", ".join(quote_ident(c) for c in columns) + ")" if len(columns) > 1 else quote_ident(columns[0])
+
+
+def _single_keys(con: duckdb.DuckDBPyConnection, typed_table: str, columns: list[ColumnFacts]) -> list[str]:
+    candidates = [
+        c for c in columns if key_eligible(c) and c.row_count >= 2 and c.distinct_count == c.row_count
+    ]
+    if not candidates:
+        return []
+    parts = ["count(*)"]
+    for c in candidates:
+        col = quote_ident(c.column_name)
+        parts += [f"count({col})", f"count(DISTINCT {col})"]
+    row = _select_one(con, f"SELECT {', '.join(parts)} FROM {typed_table}")
+    total = row[0]
+    return [
+        c.column_name
+        for i, c in enumerate(candidates)
+        if row[1 + 2 * i] == total and row[2 + 2 * i] == total
+    ]
+
+
+def _screen_partition(
+    con: duckdb.DuckDBPyConnection, typed_table: str, combos: list[tuple[ColumnFacts, ...]], row_count: int
+) -> list[tuple[ColumnFacts, ...]]:
+    """Combinations with no duplicate among all rows of a hash partition of their finest column."""
+    modulus = partition_modulus(row_count)
+    if modulus == 1 or not combos:
+        return combos
+    parts = []
+    for combo in combos:
+        finest = max(combo, key=lambda c: c.distinct_count or 0)
+        where = f"hash({quote_ident(finest.column_name)}) % {modulus} = 0"
+        names = [c.column_name for c in combo]
+        parts += [f"count(*) FILTER (WHERE {where})", f"count(DISTINCT {_tuple_sql(names)}) FILTER (WHERE {where})"]
+    row = _select_one(con, f"SELECT {', '.join(parts)} FROM {typed_table}")
+    return [combo for i, combo in enumerate(combos) if row[2 * i] == row[2 * i + 1]]
+
+
+def _verify_combos(
+    con: duckdb.DuckDBPyConnection, typed_table: str, combos: list[tuple[ColumnFacts, ...]]
+) -> list[tuple[ColumnFacts, ...]]:
+    if not combos:
+        return []
+    parts = ["count(*)"]
+    for combo in combos:
+        names = [c.column_name for c in combo]
+        any_null = " OR ".join(f"{quote_ident(n)} IS NULL" for n in names)
+        parts += [f"count(*) FILTER (WHERE {any_null})", f"count(DISTINCT {_tuple_sql(names)})"]
+    row = _select_one(con, f"SELECT {', '.join(parts)} FROM {typed_table}")
+    total = row[0]
+    return [combo for i, combo in enumerate(combos) if row[1 + 2 * i] == 0 and row[2 + 2 * i] == total]
+
+
+def _combos(
+    pool: list[ColumnFacts], size: int, found: list[set[str]], row_count: int
+) -> list[tuple[ColumnFacts, ...]]:
+    result = []
+    for combo in itertools.combinations(pool, size):
+        names = {c.column_name for c in combo}
+        if any(key <= names for key in found):
+            continue
+        if math.prod(c.distinct_count or 0 for c in combo) < row_count:
+            continue
+        result.append(combo)
+    return result
+
+
+def table_candidate_keys(con: duckdb.DuckDBPyConnection, columns: list[ColumnFacts]) -> list[list[str]]:
+    """Minimal unique column sets of one table, best first: single columns by key-likeness,
+    then composites by size and by how tightly their distinct counts fit the row count."""
+    if not columns or columns[0].row_count < 2:
+        return []
+    typed_table = columns[0].typed_table
+    row_count = columns[0].row_count
+    by_name = {c.column_name: c for c in columns}
+    singles = _single_keys(con, typed_table, columns)
+    found: list[set[str]] = [{name} for name in singles]
+    pool = sorted(
+        (c for c in columns if key_eligible(c) and c.column_name not in singles and (c.distinct_count or 0) >= 2),
+        key=lambda c: (-key_likeness(c), c.position),
+    )[:MAX_COMPOSITE_COLUMNS]
+    pool.sort(key=lambda c: c.position)
+    composites: list[tuple[ColumnFacts, ...]] = []
+    for size in range(2, MAX_KEY_SIZE + 1):
+        if size == MAX_KEY_SIZE and found:
+            break
+        combos = _combos(pool, size, found, row_count)
+        verified = _verify_combos(con, typed_table, _screen_partition(con, typed_table, combos, row_count))
+        composites += verified
+        found += [{c.column_name for c in combo} for combo in verified]
+    singles.sort(key=lambda n: (-key_likeness(by_name[n]), by_name[n].position))
+    composites.sort(
+        key=lambda combo: (
+            len(combo),
+            math.prod(c.distinct_count or 0 for c in combo),
+            [c.position for c in combo],
+        )
+    )
+    return [[name] for name in singles] + [[c.column_name for c in combo] for combo in composites]
+
+
+def find_candidate_keys(
+    con: duckdb.DuckDBPyConnection, facts: dict[str, list[ColumnFacts]]
+) -> dict[str, list[list[str]]]:
+    """Per table, its candidate keys (possibly none)."""
+    return {table: table_candidate_keys(con, columns) for table, columns in facts.items()}
