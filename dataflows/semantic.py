@@ -1,1 +1,142 @@
-"""semantic stage: nodes arrive with its issue; the stage runs and records nothing until then."""
+"""Semantic enrichment: ontology, column roles and meaning, table entities and grain.
+
+rules (offline, always) -> LLM proposals (only with `settings.llm`) -> merged ->
+[semantic_review gate] -> final annotations -> table entities, ontology application.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from hamilton.function_modifiers import tag
+
+from dataraum_context.config import Settings
+from dataraum_context.detectors.patterns import PatternMatch
+from dataraum_context.detectors.units import UnitResult
+from dataraum_context.errors import ConfigError
+from dataraum_context.llm.models import TableBrief
+from dataraum_context.ontology import selection
+from dataraum_context.ontology.matching import ColumnFacts
+from dataraum_context.ontology.selection import OntologyChoice
+from dataraum_context.pipeline.review_models import ReviewDecisions, ReviewProposal
+from dataraum_context.profiling.models import TableProfileResult
+from dataraum_context.semantic import annotator, application, entity, facts, llm_merge, review
+from dataraum_context.semantic.llm_merge import LLMAnnotations
+from dataraum_context.semantic.models import ColumnAnnotation, OntologyApplicationResult, TableEntityResult
+from dataraum_context.staging import StagedTable
+from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult
+
+
+def semantic_column_facts(
+    staged_tables: list[StagedTable],
+    resolved_types: list[ColumnTypeDecision],
+    column_units: dict[str, dict[str, UnitResult]],
+) -> list[ColumnFacts]:
+    """Every column's words (prefix stripped, abbreviations expanded), decided type, pattern and unit."""
+    return facts.column_facts(staged_tables, resolved_types, column_units)
+
+
+def ontology_choice(settings: Settings, semantic_column_facts: list[ColumnFacts]) -> OntologyChoice:
+    """The ontology applied: `settings.ontology` (name or YAML path), else the best-matching shipped one."""
+    return selection.choose(settings.ontology, semantic_column_facts)
+
+
+def rule_annotations(
+    staged_tables: list[StagedTable],
+    table_profiles: list[TableProfileResult],
+    column_patterns: dict[str, dict[str, list[PatternMatch]]],
+    semantic_column_facts: list[ColumnFacts],
+    ontology_choice: OntologyChoice,
+) -> list[ColumnAnnotation]:
+    """Deterministic annotation of every column: role, entity, business name, description, term, evidence."""
+    views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
+    return annotator.annotate(views, ontology_choice.ontology)
+
+
+def semantic_briefs(
+    settings: Settings,
+    staged_tables: list[StagedTable],
+    table_profiles: list[TableProfileResult],
+    column_patterns: dict[str, dict[str, list[PatternMatch]]],
+    resolved_types: list[ColumnTypeDecision],
+    semantic_column_facts: list[ColumnFacts],
+    rule_annotations: list[ColumnAnnotation],
+    ontology_choice: OntologyChoice,
+) -> list[TableBrief]:
+    """What the LLM may see of each table (samples only from non-PII columns); empty without an LLM."""
+    if not settings.llm:
+        return []
+    views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
+    rows = {t.table_name: t.row_count for t in staged_tables}
+    return llm_merge.build_briefs(views, rule_annotations, resolved_types, rows, ontology_choice.ontology)
+
+
+def llm_annotations(semantic_briefs: list[TableBrief], settings: Settings) -> LLMAnnotations:
+    """The LLM's proposals per table (cached by content), or nothing when no LLM is configured."""
+    if not settings.llm:
+        return LLMAnnotations()
+    try:
+        from dataraum_context.llm.annotate import annotate_tables
+        from dataraum_context.llm.cache import LLMCacheStore
+    except ImportError as exc:
+        raise ConfigError(f"--llm {settings.llm} is set but the LLM annotator is not available: {exc}") from None
+    proposals, report = annotate_tables(semantic_briefs, settings, cache=LLMCacheStore.from_settings(settings))
+    return LLMAnnotations(proposals=proposals, report=report)
+
+
+def merged_annotations(
+    rule_annotations: list[ColumnAnnotation], llm_annotations: LLMAnnotations, ontology_choice: OntologyChoice
+) -> list[ColumnAnnotation]:
+    """Rule annotations with the LLM's valid proposals applied (source 'llm')."""
+    return llm_merge.merge_columns(rule_annotations, llm_annotations, ontology_choice.ontology)
+
+
+@tag(gate="semantic_review")
+def semantic_review_proposals(
+    merged_annotations: list[ColumnAnnotation], semantic_column_facts: list[ColumnFacts], settings: Settings
+) -> list[ReviewProposal]:
+    """Annotations below `semantic_review_threshold`, with their evidence, for a person to decide."""
+    return review.proposals(merged_annotations, semantic_column_facts, settings.semantic_review_threshold)
+
+
+def semantic_annotations(
+    merged_annotations: list[ColumnAnnotation],
+    semantic_review_proposals: list[ReviewProposal],
+    semantic_column_facts: list[ColumnFacts],
+    review_decisions: ReviewDecisions,
+) -> list[ColumnAnnotation]:
+    """The final annotation of every column: review decisions (made now or remembered) win."""
+    return review.apply_decisions(merged_annotations, semantic_column_facts, review_decisions)
+
+
+def table_entities(
+    semantic_annotations: list[ColumnAnnotation],
+    llm_annotations: LLMAnnotations,
+    staged_tables: list[StagedTable],
+    table_profiles: list[TableProfileResult],
+    column_patterns: dict[str, dict[str, list[PatternMatch]]],
+    semantic_column_facts: list[ColumnFacts],
+    typed_tables: list[TypedTableResult],
+    ontology_choice: OntologyChoice,
+    duckdb_con: duckdb.DuckDBPyConnection,
+) -> list[TableEntityResult]:
+    """Per table: entity type, fact or dimension, and a grain verified unique in the typed layer."""
+    views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
+    typed = {t.table_name: (t.typed_table, t.row_count) for t in typed_tables}
+    found = entity.table_entities(duckdb_con, views, semantic_annotations, typed, ontology_choice.ontology)
+    return llm_merge.merge_entities(duckdb_con, found, llm_annotations, typed)
+
+
+def ontology_applications(
+    semantic_annotations: list[ColumnAnnotation],
+    ontology_choice: OntologyChoice,
+    typed_tables: list[TypedTableResult],
+) -> list[OntologyApplicationResult]:
+    """Per table: the concepts its columns hold, the metrics computable (SQL), the rules that apply."""
+    typed = {t.table_name: t.typed_table for t in typed_tables}
+    return application.apply_ontology(ontology_choice.ontology, semantic_annotations, typed)
+
+
+def ontology_quality_rules(ontology_applications: list[OntologyApplicationResult]) -> list[dict]:
+    """Quality rules the ontology gives the matched columns: {rule_name, table_name, column_name,
+    concept, rule_type, expression (template over {column}), sql, severity, description, source}."""
+    return [rule for app in ontology_applications for rule in app.rules]

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     llm: str | None = None
     # Confidence at or above which a machine decision is taken without review.
     auto_accept_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Semantic annotations below this confidence become `semantic_review` items.
+    semantic_review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     # Rows in the uniform random sample that value-level detectors look at.
     sample_size: int = Field(default=10_000, gt=0)
     sample_seed: int = 42

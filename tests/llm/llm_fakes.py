@@ -29,7 +29,7 @@ import httpx2
 
 from dataraum_context.config import Settings, load_settings
 from dataraum_context.llm import ColumnBrief, TableBrief
-from dataraum_context.llm.providers import Provider, build_provider
+from dataraum_context.llm.provider import Provider, build_provider
 
 KEYS = {
     "anthropic": "sk-ant-api03-SECRETKEYabcdefghijklmnop0123456789",

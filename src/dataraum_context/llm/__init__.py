@@ -18,7 +18,7 @@ loop (`asyncio.run`) to make up to `llm_max_concurrency` requests at once.
 
 Settings (`dataraum_context.config.Settings`):
 - `llm`: provider name; None = no LLM, every table None, no request.
-- `llm_model`: default `claude-sonnet-4-5` (anthropic) / `gpt-4o` (openai). Any model name
+- `llm_model`: default `claude-sonnet-4-6` (anthropic) / `gpt-4o` (openai). Any model name
   of an OpenAI-compatible server works with `OPENAI_BASE_URL`.
 - `llm_max_concurrency`, `llm_max_tokens_per_run`, `llm_max_cost_usd_per_run`: limits per
   run; cost uses the approximate price table in `llm.budget`.
@@ -29,8 +29,9 @@ Environment only: `ANTHROPIC_API_KEY`, `OPENAI_API_KEY` (missing: `ConfigError`)
 `ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL` (read by the SDKs). Keys are never logged,
 stored or reported; provider error texts are redacted (`llm.redact`).
 
-Modules: `models` (briefs and proposals), `annotate` (the orchestration), `providers`
-(Anthropic tool use, OpenAI JSON-schema output, registry), `templates` + `prompts/`
+Modules: `models` (briefs and proposals), `annotate` (the orchestration), `provider`
+(contract and registry), `anthropic_provider` (tool use), `openai_provider` (JSON-schema
+output; OpenAI-compatible servers), `templates` + `prompts/`
 (versioned prompt files), `schema` (output schema, validation), `privacy`, `cache`
 (`llm_cache`), `budget` (tokens, prices), `retry` (backoff, give-up), `redact`.
 """

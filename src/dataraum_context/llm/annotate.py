@@ -36,7 +36,7 @@ from dataraum_context.llm.budget import Budget, estimate_tokens
 from dataraum_context.llm.cache import LLMCacheStore, cache_key, canonical_json
 from dataraum_context.llm.models import LLMRunReport, TableAnnotationProposal, TableBrief
 from dataraum_context.llm.privacy import prepare_brief
-from dataraum_context.llm.providers.base import (
+from dataraum_context.llm.provider import (
     Completion,
     CompletionRequest,
     Provider,
@@ -122,7 +122,8 @@ async def _request_once(
 ) -> Completion:
     """One logical call: budget reserved, then up to `max_attempts` HTTP requests."""
     policy = state.policy
-    reservation = state.budget.reserve(estimate_tokens(request.system + request.user), request.max_output_tokens)
+    prompt_tokens = estimate_tokens(request.system + request.user)
+    reservation = state.budget.reserve(prompt_tokens, request.max_output_tokens)
     if reservation is None:
         budget = state.budget
         raise _Stopped(
@@ -148,6 +149,10 @@ async def _request_once(
                 log.info("%s: %s; retry %d in %.2fs", table, exc, attempt, wait)
                 await policy.sleep(wait)
                 continue
+            if completion.input_tokens == 0 and completion.output_tokens == 0:
+                # A server that reports no usage (some local ones): count estimates.
+                completion.input_tokens = prompt_tokens
+                completion.output_tokens = estimate_tokens(str(completion.payload or ""))
             used = (completion.input_tokens, completion.output_tokens)
             return completion
         raise AssertionError("unreachable")  # pragma: no cover
@@ -241,6 +246,18 @@ async def _annotate_one(
     return proposal
 
 
+async def _guarded(
+    state: _RunState, brief: TableBrief, semaphore: asyncio.Semaphore
+) -> TableAnnotationProposal | None:
+    """`_annotate_one`, with an unexpected error costing this table, not the run."""
+    try:
+        return await _annotate_one(state, brief, semaphore)
+    except Exception as exc:  # noqa: BLE001 - the LLM is optional: the rules decide instead
+        log.debug("LLM annotation of %s failed", brief.table_name, exc_info=True)
+        state.table_failed(brief.table_name, f"unexpected {type(exc).__name__}: {str(exc)[:200]}")
+        return None
+
+
 async def _annotate_all(
     briefs: list[TableBrief],
     settings: Settings,
@@ -268,7 +285,7 @@ async def _annotate_all(
         )
     semaphore = asyncio.Semaphore(settings.llm_max_concurrency)
     try:
-        results = await asyncio.gather(*(_annotate_one(state, b, semaphore) for b in briefs))
+        results = await asyncio.gather(*(_guarded(state, b, semaphore) for b in briefs))
     finally:
         if own_provider:
             await provider.aclose()

@@ -10,7 +10,8 @@ dated snapshots such as `claude-sonnet-4-5-20250929` match). A model not in the 
 Before a call, `Budget.reserve` books the call's estimated input tokens plus its full
 output allowance; the call is only made if that fits both limits. `settle` replaces
 the booking with the tokens actually used. Concurrent calls therefore cannot overshoot
-the limits together.
+the limits together. A server that reports no usage is counted by estimate
+(`estimate_tokens`, about 4 characters per token).
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 The spec leaves `ontology_applications`' foreign keys without an ON DELETE action;
 here they are ON DELETE CASCADE so that deleting a table (or source) or an
 ontology never leaves an application record pointing at nothing.
+
+Extensions of the spec (nullable): `ontology_applications.run_id` (the run that applied
+it; SET NULL when the run is deleted) and `ontology_applications.selection` (how the
+ontology was chosen: `{"mode": "given"|"auto", "reason", "scores": [{name,
+concepts_matched, strength}]}`), so the automatic choice is recorded with its evidence.
 """
 
 from __future__ import annotations
@@ -67,5 +72,9 @@ class OntologyApplication(Base):
     matched_concepts: Mapped[list[Any] | None] = mapped_column(JSONType)
     applicable_metrics: Mapped[list[Any] | None] = mapped_column(JSONType)
     applied_rules: Mapped[list[Any] | None] = mapped_column(JSONType)
+
+    # Extensions (see the module docstring).
+    run_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("runs.run_id", ondelete="SET NULL"))
+    selection: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -129,6 +129,7 @@ class _Executor:
         self.con: Any = None
         self.run_id: uuid.UUID | None = None
         self.ctx: RunContext | None = None
+        self.current_stage = "run"
 
     # ------------------------------------------------------------------ metadata writes
 
@@ -209,6 +210,7 @@ class _Executor:
             gate_nodes, pre, nodes = self._split(stage)
             if not nodes:
                 continue
+            self.current_stage = stage.name
             self.listener.stage_started(stage.name, len(nodes))
             async with self.sessions.begin() as session:
                 await session.execute(sa.update(Run).where(Run.run_id == self.run_id).values(current_stage=stage.name))
@@ -316,7 +318,6 @@ class _Executor:
         """`drive` with the workspace open, a heartbeat, and failures recorded on the run."""
         assert self.ctx is not None
         heartbeat = asyncio.create_task(self._heartbeat())
-        current = STAGES[start].name if start < len(STAGES) else "run"
         try:
             self.con = open_workspace(self.settings.duckdb_path)
             outcome = await self.drive(paths, start=start, gate_passed=gate_passed, stop_after=stop_after)
@@ -324,7 +325,7 @@ class _Executor:
             if self.log_path is not None:
                 self.log_path.parent.mkdir(parents=True, exist_ok=True)
                 self.log_path.write_text("".join(traceback.format_exception(exc)))
-            error = exc if isinstance(exc, DataraumError) else DataraumError(f"{current} failed: {_one_line(exc)}")
+            error = exc if isinstance(exc, DataraumError) else DataraumError(f"{self.current_stage} failed: {_one_line(exc)}")
             outcome = RunOutcome(self.run_id, "failed", error, self.ctx.summary)
         finally:
             heartbeat.cancel()

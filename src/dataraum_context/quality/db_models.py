@@ -4,6 +4,13 @@ The spec leaves the table/column foreign keys of `quality_rules` and
 `quality_scores` without an ON DELETE action; here they are ON DELETE CASCADE so
 that deleting a table, column or source never leaves rules or scores behind
 (results go with their rule, as the spec says).
+
+Extension columns (nullable, added by the quality stage):
+- `quality_rules.dimension`: the score dimension the rule's failures count against
+  ('completeness', 'validity', 'consistency', 'uniqueness', 'timeliness').
+- `quality_results.run_id`, `status` ('ok' | 'invalid'), `error_message` (why an
+  invalid rule could not run) and `details` (extra figures, e.g. duplicate values).
+- `quality_scores.run_id` and `evidence` (per dimension, the figures it came from).
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ class QualityRule(Base):
     )  # 'error', 'warning', 'info'
     source: Mapped[str] = mapped_column(sa.String(), nullable=False)  # 'llm', 'ontology', 'default', 'manual'
     description: Mapped[str | None] = mapped_column(sa.Text())
+    dimension: Mapped[str | None] = mapped_column(sa.String())  # extension
 
     # Status
     is_active: Mapped[bool] = mapped_column(
@@ -95,6 +103,12 @@ class QualityResult(Base):
     previous_pass_rate: Mapped[float | None] = mapped_column(sa.Double())
     trend_direction: Mapped[str | None] = mapped_column(sa.String())  # 'improving', 'degrading', 'stable'
 
+    # Extensions
+    run_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid())
+    status: Mapped[str | None] = mapped_column(sa.String())  # 'ok' | 'invalid'
+    error_message: Mapped[str | None] = mapped_column(sa.Text())
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
     rule: Mapped[QualityRule] = relationship(back_populates="results")
 
 
@@ -131,5 +145,9 @@ class QualityScore(Base):
 
     # Overall
     overall_score: Mapped[float | None] = mapped_column(sa.Double())
+
+    # Extensions
+    run_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid())
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

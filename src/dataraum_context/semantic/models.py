@@ -6,8 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from dataraum_context.ontology.loader import LoadedOntology
-from dataraum_context.ontology.matching import OntologyScore
 
 Source = Literal["rules", "llm", "manual"]
 
@@ -50,25 +48,13 @@ class TableEntityResult(BaseModel):
     source: Source = "rules"
 
 
-class OntologyChoice(BaseModel):
-    """The ontology a run applies and how it was chosen."""
-
-    ontology: LoadedOntology
-    mode: Literal["given", "auto"]
-    scores: list[OntologyScore] = Field(default_factory=list)  # auto: every shipped candidate, best first
-
-    @property
-    def name(self) -> str:
-        return self.ontology.name
-
-
 class MatchedConcept(BaseModel):
     """A concept found in a column of a table."""
 
     concept: str
     column: str
-    score: float
-    evidence: list[str] = Field(default_factory=list)
+    confidence: float  # of the column's annotation
+    source: str  # who decided the column holds the concept: rules, llm or manual
 
 
 class ApplicableMetric(BaseModel):

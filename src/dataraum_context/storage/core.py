@@ -74,6 +74,8 @@ class Table(Base):
     read_options: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     last_profiled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Topology (raw layer rows): minimal unique column sets, best first, e.g. [["id"], ["a", "b"]].
+    candidate_keys: Mapped[list[Any] | None] = mapped_column(JSONType)
 
     source: Mapped[Source | None] = relationship(back_populates="tables")
     columns: Mapped[list[Column]] = relationship(

@@ -18,8 +18,12 @@ through `timezone('UTC', ...)`; DATE and naive TIMESTAMP taken as UTC) and compa
    of month (>= 90% of pairs), d >= 28 days and the most frequent month difference m
    >= 1: 'year' (step m/12) when m is a multiple of 12 and >= 99% of values are on a
    year start, else 'quarter' (m multiple of 3, quarter starts), else 'month' (step m).
-   Otherwise the coarsest fixed unit (week, day, hour, minute, second) that divides d,
-   with step d/unit. Confidence = share of consecutive differences equal to one period.
+   Otherwise the period is the greatest common divisor of the frequent differences
+   (each >= 2% of them, at least twice; d alone when none is) and the granularity the
+   coarsest fixed unit (week, day, hour, minute, second) dividing it, with step
+   period/unit: daily events with 1-, 2- and 3-day gaps are 'day', quarter-hourly
+   readings with gaps are 15 x 'minute'. Confidence = share of consecutive differences
+   equal to exactly one period (1.0 for a regular series, low for irregular events).
 4. Periods: each value's period index (fixed units: `(epoch_us(t) - origin) // period`
    with origin the column's minimum; calendar: months since the minimum's month
    divided by the period in months). Expected periods = last - first index + 1 per
@@ -51,6 +55,7 @@ MAX_GAP_DETAILS = 10
 MAX_SIGNAL_PERIODS = 20_000
 ALIGNED_SHARE = 0.99
 SAME_DAY_SHARE = 0.9
+FREQUENT_DIFF_SHARE = 0.02
 
 _US = 1_000_000
 FIXED_UNITS_US = {
@@ -188,7 +193,6 @@ def detect_granularity(diffs: Diffs, values: int, month_starts: int, quarter_sta
     if diffs.total == 0 or not diffs.by_us:
         return None
     d = diffs.by_us[0][0]
-    counts_us = dict(diffs.by_us)
     m = diffs.by_months[0][0] if diffs.by_months else 0
     if d >= 28 * FIXED_UNITS_US["day"] and m >= 1 and diffs.same_day >= SAME_DAY_SHARE * diffs.total:
         confidence = dict(diffs.by_months).get(m, 0) / diffs.total
@@ -197,10 +201,12 @@ def detect_granularity(diffs: Diffs, values: int, month_starts: int, quarter_sta
         if m % 3 == 0 and quarter_starts >= ALIGNED_SHARE * values:
             return Granularity("quarter", m // 3, confidence, d)
         return Granularity("month", m, confidence, d)
-    confidence = counts_us.get(d, 0) / diffs.total
+    frequent = [diff for diff, n in diffs.by_us if n >= max(2, FREQUENT_DIFF_SHARE * diffs.total)]
+    period = math.gcd(*frequent) if frequent else d
+    confidence = dict(diffs.by_us).get(period, 0) / diffs.total
     for unit, length in FIXED_UNITS_US.items():
-        if d >= length and d % length == 0:
-            return Granularity(unit, d // length, confidence, d)
+        if period >= length and period % length == 0:
+            return Granularity(unit, period // length, confidence, d)
     return Granularity("second", 1, confidence, d)
 
 
@@ -220,7 +226,7 @@ def _gaps(con: duckdb.DuckDBPyConnection, src: Source, series: bool, idx: str) -
     summary = con.execute(
         base
         + """
-        SELECT s, count(*), max(i) - min(i) + 1, count_if(i - pi > 1),
+        SELECT s, count(*), max(i) - min(i) + 1, coalesce(count_if(i - pi > 1), 0),
                coalesce(sum(i - pi - 1) FILTER (WHERE i - pi > 1), 0),
                max(epoch_us(first_t) - epoch_us(plast)), min(i), max(i)
         FROM g GROUP BY s

@@ -8,8 +8,9 @@ is its series column when
   without such a key,
 - `c` has between 2 and `MAX_SERIES` distinct values (a low-cardinality dimension:
   text, integer or boolean, not a measure), the time values repeat (at most
-  `REPEAT_SHARE` of them are distinct), and the pair (c, t) is unique on at least
-  `GRAIN_SHARE` of the rows where both are set.
+  `REPEAT_SHARE` of them are distinct, and on average a time value is shared by at
+  least `SHARED_SHARE` of c's values: series run side by side), and the pair (c, t) is
+  unique on at least `GRAIN_SHARE` of the rows where both are set.
 
 Among several qualifying columns the one with the fewest distinct values wins (then
 the earlier column). One query per time column tests every candidate.
@@ -25,6 +26,7 @@ from dataraum_context.temporal.profiler import MAX_SERIES, is_time_type
 
 GRAIN_SHARE = 0.99
 REPEAT_SHARE = 0.75
+SHARED_SHARE = 0.6
 _DIMENSION_TYPES = ("VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
                     "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 
@@ -68,7 +70,13 @@ def series_column(
     best: tuple[int, int, str] | None = None
     for position, name in enumerate(candidates):
         pairs, distinct_pairs = row[2 + 2 * position], row[3 + 2 * position]
-        if pairs and distinct_pairs >= GRAIN_SHARE * pairs and distinct_pairs > distinct_times:
+        shared = pairs / distinct_times if distinct_times else 0.0
+        if (
+            pairs
+            and distinct_pairs >= GRAIN_SHARE * pairs
+            and distinct_pairs > distinct_times
+            and shared >= SHARED_SHARE * (distinct[name] or 0)
+        ):
             rank = (distinct[name] or 0, position, name)
             if best is None or rank < best:
                 best = rank

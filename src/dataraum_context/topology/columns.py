@@ -7,6 +7,7 @@ import re
 import duckdb
 
 from dataraum_context.profiling.models import ColumnProfileResult, TableProfileResult
+from dataraum_context.sqlutil import quote_ident
 from dataraum_context.topology.models import ColumnFacts, TypeFamily
 from dataraum_context.type_resolution.models import TypedTableResult
 
@@ -90,8 +91,26 @@ def collect_column_facts(
     }
     result: dict[str, list[ColumnFacts]] = {}
     for table in typed_tables:
-        result[table.table_name] = [
+        facts = [
             _facts(table, sample_tables.get(table.table_name), i, name, dtype, profiles.get((table.table_name, name)))
             for i, (name, dtype) in enumerate(_typed_columns(con, table.table_name))
         ]
+        _recount_quarantined(con, table, facts)
+        result[table.table_name] = facts
     return result
+
+
+def _recount_quarantined(con: duckdb.DuckDBPyConnection, table: TypedTableResult, facts: list[ColumnFacts]) -> None:
+    """Columns with quarantined cells have more NULLs and maybe fewer distinct values in the
+    typed layer than the raw profile says: count those two exactly (one query per table)."""
+    touched = [f for f in facts if table.quarantined.get(f.column_name, 0) > 0]
+    if not touched:
+        return
+    parts = []
+    for f in touched:
+        col = quote_ident(f.column_name)
+        parts += [f"count(*) - count({col})", f"count(DISTINCT {col})"]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {table.typed_table}").fetchall()[0]
+    for i, f in enumerate(touched):
+        f.null_count = int(row[2 * i])
+        f.distinct_count = int(row[2 * i + 1])

@@ -119,8 +119,8 @@ def register_provider(
 
 def provider_spec(name: str) -> ProviderSpec:
     """The registered provider `name`, or a one-line `ConfigError`."""
-    import dataraum_context.llm.providers.anthropic_provider
-    import dataraum_context.llm.providers.openai_provider  # noqa: F401  (registration)
+    import dataraum_context.llm.anthropic_provider
+    import dataraum_context.llm.openai_provider  # noqa: F401  (registration)
 
     try:
         return PROVIDERS[name]

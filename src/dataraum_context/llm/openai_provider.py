@@ -14,7 +14,7 @@ from typing import Any
 import httpx2
 import openai
 
-from dataraum_context.llm.providers.base import Completion, CompletionRequest, Provider, register_provider
+from dataraum_context.llm.provider import Completion, CompletionRequest, Provider, register_provider
 
 # A GPT-4o-class model; override with `llm_model` (and any model name of a local server).
 DEFAULT_MODEL = "gpt-4o"
@@ -68,6 +68,8 @@ class OpenAIProvider(Provider):
             )
         except openai.APIError as exc:
             raise self.call_error(exc) from None
+        if not isinstance(response, openai.types.chat.ChatCompletion):
+            return Completion(None, "the server's answer is not a chat completion", 0, 0)
         usage = response.usage
         tokens = (int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0)) if usage else (0, 0)
         if not response.choices:

@@ -12,10 +12,10 @@ from typing import Any
 import anthropic
 import httpx2
 
-from dataraum_context.llm.providers.base import Completion, CompletionRequest, Provider, register_provider
+from dataraum_context.llm.provider import Completion, CompletionRequest, Provider, register_provider
 
 # A current Claude Sonnet; override with `llm_model`.
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-4-6"
 
 
 @register_provider("anthropic", env_key="ANTHROPIC_API_KEY", base_url_env="ANTHROPIC_BASE_URL",
@@ -69,6 +69,8 @@ class AnthropicProvider(Provider):
             )
         except anthropic.APIError as exc:
             raise self.call_error(exc) from None
+        if not isinstance(message, anthropic.types.Message):
+            return Completion(None, "the server's answer is not a Messages API response", 0, 0)
         usage = message.usage
         tokens = (int(usage.input_tokens or 0), int(usage.output_tokens or 0)) if usage else (0, 0)
         block = next(

@@ -1,0 +1,261 @@
+"""Running quality rules on the typed layer in as few scans per table as possible.
+
+Per table:
+
+1. Each row-level rule's expression is checked alone without running it: it must be
+   one SQL expression (`extract_statements` sees a single SELECT) of type BOOLEAN
+   (`DESCRIBE SELECT (expr) FROM typed.t`). A rule failing the check is `invalid`
+   with the error; the others go on.
+2. ONE aggregate scan computes, for every valid row-level rule, `count_if(NOT (expr))`
+   (false fails; true and NULL pass) and its first failing `_row_id`s
+   (`min(_row_id, n) FILTER (WHERE NOT (expr))`), plus the evidence the scores need:
+   non-null counts per column and, per column and per table, the rows failing at
+   least one rule of each dimension. If that scan fails at run time, each rule runs
+   alone (errors mark that rule invalid) and the scan is repeated with the survivors.
+3. Each `unique` rule runs as its own GROUP BY on the key (NULL keys skipped): rows in
+   groups of more than one fail.
+4. One query fetches the sampled failing rows (`_row_id` and the rules' columns as text).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from dataraum_context.quality.models import (
+    DIMENSIONS,
+    ColumnEvidence,
+    DimensionCounts,
+    QualityResultRecord,
+    QualityRuleSpec,
+    TableQualityExecution,
+)
+from dataraum_context.sqlutil import quote_ident
+
+SAMPLES_PER_RULE = 5
+MAX_SAMPLE_COLUMNS = 12
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:500] or type(exc).__name__
+
+
+def check_expression(con: duckdb.DuckDBPyConnection, typed_table: str, expression: str | None) -> str | None:
+    """None when `expression` is one boolean SQL expression over the table, else the reason it is not."""
+    if expression is None or not expression.strip():
+        return "the rule has no expression"
+    sql = f"SELECT ({expression}) AS r FROM {typed_table}"
+    try:
+        statements = con.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            return "the expression must be a single SQL expression"
+        described = con.execute(f"DESCRIBE {sql}").fetchall()
+    except duckdb.Error as exc:
+        return _one_line(exc)
+    if len(described) != 1:
+        return "the expression must be a single SQL expression"
+    if str(described[0][1]).upper() != "BOOLEAN":
+        return f"the expression is {described[0][1]}, not BOOLEAN"
+    return None
+
+
+def _fails(expression: str) -> str:
+    return f"coalesce(NOT ({expression}), false)"
+
+
+def _invalid(rule: QualityRuleSpec, error: str) -> QualityResultRecord:
+    return QualityResultRecord(
+        table_name=rule.table_name, column_name=rule.column_name, rule_name=rule.rule_name,
+        rule_type=rule.rule_type, source=rule.source, dimension=rule.effective_dimension,
+        status="invalid", error=error,
+    )
+
+
+def _ok(rule: QualityRuleSpec, total: int, failed: int, **details: object) -> QualityResultRecord:
+    return QualityResultRecord(
+        table_name=rule.table_name, column_name=rule.column_name, rule_name=rule.rule_name,
+        rule_type=rule.rule_type, source=rule.source, dimension=rule.effective_dimension,
+        total_records=total, passed_records=total - failed, failed_records=failed,
+        pass_rate=(total - failed) / total if total else None, details=dict(details),
+    )
+
+
+class _Scan:
+    """The one aggregate query of a table over its valid row-level rules."""
+
+    def __init__(self, typed_table: str, columns: list[str], rules: list[QualityRuleSpec]) -> None:
+        self.typed_table, self.columns, self.rules = typed_table, columns, rules
+        self.groups: list[tuple[str | None, str]] = []  # (column or None for the table, dimension)
+        for dimension in DIMENSIONS:
+            in_dim = [r for r in rules if r.effective_dimension == dimension]
+            if in_dim:
+                self.groups.append((None, dimension))
+            for column in columns:
+                if any(column in r.columns() for r in in_dim):
+                    self.groups.append((column, dimension))
+
+    def sql(self) -> str:
+        parts = ["count(*)"]
+        parts += [f"count({quote_ident(c)})" for c in self.columns]
+        for rule in self.rules:
+            parts.append(f"coalesce(count_if(NOT ({rule.expression})), 0)")
+            parts.append(f"min(_row_id, {SAMPLES_PER_RULE}) FILTER (WHERE NOT ({rule.expression}))")
+        for column, dimension in self.groups:
+            members = [r for r in self.rules if r.effective_dimension == dimension and (column is None or column in r.columns())]
+            parts.append("coalesce(count_if(" + " OR ".join(_fails(r.expression or "") for r in members) + "), 0)")
+        return f"SELECT {', '.join(parts)} FROM {self.typed_table}"
+
+    def run(self, con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int], list[tuple[int, list[int]]], dict]:
+        row = con.execute(self.sql()).fetchall()[0]
+        rows = int(row[0])
+        non_null = {c: int(v) for c, v in zip(self.columns, row[1: 1 + len(self.columns)], strict=True)}
+        at = 1 + len(self.columns)
+        per_rule = []
+        for _ in self.rules:
+            per_rule.append((int(row[at]), [int(x) for x in (row[at + 1] or [])]))
+            at += 2
+        failing: dict[tuple[str | None, str], int] = {}
+        for group in self.groups:
+            failing[group] = int(row[at])
+            at += 1
+        return rows, non_null, per_rule, failing
+
+
+def _run_alone(con: duckdb.DuckDBPyConnection, typed_table: str, rule: QualityRuleSpec) -> str | None:
+    try:
+        con.execute(
+            f"SELECT count_if(NOT ({rule.expression})), min(_row_id, 1) FILTER (WHERE NOT ({rule.expression})) "
+            f"FROM {typed_table}"
+        ).fetchall()
+    except duckdb.Error as exc:
+        return _one_line(exc)
+    return None
+
+
+def _unique(
+    con: duckdb.DuckDBPyConnection, typed_table: str, rule: QualityRuleSpec, columns: set[str], rows: int
+) -> tuple[QualityResultRecord, list[int]]:
+    key = rule.columns()
+    missing = [c for c in key if c not in columns]
+    if not key or missing:
+        return _invalid(rule, f"unknown key column {missing[0]!r}" if missing else "a unique rule needs columns"), []
+    cols = ", ".join(quote_ident(c) for c in key)
+    not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in key)
+    sql = f"""
+        WITH g AS (
+            SELECT count(*) AS n, list(_row_id ORDER BY _row_id) AS ids FROM {typed_table}
+            WHERE {not_null} GROUP BY {cols} HAVING count(*) > 1
+        )
+        SELECT count(*), coalesce(sum(n), 0), list(ids ORDER BY ids[1])[1:{SAMPLES_PER_RULE}] FROM g
+    """
+    try:
+        groups, failed, sample_groups = con.execute(sql).fetchall()[0]
+    except duckdb.Error as exc:
+        return _invalid(rule, _one_line(exc)), []
+    sample = [int(i) for ids in (sample_groups or []) for i in ids][:SAMPLES_PER_RULE]
+    return _ok(rule, rows, int(failed), duplicate_values=int(groups)), sample
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection, typed_table: str, all_columns: list[str], row_ids: set[int]
+) -> dict[int, dict[str, str | None]]:
+    if not row_ids:
+        return {}
+    select = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR)" for c in all_columns)
+    ids = ", ".join(str(int(i)) for i in sorted(row_ids))
+    rows = con.execute(
+        f"SELECT _row_id{', ' + select if select else ''} FROM {typed_table} WHERE _row_id IN ({ids}) ORDER BY _row_id"
+    ).fetchall()
+    return {int(r[0]): dict(zip(all_columns, r[1:], strict=True)) for r in rows}
+
+
+def execute_table(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    typed_table: str,
+    column_types: dict[str, str],
+    rules: list[QualityRuleSpec],
+    quarantined: dict[str, int] | None = None,
+) -> TableQualityExecution:
+    """Run every rule of one table; invalid rules are reported, the others run."""
+    columns = list(column_types)
+    results: dict[int, QualityResultRecord] = {}
+    samples: dict[int, list[int]] = {}
+    row_level: list[tuple[int, QualityRuleSpec]] = []
+    unique: list[tuple[int, QualityRuleSpec]] = []
+    for position, rule in enumerate(rules):
+        if rule.column_name is not None and rule.column_name not in column_types:
+            results[position] = _invalid(rule, f"table {table_name!r} has no column {rule.column_name!r}")
+            continue
+        if rule.rule_type == "unique":
+            unique.append((position, rule))
+            continue
+        error = check_expression(con, typed_table, rule.expression)
+        if error is not None:
+            results[position] = _invalid(rule, error)
+        else:
+            row_level.append((position, rule))
+
+    scan = _Scan(typed_table, columns, [r for _, r in row_level])
+    try:
+        rows, non_null, per_rule, failing = scan.run(con)
+    except duckdb.Error:
+        survivors = []
+        for position, rule in row_level:
+            error = _run_alone(con, typed_table, rule)
+            if error is None:
+                survivors.append((position, rule))
+            else:
+                results[position] = _invalid(rule, error)
+        row_level = survivors
+        scan = _Scan(typed_table, columns, [r for _, r in row_level])
+        rows, non_null, per_rule, failing = scan.run(con)
+
+    for (position, rule), (failed, ids) in zip(row_level, per_rule, strict=True):
+        results[position] = _ok(rule, rows, failed)
+        samples[position] = ids
+    for position, rule in unique:
+        results[position], samples[position] = _unique(con, typed_table, rule, set(columns), rows)
+
+    wanted = {i for ids in samples.values() for i in ids}
+    fetched = _samples(con, typed_table, columns, wanted)
+    for position, ids in samples.items():
+        rule = rules[position]
+        if results[position].status == "invalid":
+            continue
+        shown = [c for c in rule.columns() if c in column_types] or columns[:MAX_SAMPLE_COLUMNS]
+        results[position].failure_samples = [
+            {"_row_id": i, **{c: fetched.get(i, {}).get(c) for c in shown}} for i in ids
+        ]
+
+    quarantined = quarantined or {}
+    evidence = [
+        ColumnEvidence(
+            column_name=c, data_type=column_types[c], typed_nulls=rows - non_null[c],
+            quarantined=int(quarantined.get(c, 0)),
+            failing={
+                dim: DimensionCounts(
+                    rules=sum(1 for _, r in row_level if r.effective_dimension == dim and c in r.columns()),
+                    failed_rows=n,
+                )
+                for (col, dim), n in failing.items() if col == c
+            },
+        )
+        for c in columns
+    ]
+    table_failing = {
+        dim: DimensionCounts(rules=sum(1 for _, r in row_level if r.effective_dimension == dim), failed_rows=n)
+        for (col, dim), n in failing.items() if col is None
+    }
+    return TableQualityExecution(
+        table_name=table_name, row_count=rows, results=[results[i] for i in range(len(rules))],
+        columns=evidence, failing=table_failing,
+    )
+
+
+def unknown_table(table_name: str, rules: list[QualityRuleSpec]) -> TableQualityExecution:
+    """Rules naming a table the typed layer does not have: all invalid, nothing runs."""
+    return TableQualityExecution(
+        table_name=table_name, row_count=0,
+        results=[_invalid(rule, f"no table {table_name!r} in the typed layer") for rule in rules],
+    )

@@ -1,0 +1,235 @@
+"""The deterministic column annotator: role, entity, business name, description, ontology term.
+
+Signals, strongest first: the table's own key and name-evidenced foreign keys
+(`keys`), a temporal or boolean decided type, the ontology's semantic hints (name
+globs), the matched concept's typical role, then words of the name with the
+profile (units, money and percentage patterns, cardinality). Each annotation
+lists the signals that decided it (`evidence`) and a confidence: fallbacks with weak
+evidence stay below the review threshold on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dataraum_context.ontology.loader import LoadedOntology
+from dataraum_context.ontology.matching import ConceptMatch, best_concept, matching_hint
+from dataraum_context.ontology.schema import Concept
+from dataraum_context.semantic import keys as keys_mod
+from dataraum_context.semantic import naming
+from dataraum_context.semantic.facts import ColumnView
+from dataraum_context.semantic.models import ColumnAnnotation
+
+RULES = "rules"
+# Concepts whose values are personal data whatever the detectors saw.
+PII_CONCEPTS = frozenset({"email_address", "phone_number", "street_address", "person_name", "ip_address", "birth_date"})
+
+MEASURE_WORDS = frozenset(
+    "amount price cost quantity total tax discount balance revenue sales sale fee weight distance volume value "
+    "sum profit margin rate percent score duration length width height depth area income expense budget "
+    "payment paid credit debit commission freight salary wage count".split()
+)
+DIMENSION_WORDS = frozenset(
+    "code type status level priority rank category class grade segment flag mode kind group tier gender "
+    "country region state city channel currency brand carrier department year month quarter week "
+    "container instructions method source reason stage".split()
+)
+ATTRIBUTE_WORDS = frozenset(
+    "name description comment note address email phone telephone url title label text remark message memo "
+    "street website".split()
+)
+PERSON_ENTITIES = frozenset(
+    "customer user person employee contact member client patient student author buyer owner driver "
+    "passenger guest subscriber".split()
+)
+_PERSON_NAME = re.compile(r"[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?")
+
+
+def looks_like_person_names(values: list[str]) -> bool:
+    """Most values are two to four capitalised words (`Ben Jansen`, `Zoë O'Brien`)."""
+    checked = [v.strip() for v in values if v and v.strip()]
+    if len(checked) < 3:
+        return False
+    good = 0
+    for value in checked:
+        parts = value.split()
+        if 2 <= len(parts) <= 4 and all(_PERSON_NAME.fullmatch(p) and p[0].isupper() and not p.isupper() for p in parts):
+            good += 1
+    return good / len(checked) >= 0.8
+
+
+class _Decision:
+    def __init__(self, role: str, confidence: float, why: str) -> None:
+        self.role = role
+        self.confidence = confidence
+        self.evidence = [why]
+
+
+def _heuristic_role(view: ColumnView) -> _Decision:
+    """Role from the type family, name words and the profile (no keys, no ontology)."""
+    words = set(view.facts.words)
+    families = view.families
+    pattern = view.facts.pattern
+    distinct = view.distinct
+    rows = view.rows or 0
+    non_null = rows - (view.nulls or 0)
+    ratio = (distinct / non_null) if distinct is not None and non_null > 0 else None
+    if "temporal" in families:
+        return _Decision("timestamp", 0.95, f"decided type {view.facts.decided_type}")
+    if "boolean" in families:
+        return _Decision("dimension", 0.9, "boolean flag")
+    if "numeric" in families:
+        if pattern in ("currency_us", "currency_eu", "percentage") or view.facts.unit:
+            what = f"unit {view.facts.unit}" if view.facts.unit else f"pattern {pattern}"
+            return _Decision("measure", 0.85, f"numeric with {what}")
+        if words & MEASURE_WORDS:
+            return _Decision("measure", 0.85, f"measure word {sorted(words & MEASURE_WORDS)[0]!r}")
+        if words & DIMENSION_WORDS:
+            return _Decision("dimension", 0.75, f"dimension word {sorted(words & DIMENSION_WORDS)[0]!r}")
+        if distinct is not None and distinct <= 12 and rows >= 50:
+            return _Decision("dimension", 0.6, f"numeric with only {distinct} distinct values")
+        return _Decision("measure", 0.65, "numeric values")
+    if "text" in families or not families:
+        low = ratio is not None and (ratio <= 0.1 or (distinct is not None and distinct <= 10 and ratio <= 0.5))
+        if words & ATTRIBUTE_WORDS:
+            return _Decision("attribute", 0.85, f"descriptive word {sorted(words & ATTRIBUTE_WORDS)[0]!r}")
+        if words & DIMENSION_WORDS:
+            if ratio is not None and ratio > 0.5:
+                return _Decision("attribute", 0.7, f"dimension word but {distinct} distinct of {non_null} values")
+            return _Decision("dimension", 0.85, f"dimension word {sorted(words & DIMENSION_WORDS)[0]!r}")
+        if low:
+            return _Decision("dimension", 0.75 if distinct is not None and distinct <= 50 else 0.65,
+                             f"low cardinality ({distinct} distinct of {non_null} values)")
+        if ratio is not None and ratio >= 0.5:
+            return _Decision("attribute", 0.7, f"high cardinality text ({distinct} distinct of {non_null})")
+        return _Decision("attribute", 0.55, "text of medium cardinality")
+    return _Decision("attribute", 0.6, f"type {view.facts.decided_type}")
+
+
+def _role(
+    view: ColumnView,
+    own: keys_mod.OwnKey | None,
+    ref: keys_mod.Reference | None,
+    concept: Concept | None,
+    match: ConceptMatch | None,
+    ontology: LoadedOntology,
+) -> _Decision:
+    if own is not None and own.column == view.name:
+        decision = _Decision("key", own.confidence, "the table's own key")
+        decision.evidence += own.evidence
+        return decision
+    if ref is not None:
+        decision = _Decision("foreign_key", ref.confidence, "reference by name")
+        decision.evidence += ref.evidence
+        return decision
+    base = _heuristic_role(view)
+    if base.role == "timestamp" or (base.role == "dimension" and "boolean" in view.families):
+        return base
+    hint = matching_hint(ontology.definition, view.facts)
+    if hint is not None and hint.role is not None and hint.role not in ("key", "foreign_key"):
+        decision = _Decision(hint.role, 0.85, f"ontology hint {hint.pattern!r} -> {hint.role}")
+        if base.role == hint.role:
+            decision.confidence = max(0.9, base.confidence)
+            decision.evidence += base.evidence
+        return decision
+    if (
+        concept is not None
+        and match is not None
+        and match.score >= 0.7
+        and concept.typical_role not in (None, "key", "foreign_key", "timestamp")
+    ):
+        role = concept.typical_role or base.role
+        decision = _Decision(role, 0.8, f"concept {concept.name}: typical role {role}")
+        if base.role == role:
+            decision.confidence = max(0.85, base.confidence)
+            decision.evidence += base.evidence
+        return decision
+    return base
+
+
+def _description(
+    ann_role: str, entity: str | None, view: ColumnView, concept: Concept | None, ref: keys_mod.Reference | None,
+    business: str,
+) -> str:
+    what = entity.replace("_", " ") if entity else view.table
+    if ann_role == "key":
+        return f"Identifies each {what} in {view.table}."
+    if ann_role == "foreign_key":
+        if ref is not None and ref.to_table:
+            target = f"{ref.to_table}.{ref.to_column}" if ref.to_column else ref.to_table
+            return f"Refers to the {what} in {target}."
+        return f"Refers to a {what} (no loaded table matches)."
+    text = concept.description.rstrip(".") if concept is not None else f"{business} of the {what}"
+    if view.facts.unit:
+        text += f", in {view.facts.unit}"
+    return text + "."
+
+
+def _is_pii(view: ColumnView, concept: str | None) -> bool:
+    top = view.top_pattern
+    if top is not None and top.pii and top.match_rate >= 0.5:
+        return True
+    return concept in PII_CONCEPTS
+
+
+def annotate(views: dict[str, list[ColumnView]], ontology: LoadedOntology) -> list[ColumnAnnotation]:
+    """Rule-based annotations of every column, in table and column order."""
+    own = keys_mod.own_keys(views)
+    refs = keys_mod.references(views, own)
+    definition = ontology.definition
+    result: list[ColumnAnnotation] = []
+    for table, columns in views.items():
+        table_entity = naming.snake(naming.entity_words(table))
+        for view in columns:
+            ref = refs.get((table, view.name))
+            match = best_concept(definition, view.facts)
+            person = _person_name(view, table_entity)
+            if person and definition.concept("person_name") is not None:
+                match = ConceptMatch(concept="person_name", score=0.85, evidence=["capitalised personal names"])
+            concept = definition.concept(match.concept) if match is not None else None
+            decision = _role(view, own.get(table), ref, concept, match, ontology)
+            if decision.role == "key":
+                entity = table_entity
+            elif decision.role == "foreign_key" and ref is not None:
+                entity = ref.entity
+            else:
+                entity = table_entity
+            business = naming.business_name(view.facts.words)
+            evidence = list(decision.evidence)
+            if match is not None:
+                evidence.append(f"ontology {definition.name}: {match.concept} ({match.score}: {'; '.join(match.evidence)})")
+            result.append(
+                ColumnAnnotation(
+                    table_name=table,
+                    column_name=view.name,
+                    role=decision.role,
+                    entity_type=entity,
+                    business_name=business,
+                    description=_description(decision.role, entity, view, concept, ref, business),
+                    ontology_term=match.concept if match is not None else None,
+                    confidence=round(decision.confidence, 3),
+                    evidence=evidence,
+                    source="rules",
+                    annotated_by=RULES,
+                    references=(
+                        {"table": ref.to_table, "column": ref.to_column or ""}
+                        if ref is not None and ref.to_table and decision.role == "foreign_key"
+                        else None
+                    ),
+                    is_pii=_is_pii(view, match.concept if match is not None else None),
+                )
+            )
+    return result
+
+
+def _person_name(view: ColumnView, table_entity: str) -> bool:
+    """A `name`-like text column of a person-like table holding capitalised personal names."""
+    words = view.facts.words
+    if "text" not in view.families or "name" not in words:
+        return False
+    named_person = any(w in ("first", "last", "full", "given", "family", "surname") for w in words)
+    person_table = table_entity.split("_")[-1] in PERSON_ENTITIES or bool(set(words) & PERSON_ENTITIES)
+    if not (named_person or person_table or words == ["name"]):
+        return False
+    values = [str(v.get("value")) for v in (view.profile.top_values if view.profile else [])]
+    return looks_like_person_names(values)

@@ -1,0 +1,171 @@
+"""The LLM side of the semantic stage: briefs for the annotator, and merging its proposals.
+
+Briefs describe each column by name, decided type, pattern, unit and statistics, with
+up to five sample values for columns not flagged as personal data (`is_pii`: the top
+detector pattern is PII, the column holds an e-mail/phone/address/person-name concept,
+or a `name` column of people holds capitalised personal names). The LLM package
+enforces the same privacy rules again before anything is sent.
+
+Merging: a valid column proposal replaces the rule annotation (`source='llm'`,
+`annotated_by` = the model); an ontology term outside the ontology is dropped (the
+rules' term stays); columns the model skipped keep their rule annotation.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from dataraum_context.llm.models import (
+    ColumnBrief,
+    LLMRunReport,
+    TableAnnotationProposal,
+    TableBrief,
+)
+from dataraum_context.ontology.loader import LoadedOntology
+from dataraum_context.semantic import grain as grain_mod
+from dataraum_context.semantic.facts import ColumnView
+from dataraum_context.semantic.models import ColumnAnnotation, TableEntityResult
+from dataraum_context.type_resolution.models import ColumnTypeDecision
+
+MAX_SAMPLES = 5
+
+
+class LLMAnnotations(BaseModel):
+    """What the LLM proposed per table (None: keep the rules), and the run report."""
+
+    proposals: dict[str, TableAnnotationProposal | None] = Field(default_factory=dict)
+    report: LLMRunReport | None = None
+
+    @property
+    def model(self) -> str | None:
+        return self.report.model if self.report and self.report.model else None
+
+
+def _samples(view: ColumnView, decision: ColumnTypeDecision | None) -> list[str]:
+    values = list(decision.sample_values) if decision else []
+    if not values and view.profile is not None:
+        values = [str(v.get("value")) for v in view.profile.top_values]
+    return [str(v) for v in values if v is not None][:MAX_SAMPLES]
+
+
+def build_briefs(
+    views: dict[str, list[ColumnView]],
+    annotations: list[ColumnAnnotation],
+    decisions: list[ColumnTypeDecision],
+    rows: dict[str, int],
+    ontology: LoadedOntology,
+) -> list[TableBrief]:
+    """One brief per table."""
+    pii = {(a.table_name, a.column_name): a.is_pii for a in annotations}
+    by_decision = {(d.table_name, d.column_name): d for d in decisions}
+    concepts = [c.name for c in ontology.definition.concepts]
+    briefs = []
+    for table, columns in views.items():
+        column_briefs = []
+        for view in columns:
+            key = (table, view.name)
+            is_pii = pii.get(key, False)
+            p = view.profile
+            stats = {}
+            if p is not None:
+                stats = {
+                    k: v
+                    for k, v in {
+                        "min": p.min_value, "max": p.max_value, "mean": p.mean_value,
+                        "min_length": p.min_length, "max_length": p.max_length, "avg_length": p.avg_length,
+                    }.items()
+                    if v is not None
+                }
+            column_briefs.append(
+                ColumnBrief(
+                    name=view.name,
+                    resolved_type=view.facts.decided_type,
+                    pattern=view.facts.pattern,
+                    unit=view.facts.unit,
+                    null_ratio=p.null_ratio if p else None,
+                    distinct_count=p.distinct_count if p else None,
+                    cardinality_ratio=p.cardinality_ratio if p else None,
+                    is_pii=is_pii,
+                    sample_values=[] if is_pii else _samples(view, by_decision.get(key)),
+                    stats=stats,
+                )
+            )
+        briefs.append(
+            TableBrief(
+                table_name=table,
+                row_count=rows.get(table, 0),
+                columns=column_briefs,
+                ontology=ontology.name,
+                ontology_concepts=concepts,
+            )
+        )
+    return briefs
+
+
+def merge_columns(
+    annotations: list[ColumnAnnotation], llm: LLMAnnotations, ontology: LoadedOntology
+) -> list[ColumnAnnotation]:
+    """Rule annotations with valid LLM proposals applied."""
+    model = llm.model or "llm"
+    proposed = {
+        (table, c.column_name): c
+        for table, proposal in llm.proposals.items()
+        if proposal is not None
+        for c in proposal.columns
+    }
+    merged = []
+    for a in annotations:
+        p = proposed.get((a.table_name, a.column_name))
+        if p is None:
+            merged.append(a)
+            continue
+        term = p.ontology_term if p.ontology_term and ontology.definition.concept(p.ontology_term) else a.ontology_term
+        dropped = [f"llm ontology term {p.ontology_term!r} is not in {ontology.name}"] if p.ontology_term and term != p.ontology_term else []
+        merged.append(
+            a.model_copy(
+                update={
+                    "role": p.semantic_role,
+                    "entity_type": p.entity_type or a.entity_type,
+                    "business_name": p.business_name or a.business_name,
+                    "description": p.description or a.description,
+                    "ontology_term": term,
+                    "confidence": round(p.confidence, 3),
+                    "source": "llm",
+                    "annotated_by": model,
+                    "references": a.references if p.semantic_role == "foreign_key" else None,
+                    "evidence": [f"llm {model}", *dropped, f"rules said {a.role} ({a.confidence})", *a.evidence],
+                }
+            )
+        )
+    return merged
+
+
+def merge_entities(
+    con: duckdb.DuckDBPyConnection,
+    entities: list[TableEntityResult],
+    llm: LLMAnnotations,
+    typed: dict[str, tuple[str, int]],
+) -> list[TableEntityResult]:
+    """Rule entities with the LLM's entity type, fact flag and description; its grain only
+    when DuckDB confirms it is unique (otherwise the rules' grain stays)."""
+    model = llm.model or "llm"
+    result = []
+    for entity in entities:
+        p = llm.proposals.get(entity.table_name)
+        if p is None:
+            result.append(entity)
+            continue
+        update = {
+            "entity_type": p.entity_type or entity.entity_type,
+            "is_fact": p.is_fact,
+            "is_dimension": not p.is_fact,
+            "description": p.description or entity.description,
+            "source": "llm",
+            "evidence": {**entity.evidence, "llm": model, "rules_is_fact": entity.is_fact},
+        }
+        table, rows = typed.get(entity.table_name, ("", 0))
+        if p.grain and p.grain != entity.grain and table and grain_mod.is_unique(con, table, rows, p.grain):
+            update.update(grain=list(p.grain), grain_verified=True)
+        result.append(entity.model_copy(update=update))
+    return result

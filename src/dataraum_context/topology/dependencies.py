@@ -1,0 +1,187 @@
+"""Relationships inside one table: hierarchies (functional dependencies) and correlations.
+
+Hierarchy `a -> b` (city -> country): every value of `a` comes with one value of `b`
+(`count(DISTINCT a) = count(DISTINCT (a, b))` over rows where both are set), `a` is finer
+than `b` and repeats (at least `MIN_ROWS_PER_VALUE` rows per value, so a key or a
+near-key does not "determine" everything trivially). Pairs are pre-screened on a hash
+partition of `a` (all rows of a share of its values: a violation there is real), then
+verified on the whole typed table; `a -> c` is dropped when `a -> b -> c` explains it.
+Strength is distinct(a) / distinct(a, b); at least `MIN_FD_STRENGTH` tolerates a few
+dirty rows.
+
+Correlation: Pearson's r between two numeric, non-key columns of one table, computed by
+DuckDB over every row (`corr`), reported when |r| >= `MIN_CORRELATION`.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import duckdb
+
+from dataraum_context.sqlutil import quote_ident
+from dataraum_context.topology.keys import MAX_KEY_LENGTH, partition_modulus
+from dataraum_context.topology.models import ColumnFacts, RelationshipResult
+from dataraum_context.topology.names import KEY_SUFFIXES, column_stem
+
+MIN_ROWS_PER_VALUE = 3
+MAX_FD_DISTINCT = 100_000
+MAX_FD_COLUMNS = 24
+MIN_FD_STRENGTH = 0.99
+MIN_HIERARCHY_CONFIDENCE = 0.5
+MIN_CORRELATION = 0.9
+MAX_CORRELATION_COLUMNS = 24
+_PARTITION_MIN_VALUES = 200
+_FD_FAMILIES = ("integer", "string", "boolean")
+_NUMERIC = ("integer", "decimal", "float")
+
+
+def _categorical(column: ColumnFacts, single_keys: set[str]) -> bool:
+    if column.family not in _FD_FAMILIES or column.column_name in single_keys:
+        return False
+    if column.family == "string" and (column.max_length or 0) > MAX_KEY_LENGTH:
+        return False
+    return (column.distinct_count or 0) >= 2
+
+
+def _fd_pairs(columns: list[ColumnFacts], single_keys: set[str]) -> list[tuple[ColumnFacts, ColumnFacts]]:
+    pool = [c for c in columns if _categorical(c, single_keys)][:MAX_FD_COLUMNS]
+    pairs = []
+    for a, b in itertools.permutations(pool, 2):
+        da, db = a.distinct_count or 0, b.distinct_count or 0
+        if not (db < da <= MAX_FD_DISTINCT) or da * MIN_ROWS_PER_VALUE > a.non_null_count:
+            continue
+        pairs.append((a, b))
+    return pairs
+
+
+def _fd_counts_sql(pairs: list[tuple[ColumnFacts, ColumnFacts]]) -> list[str]:
+    parts = []
+    for a, b in pairs:
+        qa, qb = quote_ident(a.column_name), quote_ident(b.column_name)
+        both = f"{qa} IS NOT NULL AND {qb} IS NOT NULL"
+        parts += [
+            f"count(DISTINCT {qa}) FILTER (WHERE {both})",
+            f"count(DISTINCT ({qa}, {qb})) FILTER (WHERE {both})",
+            f"count(*) FILTER (WHERE {both})",
+        ]
+    return parts
+
+
+def _strength(distinct_a: int, distinct_ab: int) -> float:
+    return distinct_a / distinct_ab if distinct_ab else 0.0
+
+
+def _screen(
+    con: duckdb.DuckDBPyConnection, typed_table: str, pairs: list[tuple[ColumnFacts, ColumnFacts]]
+) -> list[tuple[ColumnFacts, ColumnFacts]]:
+    """Drop pairs violated on a hash partition of `a` (one query per `a` that is worth partitioning)."""
+    kept: list[tuple[ColumnFacts, ColumnFacts]] = []
+    by_a: dict[str, list[tuple[ColumnFacts, ColumnFacts]]] = {}
+    for pair in pairs:
+        by_a.setdefault(pair[0].column_name, []).append(pair)
+    for name, group in by_a.items():
+        a = group[0][0]
+        modulus = min(partition_modulus(a.row_count), max(1, (a.distinct_count or 0) // _PARTITION_MIN_VALUES))
+        if modulus == 1:
+            kept += group
+            continue
+        row = con.execute(
+            f"SELECT {', '.join(_fd_counts_sql(group))} FROM {typed_table} "
+            f"WHERE hash({quote_ident(name)}) % {modulus} = 0"
+        ).fetchall()[0]
+        kept += [pair for i, pair in enumerate(group) if _strength(row[3 * i], row[3 * i + 1]) >= MIN_FD_STRENGTH]
+    return kept
+
+
+def _transitive_reduction(found: list[RelationshipResult]) -> list[RelationshipResult]:
+    edges = {(r.from_columns[0], r.to_columns[0]) for r in found}
+    nodes = {name for edge in edges for name in edge}
+    return [
+        r
+        for r in found
+        if not any((r.from_columns[0], mid) in edges and (mid, r.to_columns[0]) in edges for mid in nodes)
+    ]
+
+
+def table_hierarchies(
+    con: duckdb.DuckDBPyConnection, columns: list[ColumnFacts], single_keys: set[str]
+) -> list[RelationshipResult]:
+    """Functional dependencies `a -> b` of one table, verified on the whole typed table."""
+    if not columns:
+        return []
+    typed_table = columns[0].typed_table
+    pairs = _screen(con, typed_table, _fd_pairs(columns, single_keys))
+    if not pairs:
+        return []
+    row = con.execute(f"SELECT {', '.join(_fd_counts_sql(pairs))} FROM {typed_table}").fetchall()[0]
+    found: list[RelationshipResult] = []
+    for i, (a, b) in enumerate(pairs):
+        distinct_a, distinct_ab, rows = (int(v) for v in row[3 * i : 3 * i + 3])
+        strength = _strength(distinct_a, distinct_ab)
+        if strength < MIN_FD_STRENGTH or not distinct_a:
+            continue
+        rows_per_value = rows / distinct_a
+        confidence = round(strength * (1 - 1 / rows_per_value), 4)
+        if confidence < MIN_HIERARCHY_CONFIDENCE:
+            continue
+        found.append(
+            RelationshipResult(
+                from_table=a.table_name,
+                from_columns=[a.column_name],
+                to_table=b.table_name,
+                to_columns=[b.column_name],
+                relationship_type="hierarchy",
+                cardinality="1:n",
+                confidence=confidence,
+                detection_method="functional_dependency",
+                evidence={
+                    "fd_strength": round(strength, 6),
+                    "violating_pairs": distinct_ab - distinct_a,
+                    "child_distinct": distinct_a,
+                    "rows": rows,
+                    "rows_per_value": round(rows_per_value, 3),
+                },
+            )
+        )
+    return _transitive_reduction(found)
+
+
+def _numeric(column: ColumnFacts, key_columns: set[str]) -> bool:
+    if column.family not in _NUMERIC or column.column_name in key_columns:
+        return False
+    _, suffix = column_stem(column.column_name, column.table_name)
+    return suffix not in KEY_SUFFIXES and (column.distinct_count or 0) >= 3
+
+
+def table_correlations(
+    con: duckdb.DuckDBPyConnection, columns: list[ColumnFacts], key_columns: set[str]
+) -> list[RelationshipResult]:
+    """Strong linear correlations between numeric non-key columns of one table (one query)."""
+    pool = [c for c in columns if _numeric(c, key_columns)][:MAX_CORRELATION_COLUMNS]
+    pairs = list(itertools.combinations(pool, 2))
+    if not pairs:
+        return []
+    parts = []
+    for a, b in pairs:
+        qa, qb = (f"CAST({quote_ident(c.column_name)} AS DOUBLE)" for c in (a, b))
+        parts += [f"corr({qa}, {qb})", f"regr_count({qa}, {qb})"]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {columns[0].typed_table}").fetchall()[0]
+    found = []
+    for i, (a, b) in enumerate(pairs):
+        r, n = row[2 * i], row[2 * i + 1]
+        if r is None or r != r or abs(r) < MIN_CORRELATION:
+            continue
+        found.append(
+            RelationshipResult(
+                from_table=a.table_name,
+                from_columns=[a.column_name],
+                to_table=b.table_name,
+                to_columns=[b.column_name],
+                relationship_type="correlation",
+                confidence=round(min(1.0, abs(r)), 4),
+                detection_method="pearson",
+                evidence={"pearson_r": round(float(r), 6), "rows": int(n)},
+            )
+        )
+    return found
