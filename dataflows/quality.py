@@ -48,10 +48,9 @@ def generated_quality_rules(
     rules: list[QualityRuleSpec] = []
     for table in typed_tables:
         table_types = types.get(table.table_name, {})
-        keys = (
-            generate.fallback_keys(profiles.get(table.table_name), table_types)
-            if candidate_keys is None
-            else [list(k) for k in dict(candidate_keys).get(table.table_name, [])]
+        keys = generate.merge_keys(
+            [list(k) for k in dict(candidate_keys or {}).get(table.table_name, [])],
+            generate.fallback_keys(profiles.get(table.table_name), table_types),
         )
         rules += generate.table_rules(
             duckdb_con, table.table_name, table.typed_table, table_types, profiles.get(table.table_name),

@@ -33,7 +33,7 @@ def type_candidates(
     }
 
 
-def type_decisions(
+def proposed_type_decisions(
     staged_tables: list[StagedTable],
     table_profiles: list[TableProfileResult],
     type_candidates: dict[str, dict[str, list[TypeCandidateResult]]],
@@ -53,7 +53,7 @@ def type_decisions(
 
 @tag(gate="type_review,quarantine_review")
 def type_review_proposals(
-    type_decisions: list[ColumnTypeDecision],
+    proposed_type_decisions: list[ColumnTypeDecision],
     column_patterns: dict[str, dict[str, list[PatternMatch]]],
 ) -> list[ReviewProposal]:
     """Review proposals: decisions below the auto threshold, and columns whose cells would be quarantined."""
@@ -62,26 +62,26 @@ def type_review_proposals(
         for table, columns in column_patterns.items()
         for column, matches in columns.items()
     }
-    return proposals.type_proposals(type_decisions, failed)
+    return proposals.type_proposals(proposed_type_decisions, failed)
 
 
-def resolved_types(
-    type_decisions: list[ColumnTypeDecision],
+def type_decisions(
+    proposed_type_decisions: list[ColumnTypeDecision],
     review_decisions: ReviewDecisions,
     staged_tables: list[StagedTable],
     duckdb_con: duckdb.DuckDBPyConnection,
 ) -> list[ColumnTypeDecision]:
     """The final type of every column: the decisions with human (or auto) review decisions applied."""
     raw_tables = {table.table_name: table.raw_table for table in staged_tables}
-    return proposals.apply_type_decisions(duckdb_con, raw_tables, type_decisions, review_decisions)
+    return proposals.apply_type_decisions(duckdb_con, raw_tables, proposed_type_decisions, review_decisions)
 
 
 def typed_tables(
-    staged_tables: list[StagedTable], resolved_types: list[ColumnTypeDecision], duckdb_con: duckdb.DuckDBPyConnection
+    staged_tables: list[StagedTable], type_decisions: list[ColumnTypeDecision], duckdb_con: duckdb.DuckDBPyConnection
 ) -> list[TypedTableResult]:
     """`typed.<table>` for every table (every raw row kept) and its failed casts in the quarantine."""
     by_table: dict[str, list[ColumnTypeDecision]] = {}
-    for decision in resolved_types:
+    for decision in type_decisions:
         by_table.setdefault(decision.table_name, []).append(decision)
     return [
         typed.build_typed_table(
@@ -89,3 +89,8 @@ def typed_tables(
         )
         for table in staged_tables
     ]
+
+
+def resolved_types(type_decisions: list[ColumnTypeDecision]) -> list[ColumnTypeDecision]:
+    """The final type decisions (alias of `type_decisions`, for nodes written against the earlier name)."""
+    return type_decisions

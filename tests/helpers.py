@@ -45,3 +45,24 @@ def write_review_file(path: Path, rows: int = 200) -> Path:
         lines.append(f"{i},{code},{amount},{day},{i % 7}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def metadata_rows(env: dict[str, str], sql: str, params: dict | None = None) -> list[tuple]:
+    """Rows of a SQL query on the metadata store that `env` points at (SQLite or PostgreSQL)."""
+    import asyncio
+
+    import sqlalchemy as sa
+
+    from dataraum_context.storage.engine import create_engine
+
+    url = env.get("DATARAUM_METADATA_URL") or f"sqlite+aiosqlite:///{Path(env['DATARAUM_WORKSPACE']) / 'metadata.db'}"
+
+    async def go() -> list[tuple]:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as con:
+                return [tuple(r) for r in (await con.execute(sa.text(sql), params or {})).all()]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())

@@ -84,7 +84,7 @@ def test_resumed_equals_decided_up_front(tmp_path: Path, dr, other_metadata_url)
     # (the runner uses no Hamilton cache; saved outputs are handed in as overrides).
     counts = node_counts(dr, run_id)
     assert counts and set(counts.values()) == {1}, counts
-    assert {"resolved_types", "typed_tables", "staged_tables", "table_profiles"} <= set(counts)
+    assert {"type_decisions", "typed_tables", "staged_tables", "table_profiles"} <= set(counts)
 
     # B: a fresh workspace given the same decisions up front: no pause.
     env_b = dict(dr.env, DATARAUM_WORKSPACE=str(tmp_path / "ws-b"))

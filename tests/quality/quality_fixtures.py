@@ -91,6 +91,10 @@ rules:
     name: unknown_table
     expression: "1 = 1"
   - table: orders
+    name: order_id_unique
+    type: unique
+    columns: [order_id]
+  - table: orders
     name: shipped_orders_have_a_ship_date
     expression: status <> 'shipped' OR ship_date IS NOT NULL
 """

@@ -107,6 +107,7 @@ def test_invalid_manual_rules_are_reported_and_the_others_run(outputs: dict[str,
     manual = {r.rule_name: r for r in outputs["quality_results"] if r.source == "manual"}
     assert manual["amount_non_negative"].status == "ok" and manual["amount_non_negative"].failed_records == 1
     assert manual["shipped_orders_have_a_ship_date"].failed_records == 0
+    assert manual["order_id_unique"].failed_records == 5
     for name, fragment in [
         ("broken_syntax", "Parser Error"),
         ("unknown_column", "no_such_column"),
@@ -152,8 +153,10 @@ def test_scores_follow_the_documented_formulas(outputs: dict[str, Any]) -> None:
     )
 
 
-def test_without_topology_results_there_are_no_referential_rules(tmp_path: Path) -> None:
+def test_without_topology_results_only_near_keys_and_no_referential_rules(tmp_path: Path) -> None:
     out = run_nodes(tmp_path, {"relationships": [], "candidate_keys": {}})
     rules = [r for r in out["quality_rules"] if r.source == "default"]
-    assert not [r for r in rules if r.rule_type in ("referential", "unique", "not_null")]
+    assert not [r for r in rules if r.rule_type == "referential"]
+    # customer_id is id-like and unique: a near key; orders.order_id has 1.7% duplicates + nulls: not one.
+    assert sorted((r.table_name, r.column_name) for r in rules if r.rule_type == "unique") == [("customers", "customer_id")]
     assert [r for r in rules if r.rule_type == "date_order"]

@@ -70,8 +70,9 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
 
 def test_first_run_stores_rules_results_and_invalid_rules(two_runs: tuple[dict[str, Any], dict[str, Any]]) -> None:
     first, _ = two_runs
-    unique_rule, unique_results = first["rules"][("orders", "order_id", "unique", "default")]
+    unique_rule, unique_results = first["rules"][("orders", None, "order_id_unique", "manual")]
     assert unique_rule.is_active and unique_rule.dimension == "uniqueness"
+    assert unique_rule.rule_parameters == {"columns": ["order_id"]}
     assert [(r.failed_records, r.previous_pass_rate, r.trend_direction) for r in unique_results] == [(5, None, None)]
     broken, broken_results = first["rules"][("orders", None, "broken_syntax", "manual")]
     assert broken_results[0].status == "invalid" and "Parser Error" in broken_results[0].error_message
@@ -86,10 +87,10 @@ def test_second_run_upserts_rules_and_records_the_trend(two_runs: tuple[dict[str
     first, second = two_runs
     assert second["rule_rows"] == len(second["rules"])  # one row per (table, column, name, source)
     assert set(first["rules"]) <= set(second["rules"])
-    _, results = second["rules"][("orders", "order_id", "unique", "default")]
+    _, results = second["rules"][("orders", None, "order_id_unique", "manual")]
     assert [(r.failed_records, r.trend_direction) for r in results] == [(5, None), (0, "improving")]
     assert results[1].previous_pass_rate == pytest.approx(295 / 300)
-    stable = second["rules"][("customers", "customer_id", "not_null", "default")][1]
+    stable = second["rules"][("orders", None, "shipped_orders_have_a_ship_date", "manual")][1]
     assert [r.trend_direction for r in stable] == [None, "stable"]
     broken, broken_results = second["rules"][("orders", None, "broken_syntax", "manual")]
     assert broken.is_active is False and len(broken_results) == 1
@@ -103,9 +104,12 @@ def test_context_carries_temporal_rules_and_scores(two_runs: tuple[dict[str, Any
     columns = {c["name"]: c for c in orders["columns"]}
     assert set(orders["quality"]["scores"]) == {"completeness", "validity", "consistency", "uniqueness", "timeliness", "overall"}
     assert orders["quality"]["scores"]["uniqueness"] == 1.0
-    rules = {r["name"]: r for r in columns["order_id"]["quality"]["rules"]}
-    assert rules["unique"]["pass_rate"] == 1.0 and rules["unique"]["failed_records"] == 0
-    assert {"name", "rule_type", "pass_rate", "failed_records"} <= set(rules["unique"])
+    table_rules = {r["name"]: r for r in orders["quality"]["rules"]}
+    assert table_rules["order_id_unique"]["pass_rate"] == 1.0 and table_rules["order_id_unique"]["failed_records"] == 0
+    assert {"name", "rule_type", "pass_rate", "failed_records"} <= set(table_rules["order_id_unique"])
+    amount = {r["name"]: r for r in columns["amount"]["quality"]["rules"]}
+    assert amount["amount_non_negative"]["failed_records"] == 0
+    assert amount["amount_non_negative"]["trend_direction"] == "improving"
     temporal = columns["order_date"]["temporal"]
     assert temporal["granularity"] == "day" and temporal["gap_count"] is not None
     assert 0 < temporal["completeness_ratio"] <= 1

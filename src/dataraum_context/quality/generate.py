@@ -3,9 +3,11 @@
 Every rule is a boolean predicate over the typed table (see `quality.models`). What
 produces which rule:
 
-- **Keys** (topology's `candidate_keys`; without that node, columns with id-like names
-  whose raw values are >= 99% distinct and >= 99% present): `not_null` on each key
-  column, and one table-level `unique` rule per key (GROUP BY the key columns).
+- **Keys**: topology's `candidate_keys` (exactly unique column sets) plus *near keys*:
+  columns with id-like names whose raw values are >= 99% distinct and >= 99% present
+  (a key with a few duplicates is still a key: the duplicates are the defect, and
+  topology, which only reports exact keys, cannot see it). `not_null` on each key
+  column, and one `unique` rule per key (GROUP BY the key columns).
 - **range** for numeric measures (not keys, not id-like, more than `MAX_ALLOWED_VALUES`
   distinct values): bounds from robust statistics of the typed column,
   lower = min(median - 5 * 1.4826 * MAD, p1 - 0.5 * (p99 - p1)),
@@ -84,7 +86,7 @@ def _num(value: float) -> str:
 
 
 def fallback_keys(profile: TableProfileResult | None, types: dict[str, str]) -> list[list[str]]:
-    """Single-column keys from profiling evidence (used only when topology gives no candidate keys)."""
+    """Single-column near keys from profiling evidence (id-like names, >= 99% distinct and present)."""
     if profile is None:
         return []
     keys = []
@@ -98,6 +100,18 @@ def fallback_keys(profile: TableProfileResult | None, types: dict[str, str]) -> 
         if column.distinct_count >= KEY_DISTINCT_SHARE * present and present >= KEY_DISTINCT_SHARE * column.total_count:
             keys.append([column.column_name])
     return keys
+
+
+def merge_keys(*groups: list[list[str]]) -> list[list[str]]:
+    """Keys of all groups, first occurrence kept, the same column set once."""
+    seen: set[frozenset[str]] = set()
+    out = []
+    for group in groups:
+        for key in group:
+            if key and frozenset(key) not in seen:
+                seen.add(frozenset(key))
+                out.append(list(key))
+    return out
 
 
 def key_rules(table: str, keys: list[list[str]]) -> list[QualityRuleSpec]:

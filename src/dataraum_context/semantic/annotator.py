@@ -38,6 +38,7 @@ ATTRIBUTE_WORDS = frozenset(
     "name description comment note address email phone telephone url title label text remark message memo "
     "street website".split()
 )
+ORDINAL_WORDS = frozenset({"line", "position", "sequence", "index", "seq", "ordinal"})
 PERSON_ENTITIES = frozenset(
     "customer user person employee contact member client patient student author buyer owner driver "
     "passenger guest subscriber".split()
@@ -86,6 +87,8 @@ def _heuristic_role(view: ColumnView) -> _Decision:
             return _Decision("measure", 0.85, f"measure word {sorted(words & MEASURE_WORDS)[0]!r}")
         if words & DIMENSION_WORDS:
             return _Decision("dimension", 0.75, f"dimension word {sorted(words & DIMENSION_WORDS)[0]!r}")
+        if "integer" in families and words & ORDINAL_WORDS:
+            return _Decision("attribute", 0.7, f"position number ({sorted(words & ORDINAL_WORDS)[0]!r})")
         if distinct is not None and distinct <= 12 and rows >= 50:
             return _Decision("dimension", 0.6, f"numeric with only {distinct} distinct values")
         return _Decision("measure", 0.65, "numeric values")

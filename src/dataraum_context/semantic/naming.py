@@ -60,11 +60,11 @@ ACRONYMS: frozenset[str] = frozenset(
 _NOT_PREFIXES = frozenset({"is", "has", "id", "no", "nr", "dt", "ts", "min", "max", "avg", "sum", "new", "old"})
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_WORD = re.compile(r"[^0-9A-Za-z]+")
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def raw_tokens(name: str) -> list[str]:
-    """`CustomerID` -> [customer, id]; `l_extendedprice` -> [l, extendedprice]; non-ASCII letters dropped."""
+    """`CustomerID` -> [customer, id]; `l_extendedprice` -> [l, extendedprice]; `Désc ✓` -> [désc]."""
     parts: list[str] = []
     for chunk in _NON_WORD.split(name):
         if chunk:

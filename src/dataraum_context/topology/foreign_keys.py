@@ -26,7 +26,9 @@ Scoring (0..1), for a measured pair:
                density is the share of the matched integer range that the parent fills
                (1 for a dense key: `l_linenumber` 1..7 fits every key starting at 1, so
                its containment proves nothing), the composite fill for tuples, 0.5 for strings
-    parent_cov matched / parent distinct
+    parent_cov matched / parent distinct; it weighs less (0.3 instead of 0.5) when both
+               sides are dense integer ranges, since then the ranges alone explain it
+               (`ps_availqty` 1..9999 inside `s_suppkey` 1..10000)
     base       = 1 - (1 - 0.9 name) (1 - 0.9 surprise) (1 - 0.5 parent_cov)
     confidence = base * coverage**2 * uniqueness**2   (uniqueness of the parent side)
 """
@@ -42,18 +44,21 @@ from dataclasses import dataclass, field
 import duckdb
 
 from dataraum_context.sqlutil import quote_ident
-from dataraum_context.topology.keys import MAX_KEY_LENGTH
+from dataraum_context.topology.keys import MAX_KEY_LENGTH, NEAR_UNIQUE
 from dataraum_context.topology.models import ColumnFacts, FkMeasurement, FkScreening, RelationshipResult
 from dataraum_context.topology.names import column_stem, name_score, stems_match, table_stem
 
 MIN_COVERAGE = 0.5
-NEAR_UNIQUE = 0.98
 REVIEW_MIN = 0.5
 """Foreign keys scoring below this are not reported."""
 MAX_COMPOSITE_ASSIGNMENTS = 2
 ORPHAN_SAMPLES = 5
 SURPRISE_CAP = 50
 STRING_DENSITY = 0.5
+NAME_WEIGHT = 0.9
+SURPRISE_WEIGHT = 0.9
+COVERAGE_WEIGHT = 0.5
+DENSE_COVERAGE_WEIGHT = 0.3
 FK_FAMILIES = ("integer", "string", "uuid")
 
 
@@ -236,11 +241,12 @@ def _measure(con: duckdb.DuckDBPyConnection, distincts: _Distincts, pair: _Pair)
                 f"WHERE p.v0 IS NULL ORDER BY c.n DESC, {values} LIMIT {ORPHAN_SAMPLES}",
             )
         ]
-    local_density = None
+    local_density = child_density = None
     if single_int and matched_distinct:
         low, high = int(row[5]), int(row[6])
         inside = _fetch(con, f"SELECT count(*) FROM {parent_table} WHERE v0 BETWEEN ? AND ?", [low, high])[0][0]
         local_density = min(1.0, int(inside) / (high - low + 1))
+        child_density = min(1.0, matched_distinct / (high - low + 1))
     composite_density = None
     if width > 1:
         product = 1
@@ -261,6 +267,7 @@ def _measure(con: duckdb.DuckDBPyConnection, distincts: _Distincts, pair: _Pair)
         parent_rows=parent_rows,
         child_unique=max_rows <= 1,
         local_density=local_density,
+        child_density=child_density,
         composite_density=composite_density,
     )
 
@@ -287,6 +294,10 @@ def _surprise(m: FkMeasurement, family: str) -> float:
     else:
         density = STRING_DENSITY
     return 1.0 - density**k
+
+
+def _dense(density: float | None) -> bool:
+    return density is not None and density >= 0.999
 
 
 def _cardinality(m: FkMeasurement, parent_unique: bool) -> str:
@@ -320,7 +331,9 @@ def score_foreign_keys(
         surprise = _surprise(m, child[0].family)
         parent_coverage = m.matched_distinct / m.parent_distinct if m.parent_distinct else 0.0
         uniqueness = m.parent_distinct / m.parent_rows if m.parent_rows else 0.0
-        base = 1 - (1 - 0.9 * names) * (1 - 0.9 * surprise) * (1 - 0.5 * parent_coverage)
+        ranges_explain = _dense(m.local_density) and _dense(m.child_density)
+        coverage_weight = DENSE_COVERAGE_WEIGHT if ranges_explain else COVERAGE_WEIGHT
+        base = 1 - (1 - NAME_WEIGHT * names) * (1 - SURPRISE_WEIGHT * surprise) * (1 - coverage_weight * parent_coverage)
         confidence = round(base * coverage**2 * uniqueness**2, 4)
         if confidence < REVIEW_MIN:
             continue
@@ -349,7 +362,8 @@ def score_foreign_keys(
                     "parent_distinct": m.parent_distinct,
                     "local_density": m.local_density,
                     "composite_density": m.composite_density,
-                    "dense_range": m.local_density is not None and m.local_density >= 0.999,
+                    "child_density": m.child_density,
+                    "ranges_explain_containment": ranges_explain,
                 },
                 status="accepted" if confidence >= accept_threshold else "candidate",
             )

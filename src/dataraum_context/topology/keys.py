@@ -7,7 +7,8 @@ Search, bounded and pruned by the profiles:
    never floats, decimals with a scale, or booleans; no raw nulls.
 2. Single columns whose raw distinct count equals the row count are checked on the
    typed layer (one aggregate per table): no NULL, every value distinct.
-3. Pairs among the `MAX_COMPOSITE_COLUMNS` most key-like remaining columns whose
+3. Pairs among the `MAX_COMPOSITE_COLUMNS` most key-like remaining columns (not
+   near-unique ones: `NEAR_UNIQUE`) whose
    distinct counts multiply to at least the row count. Triples only for tables with
    no smaller key. A combination containing a smaller key is not minimal and is skipped.
 4. Combinations are pre-screened on a hash partition of one column (all rows of about
@@ -30,6 +31,9 @@ from dataraum_context.topology.names import KEY_SUFFIXES, column_stem
 MAX_KEY_LENGTH = 64
 MAX_COMPOSITE_COLUMNS = 8
 MAX_KEY_SIZE = 3
+NEAR_UNIQUE = 0.98
+"""A column this close to unique is left out of composite keys: it would make a "key" with
+almost any other column by chance."""
 PARTITION_ROWS = 50_000
 """Hash-partition pre-screens look at about this many rows."""
 
@@ -91,18 +95,23 @@ def _single_keys(con: duckdb.DuckDBPyConnection, typed_table: str, columns: list
 def _screen_partition(
     con: duckdb.DuckDBPyConnection, typed_table: str, combos: list[tuple[ColumnFacts, ...]], row_count: int
 ) -> list[tuple[ColumnFacts, ...]]:
-    """Combinations with no duplicate among all rows of a hash partition of their finest column."""
+    """Combinations with no duplicate among all rows of a hash partition of their finest
+    column (one filtered scan per partition column)."""
     modulus = partition_modulus(row_count)
     if modulus == 1 or not combos:
         return combos
-    parts = []
+    by_column: dict[str, list[tuple[ColumnFacts, ...]]] = {}
     for combo in combos:
-        finest = max(combo, key=lambda c: c.distinct_count or 0)
-        where = f"hash({quote_ident(finest.column_name)}) % {modulus} = 0"
-        names = [c.column_name for c in combo]
-        parts += [f"count(*) FILTER (WHERE {where})", f"count(DISTINCT {_tuple_sql(names)}) FILTER (WHERE {where})"]
-    row = _select_one(con, f"SELECT {', '.join(parts)} FROM {typed_table}")
-    return [combo for i, combo in enumerate(combos) if row[2 * i] == row[2 * i + 1]]
+        finest = max(combo, key=lambda c: (c.distinct_count or 0, -c.position))
+        by_column.setdefault(finest.column_name, []).append(combo)
+    kept = []
+    for column, group in by_column.items():
+        parts = ["count(*)"] + [f"count(DISTINCT {_tuple_sql([c.column_name for c in combo])})" for combo in group]
+        row = _select_one(
+            con, f"SELECT {', '.join(parts)} FROM {typed_table} WHERE hash({quote_ident(column)}) % {modulus} = 0"
+        )
+        kept += [combo for i, combo in enumerate(group) if row[1 + i] == row[0]]
+    return kept
 
 
 def _verify_combos(
@@ -145,7 +154,13 @@ def table_candidate_keys(con: duckdb.DuckDBPyConnection, columns: list[ColumnFac
     singles = _single_keys(con, typed_table, columns)
     found: list[set[str]] = [{name} for name in singles]
     pool = sorted(
-        (c for c in columns if key_eligible(c) and c.column_name not in singles and (c.distinct_count or 0) >= 2),
+        (
+            c
+            for c in columns
+            if key_eligible(c)
+            and c.column_name not in singles
+            and 2 <= (c.distinct_count or 0) < NEAR_UNIQUE * row_count
+        ),
         key=lambda c: (-key_likeness(c), c.position),
     )[:MAX_COMPOSITE_COLUMNS]
     pool.sort(key=lambda c: c.position)

@@ -73,6 +73,9 @@ class FkMeasurement(BaseModel):
     local_density: float | None = None
     """Single integer keys: share of the integers between the smallest and largest matched
     child value that are parent values (1.0: any values in that range would match)."""
+    child_density: float | None = None
+    """Single integer keys: share of the integers between the smallest and largest matched
+    child value that the child holds (1.0: the child is a dense range such as 1..k)."""
     composite_density: float | None = None
     """Composite keys: parent tuples / product of the parent columns' distinct counts."""
 

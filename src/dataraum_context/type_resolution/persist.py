@@ -58,7 +58,7 @@ def _candidate_row(column_id: uuid.UUID, candidate: TypeCandidateResult) -> Type
 async def persist_type_resolution(session: AsyncSession, results: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     """Candidates, the final decisions (with the audit trail), resolved column types, and the
     typed/quarantine layer rows. Review items are stored by the runner's gate."""
-    decisions: list[ColumnTypeDecision] = results["resolved_types"]
+    decisions: list[ColumnTypeDecision] = results["type_decisions"]
     typed_tables: list[TypedTableResult] = results["typed_tables"]
     tables = {d.table_name for d in decisions} | {t.table_name for t in typed_tables}
     columns = await raw_columns(session, tables)

@@ -28,9 +28,10 @@ QUARANTINE_REVIEW = "quarantine_review"
 
 
 def type_evidence(decision: ColumnTypeDecision) -> str:
-    """What a type decision rests on: the candidate types and patterns, and the suggestion."""
+    """What a type decision rests on: the candidate types and patterns, the suggestion, and
+    whether the evidence between readings was undecided (e.g. day/month order)."""
     candidates = ",".join(sorted(f"{c.data_type}:{c.pattern}" for c in decision.candidates))
-    return f"{decision.decided_type}|{decision.pattern}|{candidates}"
+    return f"{decision.decided_type}|{decision.pattern}|{candidates}|{decision.evidence_factor:g}"
 
 
 def _candidates_context(decision: ColumnTypeDecision) -> list[dict[str, Any]]:
