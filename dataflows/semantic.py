@@ -28,11 +28,11 @@ from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTab
 
 def semantic_column_facts(
     staged_tables: list[StagedTable],
-    resolved_types: list[ColumnTypeDecision],
+    type_decisions: list[ColumnTypeDecision],
     column_units: dict[str, dict[str, UnitResult]],
 ) -> list[ColumnFacts]:
     """Every column's words (prefix stripped, abbreviations expanded), decided type, pattern and unit."""
-    return facts.column_facts(staged_tables, resolved_types, column_units)
+    return facts.column_facts(staged_tables, type_decisions, column_units)
 
 
 def ontology_choice(settings: Settings, semantic_column_facts: list[ColumnFacts]) -> OntologyChoice:
@@ -57,7 +57,7 @@ def semantic_briefs(
     staged_tables: list[StagedTable],
     table_profiles: list[TableProfileResult],
     column_patterns: dict[str, dict[str, list[PatternMatch]]],
-    resolved_types: list[ColumnTypeDecision],
+    type_decisions: list[ColumnTypeDecision],
     semantic_column_facts: list[ColumnFacts],
     rule_annotations: list[ColumnAnnotation],
     ontology_choice: OntologyChoice,
@@ -67,7 +67,7 @@ def semantic_briefs(
         return []
     views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
     rows = {t.table_name: t.row_count for t in staged_tables}
-    return llm_merge.build_briefs(views, rule_annotations, resolved_types, rows, ontology_choice.ontology)
+    return llm_merge.build_briefs(views, rule_annotations, type_decisions, rows, ontology_choice.ontology)
 
 
 def llm_annotations(semantic_briefs: list[TableBrief], settings: Settings) -> LLMAnnotations:

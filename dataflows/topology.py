@@ -17,7 +17,7 @@ def topology_columns(
     typed_tables: list[TypedTableResult], table_profiles: list[TableProfileResult], duckdb_con: duckdb.DuckDBPyConnection
 ) -> dict[str, list[ColumnFacts]]:
     """Per table, its typed-layer columns with type family and the profile counts and ranges topology prunes by."""
-    return collect_column_facts(duckdb_con, typed_tables, table_profiles, {})
+    return collect_column_facts(duckdb_con, typed_tables, table_profiles)
 
 
 def candidate_keys(

@@ -61,7 +61,8 @@ def metadata_rows(env: dict[str, str], sql: str, params: dict | None = None) -> 
         engine = create_engine(url)
         try:
             async with engine.begin() as con:
-                return [tuple(r) for r in (await con.execute(sa.text(sql), params or {})).all()]
+                result = await con.execute(sa.text(sql), params or {})
+                return [tuple(r) for r in result.all()] if result.returns_rows else []
         finally:
             await engine.dispose()
 

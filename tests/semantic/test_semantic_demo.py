@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import sqlalchemy as sa
-from conftest import run_pipeline
+from semantic_support import run_pipeline
 from helpers import DEMO_DATA
 
 from dataraum_context.ontology.db_models import Ontology, OntologyApplication

@@ -7,6 +7,11 @@ refuses a database written by another schema version with a clear message.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,6 +40,10 @@ def _init_sync(connection: sa.Connection) -> None:
     inspector = sa.inspect(connection)
     if inspector.has_table(SchemaVersion.__tablename__):
         row = connection.execute(sa.select(SchemaVersion.version)).first()
+        if row is not None and row.version == SCHEMA_VERSION and all(
+            inspector.has_table(name) for name in Base.metadata.tables
+        ):
+            return  # initialised by this schema version: nothing to do
         if row is not None and row.version != SCHEMA_VERSION:
             age = "an older" if row.version < SCHEMA_VERSION else "a newer"
             raise MetadataStoreError(
@@ -50,11 +59,29 @@ def _init_sync(connection: sa.Connection) -> None:
     views.create_views(connection)
 
 
+@contextlib.contextmanager
+def _sqlite_init_lock(engine: AsyncEngine) -> Iterator[None]:
+    """Serialise first-time initialisation of one SQLite file across processes."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".init-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 async def init_schema(engine: AsyncEngine) -> None:
     """Create tables and views if missing; check the schema version."""
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_init_sync)
+        with _sqlite_init_lock(engine):
+            async with engine.begin() as connection:
+                await connection.run_sync(_init_sync)
     except MetadataStoreError:
         raise
     except (OperationalError, DBAPIError, OSError, ConnectionError) as exc:

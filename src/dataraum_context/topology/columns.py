@@ -55,14 +55,13 @@ def _typed_columns(con: duckdb.DuckDBPyConnection, table_name: str) -> list[tupl
 
 
 def _facts(
-    table: TypedTableResult, sample: str | None, position: int, name: str, dtype: str, profile: ColumnProfileResult | None
+    table: TypedTableResult, position: int, name: str, dtype: str, profile: ColumnProfileResult | None
 ) -> ColumnFacts:
     percentiles = (profile.percentiles or {}) if profile else {}
     return ColumnFacts(
         table_name=table.table_name,
         column_name=name,
         typed_table=table.typed_table,
-        sample_table=sample,
         position=position,
         data_type=dtype,
         family=type_family(dtype),
@@ -83,7 +82,6 @@ def collect_column_facts(
     con: duckdb.DuckDBPyConnection,
     typed_tables: list[TypedTableResult],
     table_profiles: list[TableProfileResult],
-    sample_tables: dict[str, str],
 ) -> dict[str, list[ColumnFacts]]:
     """Per table (in the order given), its typed columns in position order with their facts."""
     profiles = {
@@ -92,7 +90,7 @@ def collect_column_facts(
     result: dict[str, list[ColumnFacts]] = {}
     for table in typed_tables:
         facts = [
-            _facts(table, sample_tables.get(table.table_name), i, name, dtype, profiles.get((table.table_name, name)))
+            _facts(table, i, name, dtype, profiles.get((table.table_name, name)))
             for i, (name, dtype) in enumerate(_typed_columns(con, table.table_name))
         ]
         _recount_quarantined(con, table, facts)

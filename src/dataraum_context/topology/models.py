@@ -30,8 +30,6 @@ class ColumnFacts(BaseModel):
     column_name: str
     typed_table: str
     """Quoted `typed.<table>`."""
-    sample_table: str | None = None
-    """Quoted `sample.<table>` (raw text, seeded) when profiling made one."""
     position: int
     data_type: str
     family: TypeFamily

@@ -189,6 +189,9 @@ async def persist_topology(session: AsyncSession, results: dict[str, Any], ctx: 
     counts, rejected = await _store_relationships(session, relationships, tables, columns)
     await session.flush()
     stored_paths = await _store_join_paths(session, paths, tables, rejected)
+    screening = results.get("fk_screening")
+    if screening is not None:
+        ctx.summary["fk_pairs"] = {"considered": screening.pairs_considered, "measured": screening.pairs_measured}
     ctx.summary["relationships"] = dict(sorted(counts.items()))
     ctx.summary["join_paths"] = stored_paths
     return {"relationships": sum(counts.values()), "join_paths": stored_paths}
