@@ -90,7 +90,3 @@ def typed_tables(
         for table in staged_tables
     ]
 
-
-def resolved_types(type_decisions: list[ColumnTypeDecision]) -> list[ColumnTypeDecision]:
-    """The final type decisions (alias of `type_decisions`, for nodes written against the earlier name)."""
-    return type_decisions

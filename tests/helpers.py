@@ -35,11 +35,11 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 
 def write_review_file(path: Path, rows: int = 200) -> Path:
-    """A file whose types need review: `code` (30% garbage), `amount` (2% garbage),
+    """A file whose types need review: `code` (15% garbage), `amount` (2% garbage),
     `day` (dates valid day-first and month-first), `qty` (clean integers)."""
     lines = ["id,code,amount,day,qty"]
     for i in range(1, rows + 1):
-        code = f"x{i}" if i % 10 < 3 else str(100 + i)
+        code = f"x{i}" if i % 20 < 3 else str(100 + i)
         amount = "oops" if i % 50 == 0 else f"{i * 1.25:.2f}"
         day = f"{(i % 12) + 1:02d}/{(i % 11) + 1:02d}/2024"
         lines.append(f"{i},{code},{amount},{day},{i % 7}")

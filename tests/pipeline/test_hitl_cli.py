@@ -47,7 +47,7 @@ def test_reject_modify_and_audit_trail(tmp_path: Path, dr) -> None:
     cols = columns(dr)
     assert (cols["amount"]["resolved_type"], cols["amount"]["decision_source"], cols["amount"]["quarantined_count"]) == ("VARCHAR", "manual", 0)
     assert (cols["day"]["resolved_type"], cols["day"]["decision_source"]) == ("VARCHAR", "manual")
-    assert (cols["code"]["resolved_type"], cols["code"]["decision_source"], cols["code"]["quarantined_count"]) == ("BIGINT", "manual", 60)
+    assert (cols["code"]["resolved_type"], cols["code"]["decision_source"], cols["code"]["quarantined_count"]) == ("BIGINT", "manual", 30)
     audit = metadata_rows(
         dr.env,
         "SELECT c.column_name, d.decided_type, d.decision_source, d.decided_by, d.previous_type, d.decision_reason "

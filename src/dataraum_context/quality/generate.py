@@ -235,12 +235,13 @@ def _get(item: Any, name: str, default: Any = None) -> Any:
 def referential_rules(
     relationships: list[Any], typed_names: dict[str, str], types: dict[str, dict[str, str]]
 ) -> list[QualityRuleSpec]:
-    """One rule per relationship (not rejected, not a mere correlation) whose tables are in the typed layer."""
+    """One rule per accepted or confirmed foreign key whose tables are in the typed layer
+    (hierarchies and correlations are not references; unreviewed candidates are not trusted yet)."""
     rules = []
     for rel in relationships or []:
-        status = str(_get(rel, "status") or "").lower()
+        status = str(_get(rel, "status") or "accepted").lower()
         kind = str(_get(rel, "relationship_type") or "foreign_key").lower()
-        if status == "rejected" or kind in ("correlation", "semantic"):
+        if kind != "foreign_key" or status not in ("accepted", "confirmed"):
             continue
         src, dst = _get(rel, "from_table"), _get(rel, "to_table")
         src_cols, dst_cols = list(_get(rel, "from_columns") or []), list(_get(rel, "to_columns") or [])

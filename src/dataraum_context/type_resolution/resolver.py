@@ -14,7 +14,7 @@ which settles the confidence, the quarantine count and DECIMAL sizes:
 - numbers written with a fixed number of decimals (`12.50`, money) become
   `DECIMAL(p,s)`: `s` from the data, `p` the smallest DuckDB storage width (9, 18, 38)
   that holds the largest value, so the width costs nothing and leaves headroom;
-- the best candidate is taken when at least half the values parse; below the auto
+- the best candidate is taken when at least 80% of the values parse; below the auto
   threshold the decision needs review, and cells that fail go to the quarantine.
 """
 
@@ -33,7 +33,7 @@ from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCand
 
 VARCHAR = "VARCHAR"
 MIN_PATTERN_RATE = 0.5  # a pattern must match this share of the sample to become a candidate
-MIN_PARSE_RATE = 0.5  # below this share of parseable values a column stays text
+MIN_PARSE_RATE = 0.8  # below this share of parseable values a column stays text
 MAX_CANDIDATES = 5
 DECIMAL_WIDTHS = (9, 18, 38)
 MAX_FIXED_SCALE = 6
@@ -313,7 +313,7 @@ def verify_decisions(
     Candidates were measured on the sample; here the decided parse runs over every
     value: its success rate becomes the confidence, failures the quarantine count,
     and DECIMAL widths and scales are sized from all values, not the sample's. A
-    column where fewer than half the values parse stays text.
+    column where fewer than MIN_PARSE_RATE of the values parse stays text.
     """
     selects: list[str] = []
     plan: list[tuple[int, int]] = []  # (decision index, first select index)
