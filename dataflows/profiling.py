@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+from hamilton.function_modifiers import tag
 
 from dataraum_context.detectors.patterns import PatternMatch, detect_patterns
 from dataraum_context.detectors.units import UnitResult, detect_unit, unit_token_counts
@@ -14,6 +15,7 @@ from dataraum_context.staging import StagedTable
 UNIT_PATTERNS = frozenset({"number_with_unit", "currency_us", "currency_eu"})
 
 
+@tag(per_table="true")
 def table_profiles(staged_tables: list[StagedTable], duckdb_con: duckdb.DuckDBPyConnection) -> list[TableProfileResult]:
     """Counts, nulls (null tokens included), distincts, numeric and length statistics, histograms, top values."""
     return [
@@ -22,6 +24,7 @@ def table_profiles(staged_tables: list[StagedTable], duckdb_con: duckdb.DuckDBPy
     ]
 
 
+@tag(per_table="true")
 def sample_tables(
     staged_tables: list[StagedTable], duckdb_con: duckdb.DuckDBPyConnection, sample_size: int, sample_seed: int
 ) -> dict[str, str]:
@@ -34,6 +37,7 @@ def sample_tables(
     }
 
 
+@tag(per_table="true")
 def column_patterns(
     staged_tables: list[StagedTable], sample_tables: dict[str, str], duckdb_con: duckdb.DuckDBPyConnection
 ) -> dict[str, dict[str, list[PatternMatch]]]:
@@ -44,6 +48,7 @@ def column_patterns(
     }
 
 
+@tag(per_table="true")
 def column_units(
     staged_tables: list[StagedTable],
     duckdb_con: duckdb.DuckDBPyConnection,

@@ -65,9 +65,16 @@ def manual_quality_rules(settings: Settings) -> list[QualityRuleSpec]:
     return [] if settings.rules_file is None else load_rules_file(settings.rules_file)
 
 
-def contributed_quality_rules(ontology_quality_rules: Any = None, llm_quality_rules: Any = None) -> list[QualityRuleSpec]:
-    """Rules other nodes contribute (`CONTRIBUTED_RULE_NODES`: the ontology's and the LLM's), when they exist."""
-    return contributed.collect({"ontology_quality_rules": ontology_quality_rules, "llm_quality_rules": llm_quality_rules})
+def contributed_quality_rules(
+    ontology_quality_rules: Any = None, llm_quality_rules: Any = None, custom_quality_rules: Any = None
+) -> list[QualityRuleSpec]:
+    """Rules other nodes contribute (`CONTRIBUTED_RULE_NODES`: the ontology's, the LLM's and the
+    `--module` files' `*_quality_rules` nodes gathered as `custom_quality_rules`), when they exist."""
+    return contributed.collect({
+        "ontology_quality_rules": ontology_quality_rules,
+        "llm_quality_rules": llm_quality_rules,
+        "custom_quality_rules": custom_quality_rules,
+    })
 
 
 def quality_rules(

@@ -14,6 +14,7 @@ from dataraum_context.type_resolution import proposals, resolver, typed
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCandidateResult, TypedTableResult
 
 
+@tag(per_table="true")
 def type_candidates(
     staged_tables: list[StagedTable],
     sample_tables: dict[str, str],
@@ -33,6 +34,7 @@ def type_candidates(
     }
 
 
+@tag(per_table="true")
 def proposed_type_decisions(
     staged_tables: list[StagedTable],
     table_profiles: list[TableProfileResult],
@@ -51,7 +53,7 @@ def proposed_type_decisions(
     )
 
 
-@tag(gate="type_review,quarantine_review")
+@tag(gate="type_review,quarantine_review", per_table="true")
 def type_review_proposals(
     proposed_type_decisions: list[ColumnTypeDecision],
     column_patterns: dict[str, dict[str, list[PatternMatch]]],
@@ -65,6 +67,7 @@ def type_review_proposals(
     return proposals.type_proposals(proposed_type_decisions, failed)
 
 
+@tag(per_table="true")
 def type_decisions(
     proposed_type_decisions: list[ColumnTypeDecision],
     review_decisions: ReviewDecisions,
@@ -76,6 +79,7 @@ def type_decisions(
     return proposals.apply_type_decisions(duckdb_con, raw_tables, proposed_type_decisions, review_decisions)
 
 
+@tag(per_table="true")
 def typed_tables(
     staged_tables: list[StagedTable], type_decisions: list[ColumnTypeDecision], duckdb_con: duckdb.DuckDBPyConnection
 ) -> list[TypedTableResult]:

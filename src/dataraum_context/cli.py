@@ -254,19 +254,35 @@ def _parse_uuid(value: str, what: str) -> uuid.UUID:
 def context(
     fmt: Annotated[str, typer.Option("--format", help="json or md.")] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--tables", help="Only these tables (comma-separated or repeated) and what lies among them."),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option("--max-tokens", help="Markdown only: stay within N tokens (estimated as characters / 4)."),
+    ] = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
 ) -> None:
     """Print the context document (JSON or Markdown)."""
+    from dataraum_context.context.budget import fit_markdown, parse_table_names, select_tables
     from dataraum_context.context.document import build_context
     from dataraum_context.context.markdown import render_markdown
 
     if fmt not in ("json", "md"):
         raise UserError(f"bad --format {fmt!r}: use json or md")
+    if max_tokens is not None and (fmt != "md" or max_tokens < 1):
+        raise UserError("--max-tokens needs --format md and a positive number")
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
     doc = _run_async(lambda: _with_session(settings, build_context))
-    text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n" if fmt == "json" else render_markdown(doc)
+    if tables:
+        doc = select_tables(doc, parse_table_names(tables, [t["name"] for t in doc["tables"]]))
+    if fmt == "json":
+        text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+    else:
+        text = render_markdown(doc) if max_tokens is None else fit_markdown(doc, max_tokens)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     llm_allow_pii_samples: bool = False
     # Lifetime of an llm_cache row (expires_at = created + TTL); None: never expires.
     llm_cache_ttl_seconds: int | None = Field(default=30 * 24 * 3600, gt=0)
+    # How long a run waits for another run on the same workspace to finish.
+    lock_timeout_seconds: float = Field(default=600.0, ge=0.0)
+    # Reuse results of unchanged inputs from the previous run (scheduled runs).
+    reuse_unchanged: bool = True
     # Extra Hamilton modules with custom nodes (`--module FILE`).
     modules: list[Path] = Field(default_factory=list)
 

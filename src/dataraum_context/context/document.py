@@ -66,6 +66,14 @@ def _table_entry(
     }
 
 
+async def _open_review_items(session: AsyncSession) -> list[dict[str, Any]]:
+    """Pending review items, as much of each as a reader needs to decide it."""
+    from dataraum_context.pipeline.review import list_items
+
+    keys = ("id", "review_type", "target", "suggested_action")
+    return [{key: item[key] for key in keys} for item in await list_items(session, include_decided=False)]
+
+
 async def build_context(session: AsyncSession) -> dict[str, Any]:
     """The context document as a JSON-ready dict."""
     from sqlalchemy.orm import selectinload
@@ -126,7 +134,7 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
         "tables": [_table_entry(table, decisions, profiles) for table in tables],
         "relationships": None,
         "join_paths": None,
-        "review": {"pending": pending},
+        "review": {"pending": pending, "items": await _open_review_items(session)},
     }
     # Each later stage fills its own keys (semantic, entity, relationships, temporal, quality ...).
     from dataraum_context.quality import context as quality_context

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from hamilton.graph_types import HamiltonNode
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dataraum_context.pipeline.db_models import Checkpoint, ReviewItem
+from dataraum_context.pipeline.db_models import Checkpoint, ReviewItem, Run
 from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions, ReviewProposal
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.core import Column, Table
@@ -218,3 +218,17 @@ async def saved_outputs(
             outputs.update(state.get("outputs") or {})
             gate_stage = stage
     return outputs, gate_stage
+
+
+async def previous_memo(session: AsyncSession) -> dict[str, Any]:
+    """Reusable results recorded by the workspace's most recent run (see pipeline/memo.py)."""
+    last = (
+        await session.execute(sa.select(Run.run_id).order_by(Run.started_at.desc()).limit(1))
+    ).scalar_one_or_none()
+    if last is None:
+        return {}
+    entries: dict[str, Any] = {}
+    rows = (await session.execute(sa.select(Checkpoint.checkpoint_state).where(Checkpoint.run_id == last))).scalars()
+    for state in rows:
+        entries.update((state or {}).get("memo") or {})
+    return entries

@@ -1,4 +1,4 @@
-"""Building the Hamilton driver over the stage modules, and fingerprinting it."""
+"""Building the Hamilton driver over the stage modules (plus custom modules), and fingerprinting it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import hashlib
 import importlib
 import json
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -13,6 +15,7 @@ from hamilton import base, driver
 from hamilton.graph_types import HamiltonNode
 from hamilton.lifecycle import api as lifecycle_api
 
+from dataraum_context.pipeline import extension
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 
 # Hamilton logs node failures with tracebacks; the runner reports them itself.
@@ -22,31 +25,81 @@ _hamilton_logger.propagate = False
 
 
 def stage_modules(stages: tuple[StageSpec, ...] = STAGES) -> list[ModuleType]:
-    return [importlib.import_module(stage.module_name) for stage in stages]
+    """The `dataflows` module of every built-in stage, in flow order."""
+    return [importlib.import_module(stage.module_name) for stage in stages if stage.builtin]
 
 
-def build_driver(adapters: list[lifecycle_api.LifecycleAdapter] | None = None) -> driver.Driver:
-    """A driver over every stage module; results come back as a dict."""
-    builder = driver.Builder().with_modules(*stage_modules()).with_adapters(base.DictResult())
+def _build(modules: Sequence[ModuleType], adapters: list[lifecycle_api.LifecycleAdapter] | None) -> driver.Driver:
+    builder = driver.Builder().with_modules(*modules).with_adapters(base.DictResult())
     if adapters:
         builder = builder.with_adapters(*adapters)
     return builder.build()
 
 
-def nodes_by_stage(dr: driver.Driver) -> dict[str, list[HamiltonNode]]:
-    """The computed (non-input) nodes of each stage, keyed by stage name."""
-    by_module = {stage.module_name: stage.name for stage in STAGES}
+def build_driver(
+    adapters: list[lifecycle_api.LifecycleAdapter] | None = None, modules: Sequence[Path] = ()
+) -> driver.Driver:
+    """A driver over every stage module and the custom `modules` (files); results come back as a dict.
+
+    Custom modules are checked before anything runs (`pipeline.extension`): a bad one raises
+    `ExtensionError` (exit 2) naming the file and the function.
+    """
+    builtin = stage_modules()
+    custom = extension.load_modules(modules)
+    if not custom:
+        return _build(builtin, adapters)
+    extension.check_names(custom, _build(builtin, None))
+    extra = [m.module for m in custom]
+    rules = extension.rules_module(custom)
+    if rules is not None:
+        extra.append(rules)
+    try:
+        dr = _build([*builtin, *extra], adapters)
+    except Exception as exc:  # noqa: BLE001 - Hamilton's build errors (type mismatches, ...) are the module's
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise extension.ExtensionError(f"{', '.join(m.label for m in custom)}: {text}") from None
+    extension.check_cycles(dr, custom)
+    nodes_by_stage(dr, extension.custom_node_files(dr, custom))
+    return dr
+
+
+def nodes_by_stage(dr: driver.Driver, files: dict[str, str] | None = None) -> dict[str, list[HamiltonNode]]:
+    """The computed (non-input) nodes of each stage, keyed by stage name, in flow order.
+
+    A built-in node belongs to the stage of its module; a custom node to the stage
+    `extension.place_custom_nodes` assigns (`custom`, or the stage of its earliest consumer).
+    `files` (custom node -> file) only improves error messages.
+    """
+    by_module = {stage.module_name: stage.name for stage in STAGES if stage.builtin}
     grouped: dict[str, list[HamiltonNode]] = {stage.name: [] for stage in STAGES}
+    stage_of: dict[str, str] = {}
+    custom: dict[str, HamiltonNode] = {}
     for node in dr.list_available_variables():
-        if node.is_external_input or not node.originating_functions:
+        origin = extension.function_of(node)
+        if node.is_external_input or origin is None:
             continue
-        module = node.originating_functions[0].__module__
-        stage = by_module.get(module)
+        stage = by_module.get(origin[0])
         if stage is not None:
             grouped[stage].append(node)
+            stage_of[node.name] = stage
+        elif extension.is_custom_module(origin[0]):
+            custom[node.name] = node
+    if custom:
+        placed = extension.place_custom_nodes(dr, sorted(custom), stage_of, [s.name for s in STAGES], files)
+        for name, stage in placed.items():
+            grouped[stage].append(custom[name])
     for nodes in grouped.values():
         nodes.sort(key=lambda n: n.name)
     return grouped
+
+
+def custom_node_names(dr: driver.Driver) -> set[str]:
+    """Names of the nodes that come from custom modules (and the extension's rules node)."""
+    return {
+        node.name
+        for node in dr.list_available_variables()
+        if (origin := extension.function_of(node)) is not None and extension.is_custom_module(origin[0])
+    }
 
 
 def node_versions(dr: driver.Driver) -> dict[str, str]:

@@ -6,11 +6,10 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from hamilton.lifecycle import NodeExecutionHook
-from pydantic import BaseModel
+import pydantic_core
 
 from dataraum_context.storage.base import utcnow
 
@@ -25,23 +24,16 @@ class NodeRecord:
     inputs_hash: str | None = None
 
 
-def _fingerprint(value: Any) -> str:
-    """A stable text form of a node input for hashing; opaque objects count by type."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return repr(value)
-    if isinstance(value, Path):
-        return f"Path({value})"
-    if isinstance(value, BaseModel):
-        return value.model_dump_json()
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_fingerprint(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k!r}:{_fingerprint(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
-    return f"<{type(value).__module__}.{type(value).__qualname__}>"
+def fingerprint_value(value: Any) -> str:
+    """A stable text form of node inputs for hashing: JSON of pydantic models, dataclasses
+    and containers; opaque objects (the DuckDB connection) count by their type only."""
+    return pydantic_core.to_json(
+        value, fallback=lambda obj: f"<{type(obj).__module__}.{type(obj).__qualname__}>", serialize_unknown=True
+    ).decode()
 
 
 def inputs_hash(kwargs: dict[str, Any]) -> str:
-    return hashlib.sha256(_fingerprint(kwargs).encode()).hexdigest()
+    return hashlib.sha256(fingerprint_value(kwargs).encode()).hexdigest()
 
 
 class NodeRecorder(NodeExecutionHook):
@@ -50,11 +42,17 @@ class NodeRecorder(NodeExecutionHook):
     def __init__(self) -> None:
         self.records: list[NodeRecord] = []
         self._open: dict[str, tuple[NodeRecord, float]] = {}
+        self._notes: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self.listener: Any = None
+
+    def note(self, node_name: str, status: str, parts: list[tuple[str, str]]) -> None:
+        """Told by the memo: the node's result was reused ('cached'), or per table how it went."""
+        self._notes[node_name] = (status, parts)
 
     def drain(self) -> list[NodeRecord]:
         records, self.records = self.records, []
         self._open.clear()
+        self._notes.clear()
         return records
 
     def run_before_node_execution(self, *, node_name: str, node_kwargs: dict[str, Any], **future_kwargs: Any) -> None:
@@ -73,6 +71,16 @@ class NodeRecorder(NodeExecutionHook):
         record.status = "success" if success else "failed"
         if error is not None:
             record.error_message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        status, parts = self._notes.pop(node_name, (None, []))
+        if success and status is not None:
+            record.status = status
         self.records.append(record)
+        for table, part_status in parts:  # per-table work of a per-table node
+            self.records.append(
+                NodeRecord(
+                    node_name=f"{node_name}[{table}]", started_at=record.started_at,
+                    status=part_status, inputs_hash=None,
+                )
+            )
         if self.listener is not None:
             self.listener.node_finished(node_name, success)

@@ -42,13 +42,14 @@ from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
+from dataraum_context.pipeline.memo import NodeMemo
 from dataraum_context.pipeline.review_models import ReviewDecisions
 from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.engine import create_engine, redact_url, session_factory
 from dataraum_context.storage.schema import init_schema
-from dataraum_context.storage.workspace import open_workspace
+from dataraum_context.storage.workspace import WorkspaceLock, open_workspace
 
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
@@ -120,9 +121,12 @@ class _Executor:
         self.log_path = log_path
         self.recorder = NodeRecorder()
         self.recorder.listener = self.listener
-        self.dr = build_driver([self.recorder])
+        self.memo = NodeMemo({}, {}, self.recorder.note)
+        self.memo.enabled = settings.reuse_unchanged
+        self.dr = build_driver([self.recorder, self.memo], settings.modules)
         self.versions = node_versions(self.dr)
         self.types = node_types(self.dr)
+        self.memo.versions, self.memo.node_types = self.versions, self.types
         self.stage_nodes = nodes_by_stage(self.dr)
         self.results: dict[str, Any] = {}
         self.decisions = ReviewDecisions()
@@ -241,6 +245,7 @@ class _Executor:
                             "phase": "stage",
                             "outputs": dump_outputs(self.types, stage_outputs),
                             "refs": refs,
+                            "memo": self._memo_entries(nodes),
                         },
                     )
                 )
@@ -250,6 +255,17 @@ class _Executor:
             if stage.name == stop_after:
                 break
         return RunOutcome(self.run_id, "completed", None, self.ctx.summary)
+
+    def _memo_entries(self, nodes: list[str]) -> dict[str, Any]:
+        """This run's results of `nodes` (whole or per table) for the next run to reuse."""
+        wanted = set(nodes)
+        entries = {}
+        for key, entry in list(self.memo.fresh.items()):
+            if entry["node"] in wanted:
+                value = dump_outputs(self.types, {entry["node"]: entry["value"]})[entry["node"]]
+                entries[key] = {"node": entry["node"], "value": value}
+                del self.memo.fresh[key]
+        return entries
 
     async def _completed(self, session: AsyncSession) -> list[str]:
         run = (await session.execute(sa.select(Run.completed_stages).where(Run.run_id == self.run_id))).scalar_one()
@@ -278,6 +294,7 @@ class _Executor:
                         "stage": stage.name,
                         "phase": "gate",
                         "outputs": dump_outputs(self.types, pre_outputs),
+                        "memo": self._memo_entries(list(pre_outputs)),
                         "proposals": len(proposals),
                         "pending": len(pending_items),
                     },
@@ -352,8 +369,10 @@ async def execute_run(
     Never raises for a failing stage: the outcome says."""
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
+    lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
     try:
         await init_schema(engine)
+        await lock.acquire()
         sessions = session_factory(engine)
         executor = _Executor(settings, sessions, listener, log_path)
         options = run_options(settings)
@@ -370,6 +389,7 @@ async def execute_run(
             lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS),
         )
         async with sessions.begin() as session:
+            executor.memo.load(await gates.previous_memo(session))
             session.add(run)
             executor.decisions = await gates.remembered_decisions(session)
         if decisions is not None:
@@ -383,6 +403,7 @@ async def execute_run(
         outcome.duration_s = time.perf_counter() - started
         return outcome
     finally:
+        lock.release()
         await engine.dispose()
 
 
@@ -422,8 +443,10 @@ async def resume_run(
     """Resume a paused (or interrupted) run; see the module docstring."""
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
+    lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
     try:
         await init_schema(engine)
+        await lock.acquire()
         sessions = session_factory(engine)
         async with sessions() as session:
             run = await _find_resumable(session, run_id)
@@ -498,4 +521,5 @@ async def resume_run(
         outcome.duration_s = time.perf_counter() - started
         return outcome
     finally:
+        lock.release()
         await engine.dispose()

@@ -4,6 +4,9 @@ A stage is one Hamilton module in `dataflows/` (shipped as `dataraum_context.dat
 Its nodes are the functions defined in that module. After a stage executes, the
 runner hands its results to the stage's `persist` function inside one metadata
 transaction: results and the run's progress commit together or not at all.
+
+The last stage, `custom`, has no module of its own: it holds the nodes of the
+`--module` files that no built-in node consumes (see `pipeline.extension`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.pipeline.context import RunContext
+from dataraum_context.pipeline.extension import CUSTOM_STAGE, persist_custom
 from dataraum_context.profiling.persist import persist_profiling
 from dataraum_context.quality.persist import persist_quality
 from dataraum_context.semantic.persist import persist_semantic
@@ -30,12 +34,16 @@ DATAFLOWS_PACKAGE = "dataraum_context.dataflows"
 
 @dataclass(frozen=True)
 class StageSpec:
-    """One stage: its Hamilton module and how its results are stored."""
+    """One stage: its Hamilton module and how its results are stored.
+
+    `builtin` False: the stage has no module in `dataflows/`; its nodes come from custom modules.
+    """
 
     name: str
     persist: Persist | None = None
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    builtin: bool = True
 
     @property
     def module_name(self) -> str:
@@ -50,6 +58,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("topology", persist_topology, "keys, foreign keys, join paths"),
     StageSpec("temporal", persist_temporal, "granularity, gaps, trends"),
     StageSpec("quality", persist_quality, "rules, results, scores"),
+    StageSpec(CUSTOM_STAGE, persist_custom, "nodes of --module files", builtin=False),
 )
 
 

@@ -5,7 +5,11 @@ returning a list of `QualityRuleSpec` (or of objects/dicts with its fields:
 table_name, column_name, rule_name, rule_type, expression, parameters, severity,
 source, dimension, description). The quality stage depends on those names optionally:
 a node that does not exist contributes nothing. A rule without a source (or with
-'default') gets the contributing node's source ('ontology', 'llm').
+'default') gets the contributing node's source ('ontology', 'llm', 'custom').
+
+Custom modules (`--module FILE`) contribute through nodes named `*_quality_rules`; the
+extension gathers them into one node, `custom_quality_rules` (see
+`dataraum_context.pipeline.extension`), which is listed here like the others.
 
 The ontology's rules are dicts whose `expression` is a template over `{column}` and
 whose `sql` is that template resolved for the matched column: `sql` becomes the rule's
@@ -21,7 +25,11 @@ from pydantic import BaseModel, ValidationError
 from dataraum_context.errors import DataraumError
 from dataraum_context.quality.models import QualityRuleSpec
 
-CONTRIBUTED_RULE_NODES: dict[str, str] = {"ontology_quality_rules": "ontology", "llm_quality_rules": "llm"}
+CONTRIBUTED_RULE_NODES: dict[str, str] = {
+    "ontology_quality_rules": "ontology",
+    "llm_quality_rules": "llm",
+    "custom_quality_rules": "custom",
+}
 
 
 def _as_spec(item: Any, source: str, node: str) -> QualityRuleSpec:
@@ -52,11 +60,13 @@ def _as_spec(item: Any, source: str, node: str) -> QualityRuleSpec:
         raise DataraumError(f"node {node} returned an invalid quality rule: {where}: {first.get('msg')}") from None
 
 
-def collect(contributions: dict[str, Any]) -> list[QualityRuleSpec]:
-    """Validated rules from the contributing nodes' outputs (None: the node does not exist)."""
+def collect(contributions: dict[str, Any], source: str | None = None) -> list[QualityRuleSpec]:
+    """Validated rules from the contributing nodes' outputs (None: the node does not exist).
+    `source` names the rules' source for every node (default: by `CONTRIBUTED_RULE_NODES`)."""
     rules: list[QualityRuleSpec] = []
     for node, value in contributions.items():
         if value is None:
             continue
-        rules += [_as_spec(item, CONTRIBUTED_RULE_NODES.get(node, "default"), node) for item in value]
+        node_source = source or CONTRIBUTED_RULE_NODES.get(node, "default")
+        rules += [_as_spec(item, node_source, node) for item in value]
     return rules

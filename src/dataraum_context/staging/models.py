@@ -23,6 +23,9 @@ class SourceSpec(BaseModel):
     """Databases only: the real URL (with secret). Never dumped, never shown."""
     renamed_from: str | None = None
     """Set when `name` had to be made unique (`orders` -> `orders_2`): the stem it came from."""
+    content_hash: str = ""
+    """Files: sha256 of the bytes. Databases: a value unique to this discovery (their
+    content is only known by reading them), so a database source never counts as unchanged."""
 
 
 class StagedColumn(BaseModel):

@@ -45,7 +45,7 @@ def _finish(
         source_name=spec.name,
         source_type=spec.kind,
         location=spec.location,
-        content_hash=common.file_sha256(Path(spec.location)),
+        content_hash=spec.content_hash or common.file_sha256(Path(spec.location)),
         row_count=common.row_count(con, table),
         rejected_rows=common.rejected_count(con, spec.name),
         raw_table=table,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import gzip
 from pathlib import Path
 from typing import BinaryIO
@@ -10,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from dataraum_context.errors import SourceError
+from dataraum_context.staging.common import file_sha256
 from dataraum_context.staging.models import SourceSpec
 
 # Extension (lower case, without the optional '.gz') -> kind. JSON is refined by content.
@@ -119,7 +122,7 @@ def file_spec(path: Path) -> SourceSpec:
     if kind in ("json", "ndjson"):
         kind = "json" if head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"[") else "ndjson"
     stem, _, _ = split_name(path)
-    return SourceSpec(name=stem, kind=kind, location=str(path.resolve()))
+    return SourceSpec(name=stem, kind=kind, location=str(path.resolve()), content_hash=file_sha256(path))
 
 
 def _read_head(path: Path) -> bytes:
@@ -162,7 +165,9 @@ def database_spec(url: str) -> SourceSpec:
         raise SourceError(f"{redacted}: not a valid database URL") from exc
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise SourceError(f"{redacted}: unsupported database (use sqlite:// or postgresql://)")
-    return SourceSpec(name=redacted, kind="database", location=redacted, url=url)
+    return SourceSpec(
+        name=redacted, kind="database", location=redacted, url=url, content_hash=f"volatile:{uuid.uuid4().hex}"
+    )
 
 
 def _unique_names(specs: list[SourceSpec]) -> list[SourceSpec]:

@@ -1,0 +1,151 @@
+"""Skipping work whose inputs did not change (scheduled runs).
+
+A node's result is reused when the same code (its version) saw the same inputs
+(a hash of their JSON, which carries every source's content hash) in the previous
+run of the workspace. The previous run's results come from its checkpoints in the
+metadata store, so this never trusts anything but the metadata; only the most
+recent run is used, because the DuckDB tables a node writes are those of the last
+run that wrote them.
+
+Nodes tagged `per_table="true"` are split by table: each table's slice of their
+inputs is looked up (and, on a miss, computed) on its own, so a changed file
+re-runs only that table's work. A per-table node must be *table-separable*: its
+result for all tables is the concatenation of its results for each table
+(lists of items with `table_name`, or dicts keyed by table name). Cross-table
+nodes (semantic, topology, quality) run whole whenever any input changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from hamilton.lifecycle import NodeExecutionMethod
+
+from dataraum_context.pipeline.hooks import fingerprint_value
+from dataraum_context.pipeline.serialize import load_outputs
+
+PER_TABLE_TAG = "per_table"
+# `@tag(memo="never")`: a node that reads something its inputs do not show (file contents).
+MEMO_TAG = "memo"
+
+
+def memo_key(node_name: str, version: str | None, kwargs: dict[str, Any]) -> str:
+    text = f"{node_name}|{version}|{fingerprint_value(kwargs)}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _table_of(item: Any) -> str | None:
+    if isinstance(item, dict):
+        value = item.get("table_name")
+    else:
+        value = getattr(item, "table_name", None)
+        if value is None and type(item).__name__ == "SourceSpec":
+            value = getattr(item, "name", None)
+    return value if isinstance(value, str) else None
+
+
+def _tables_in(value: Any) -> list[str] | None:
+    """The table names a node output is keyed by, or None if it is not table-keyed."""
+    if isinstance(value, list):
+        names = [_table_of(item) for item in value]
+        return None if any(n is None for n in names) else list(dict.fromkeys(n for n in names if n))
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return list(value)
+    return None
+
+
+def _slice(value: Any, table: str) -> Any:
+    if isinstance(value, list):
+        return [item for item in value if _table_of(item) == table]
+    return {k: v for k, v in value.items() if k == table}
+
+
+def _merge(parts: list[Any]) -> Any:
+    if not parts:
+        return []
+    if isinstance(parts[0], dict):
+        merged: dict[str, Any] = {}
+        for part in parts:
+            merged.update(part)
+        return merged
+    return [item for part in parts for item in part]
+
+
+class NodeMemo(NodeExecutionMethod):
+    """A Hamilton execution method that reuses results of unchanged inputs."""
+
+    def __init__(self, versions: dict[str, str], node_types: dict[str, Any], note: Callable[..., None]) -> None:
+        self.versions = versions
+        self.node_types = node_types
+        self.note = note  # note(node_name, status, parts) -> tells the node recorder what happened
+        self.previous: dict[str, Any] = {}  # key -> JSON of a result (or of one table's part)
+        self.fresh: dict[str, dict[str, Any]] = {}  # key -> {"node": name, "value": result}
+        self.enabled = True
+
+    def load(self, entries: dict[str, dict[str, Any]]) -> None:
+        """Results of the previous run: {key: {"node": name, "value": json}}."""
+        self.previous = entries
+
+    def _lookup(self, key: str, node_name: str) -> tuple[bool, Any]:
+        entry = self.previous.get(key)
+        if entry is None or not self.enabled:
+            return False, None
+        try:
+            return True, load_outputs(self.node_types, {node_name: entry["value"]})[node_name]
+        except Exception:  # noqa: BLE001 - an unreadable entry is a miss
+            return False, None
+
+    def _remember(self, key: str, node_name: str, value: Any) -> None:
+        self.fresh[key] = {"node": node_name, "value": value}
+
+    def run_to_execute_node(
+        self,
+        *,
+        node_name: str,
+        node_tags: dict[str, Any],
+        node_callable: Any,
+        node_kwargs: dict[str, Any],
+        task_id: str | None,
+        is_expand: bool,
+        is_collect: bool,
+        **future_kwargs: Any,
+    ) -> Any:
+        version = self.versions.get(node_name)
+        if str(node_tags.get(MEMO_TAG, "")).lower() == "never":
+            return node_callable(**node_kwargs)
+        if str(node_tags.get(PER_TABLE_TAG, "")).lower() == "true":
+            return self._per_table(node_name, version, node_callable, node_kwargs)
+        key = memo_key(node_name, version, node_kwargs)
+        hit, value = self._lookup(key, node_name)
+        if hit:
+            self.note(node_name, "cached", [])
+        else:
+            value = node_callable(**node_kwargs)
+        self._remember(key, node_name, value)
+        return value
+
+    def _per_table(self, node_name: str, version: str | None, fn: Any, kwargs: dict[str, Any]) -> Any:
+        sliceable = {k: v for k, v in kwargs.items() if k in self.node_types and _tables_in(v) is not None}
+        tables: list[str] = []
+        for value in sliceable.values():
+            for name in _tables_in(value) or []:
+                if name not in tables:
+                    tables.append(name)
+        if not sliceable:
+            return fn(**kwargs)
+        parts: list[Any] = []
+        notes: list[tuple[str, str]] = []
+        for table in tables:
+            sliced = {k: (_slice(v, table) if k in sliceable else v) for k, v in kwargs.items()}
+            key = memo_key(node_name, version, sliced)
+            hit, part = self._lookup(key, node_name)
+            if not hit:
+                part = fn(**sliced)
+            notes.append((table, "cached" if hit else "success"))
+            self._remember(key, node_name, part)
+            parts.append(part)
+        all_cached = bool(notes) and all(status == "cached" for _, status in notes)
+        self.note(node_name, "cached" if all_cached else "success", notes)
+        return _merge(parts)

@@ -1,0 +1,84 @@
+"""Scheduled runs: unchanged sources are not recomputed, a changed file re-runs only its
+table's per-table work, and two runs on one workspace never collide."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import DEMO_DATA, run_cli
+
+PER_TABLE_STAGES = ("staging", "profiling", "type_resolution")
+
+
+def _run(tmp_path: Path, data: Path, workspace: Path) -> dict:
+    result = run_cli("run", str(data), "--review", "defer", "--json", cwd=tmp_path,
+                     env={"DATARAUM_WORKSPACE": str(workspace)})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _nodes(tmp_path: Path, workspace: Path, run_id: str) -> list[dict]:
+    status = run_cli("status", run_id, "--json", cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace)})
+    return json.loads(status.stdout)["nodes"]
+
+
+def test_unchanged_rerun_is_cheap_and_a_changed_file_reruns_only_its_table(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_DATA, data)
+    workspace = tmp_path / "ws"
+    first = _run(tmp_path, data, workspace)
+    second = _run(tmp_path, data, workspace)
+    assert second["tables_changed"] == []
+    assert second["duration_s"] < 0.3 * first["duration_s"], (first["duration_s"], second["duration_s"])
+    profiling = [n for n in _nodes(tmp_path, workspace, second["run_id"]) if n["stage"] == "profiling"]
+    assert profiling and all(n["status"] == "cached" for n in profiling), profiling
+
+    with (data / "customers.csv").open("a", encoding="utf-8") as fh:
+        fh.write("C0999,Late Joiner,late@example.com,DE,01099,2024-12-31,yes\n")
+    third = _run(tmp_path, data, workspace)
+    assert third["tables_changed"] == ["customers"]
+    per_table = [n for n in _nodes(tmp_path, workspace, third["run_id"]) if "[" in n["node"]]
+    assert per_table
+    reran = {n["node"] for n in per_table if n["status"] == "success"}
+    assert reran and all(name.endswith("[customers]") for name in reran), reran
+    for stage in PER_TABLE_STAGES:
+        assert any(n["stage"] == stage and n["node"].endswith("[customers]") and n["status"] == "success" for n in per_table)
+    assert any(n["node"] == "table_profiles[orders]" and n["status"] == "cached" for n in per_table)
+    doc = json.loads(run_cli("context", cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace)}).stdout)
+    assert {t["name"]: t["row_count"] for t in doc["tables"]}["customers"] == 201
+
+
+def test_two_runs_on_one_workspace_both_finish(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATARAUM_")} | {"DATARAUM_WORKSPACE": str(workspace)}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "dataraum_context", "run", str(DEMO_DATA), "--review", "defer", "--json"],
+                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [proc.communicate(timeout=300) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], results
+    assert [json.loads(out)["status"] for out, _ in results] == ["completed", "completed"]
+    history = json.loads(run_cli("status", "--json", cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace)}).stdout)
+    assert [r["status"] for r in history["runs"]] == ["completed", "completed"]
+    doc = json.loads(run_cli("context", cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace)}).stdout)
+    assert len(doc["tables"]) == 5 and doc["run"]["status"] == "completed"
+
+
+def test_a_busy_workspace_gives_a_clear_message_after_the_wait(tmp_path: Path) -> None:
+    import fcntl
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    with open(workspace / ".lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = run_cli("run", str(DEMO_DATA), cwd=tmp_path,
+                         env={"DATARAUM_WORKSPACE": str(workspace), "DATARAUM_LOCK_TIMEOUT_SECONDS": "1"})
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "busy" in lines[0] and "Traceback" not in result.stderr
