@@ -38,7 +38,8 @@ review_app = typer.Typer(help="List and decide review items.", no_args_is_help=T
 app.add_typer(review_app, name="review")
 
 err_console = Console(stderr=True)
-out_console = Console()
+# Piped output keeps whole lines (ids, targets) instead of Rich's 80-column default.
+out_console = Console(width=None if sys.stdout.isatty() else 200)
 
 Workspace = Annotated[
     Path | None,
@@ -171,8 +172,11 @@ def status(
 
     async def work(session: Any) -> Any:
         if wanted is None:
+            from dataraum_context.pipeline.history import quality_by_run
+
             runs = (await session.execute(sa.select(Run).order_by(Run.started_at.desc()).limit(20))).scalars().all()
-            return [_run_dict(r) for r in runs]
+            quality = await quality_by_run(session, [r.run_id for r in runs])
+            return [{**_run_dict(r), "quality": quality.get(r.run_id)} for r in runs]
         found = await session.get(Run, wanted)
         if found is None:
             raise UserError(f"no run {run_id}")
@@ -202,13 +206,14 @@ def status(
     if isinstance(payload, list):
         table = RichTable()
         table.add_column("run", no_wrap=True, min_width=36)
-        for header in ("status", "started (UTC)", "duration", "tables"):
+        for header in ("status", "started (UTC)", "duration", "tables", "quality"):
             table.add_column(header, no_wrap=True)
         table.add_column("error")
-        for item in payload:
+        for index, item in enumerate(payload):
+            older = payload[index + 1]["quality"] if index + 1 < len(payload) else None
             table.add_row(
                 item["id"], item["status"], item["started_at"][:19].replace("T", " "), _duration(item),
-                str(len(item["tables"])), item["error"] or "",
+                str(len(item["tables"])), _quality_text(item["quality"], older), item["error"] or "",
             )
         out_console.print(table if payload else "no runs yet")
         return
@@ -219,6 +224,19 @@ def status(
     for node in payload["nodes"]:
         table.add_row(node["stage"], node["node"], node["status"], f"{node['duration_ms']:.1f}")
     out_console.print(table)
+
+
+def _quality_text(quality: dict[str, Any] | None, older: dict[str, Any] | None) -> str:
+    """`0.93 ▲` style: the mean overall table score and its move since the run before."""
+    if not quality or quality.get("overall") is None:
+        return "-"
+    text = f"{quality['overall']:.3f}"
+    if older and older.get("overall") is not None:
+        delta = quality["overall"] - older["overall"]
+        text += " ▲" if delta > 0.0005 else " ▼" if delta < -0.0005 else " ="
+    if quality.get("degrading"):
+        text += f" ({quality['degrading']} worse)"
+    return text
 
 
 def _duration(item: dict[str, Any]) -> str:
@@ -326,6 +344,7 @@ def _finish_outcome(outcome: Any, as_json: bool) -> None:
         "tables": outcome.summary.get("tables", []),
         "tables_changed": outcome.summary.get("tables_changed", []),
         "review": {"pending": outcome.summary.get("review_pending", 0)},
+        "quality_changes": outcome.summary.get("quality_changes", []),
         "duration_s": round(outcome.duration_s, 3),
         "message": outcome.message,
         "error": str(outcome.error) if outcome.error else None,

@@ -9,7 +9,8 @@ step by step and saying at the end what it left out:
 3. the column rows of tables, least connected first (fewest relationships, then
    fewest rows), each replaced by a one-line summary;
 4. join paths, metric SQL, the list of open review items, the worst-rules list,
-   the table sections altogether, the relationships, in that order.
+   the table sections altogether, the relationships, the metrics, the quality
+   summary, in that order.
 
 The overview is always kept. Tokens are estimated as characters / 4, rounded up: a
 common rule of thumb for English text and code with current LLM tokenizers (no
@@ -144,6 +145,8 @@ _LATER_STEPS: tuple[tuple[str, str], ...] = (
     ("worst_rules", "the worst quality rules"),
     ("table_sections", "the table sections (tables are listed in the overview)"),
     ("relationships", "relationships"),
+    ("metrics", "the ontology metrics"),
+    ("quality_summary", "the quality summary (overall scores are in the overview)"),
 )
 
 

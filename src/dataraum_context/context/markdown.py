@@ -44,6 +44,8 @@ class Detail:
     worst_rules: bool = True  # the quality summary's list of worst rules
     table_sections: bool = True  # False: tables only in the overview
     relationships: bool = True
+    metrics: bool = True  # False: not even the metric names
+    quality_summary: bool = True  # False: no quality summary (overall scores stay in the overview)
     left_out: tuple[str, ...] = field(default=())  # what a budget removed, said at the end
     budget: int | None = None
 
@@ -508,8 +510,10 @@ def render_markdown(doc: dict[str, Any], detail: Detail | None = None) -> str:
             lines += _table_section(table, detail)
     if detail.relationships:
         lines += _relationships(doc, detail)
-    lines += _metrics(doc, detail)
-    lines += _quality_summary(doc, detail)
+    if detail.metrics:
+        lines += _metrics(doc, detail)
+    if detail.quality_summary:
+        lines += _quality_summary(doc, detail)
     lines += _review(doc, detail)
     lines += _left_out(detail)
     return "\n".join(lines) + "\n"

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dataraum_context import __version__
 from dataraum_context.config import Settings
 from dataraum_context.errors import DataraumError, UserError
-from dataraum_context.pipeline import gates
+from dataraum_context.pipeline import gates, history
 from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
@@ -321,6 +321,7 @@ class _Executor:
         if self.run_id is not None:
             async with self.sessions() as session:
                 outcome.summary["review_pending"] = await gates.pending_count(session, self.run_id)
+                outcome.summary["quality_changes"] = await history.quality_changes(session, self.run_id)
         values: dict[str, Any] = {"summary": outcome.summary}
         if outcome.status in ("completed", "failed"):
             values.update(
