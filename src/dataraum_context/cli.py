@@ -503,19 +503,24 @@ def review_modify(
 
 @app.command()
 def dag(
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the DOT graph to FILE.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write to FILE: DOT, or PNG/SVG/PDF by its suffix when Graphviz is installed."),
+    ] = None,
+    module: Annotated[list[Path] | None, typer.Option("--module", help="Python file with extra DAG nodes.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML file of settings (its `modules`).")] = None,
 ) -> None:
-    """Write the DAG as Graphviz DOT, stages grouped."""
-    from dataraum_context.pipeline.dot import render_dot
+    """Write the DAG as Graphviz DOT: stages grouped in flow order, gates marked, custom nodes included."""
+    from dataraum_context.pipeline.dot import render_dot, write_graph
 
-    text = render_dot()
+    modules = load_settings(config_file=config, modules=module or None).modules
+    text = render_dot(modules)
     if output is None:
         sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
+    note = write_graph(text, output)
+    if note:
+        err_console.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

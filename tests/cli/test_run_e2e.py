@@ -68,7 +68,7 @@ def test_run_mixed_folder_and_context(tmp_path: Path, cli) -> None:
                 "quarantined_count", "null_count", "distinct_count", "semantic", "temporal", "quality",
             }
     assert set(doc) >= {"schema_version", "run", "tables", "relationships", "join_paths", "review"}
-    assert doc["review"] == {"pending": 0}
+    assert doc["review"]["pending"] == 0 and doc["review"]["items"] == []
 
     # The raw layer holds every value as text, quoted newlines intact, null tokens kept raw.
     con = duckdb.connect(str(cli.workspace / "data.duckdb"), read_only=True)

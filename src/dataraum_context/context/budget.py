@@ -179,7 +179,10 @@ def fit_markdown(doc: dict[str, Any], max_tokens: int) -> str:
     if order:
         detail = _summarized(detail, order, len(order))
     for flag, note in _LATER_STEPS:
-        detail = replace(detail, **{flag: False}, left_out=(*detail.left_out, note))
+        left_out = detail.left_out
+        if flag == "table_sections":  # the one-line summaries go too
+            left_out = tuple(n for n in left_out if not n.startswith("the column rows"))
+        detail = replace(detail, **{flag: False}, left_out=(*left_out, note))
         if (text := render(detail)) is not None:
             return text
     needed = estimate_tokens(render_markdown(doc, detail))

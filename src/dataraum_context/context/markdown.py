@@ -11,8 +11,9 @@ Rendering rules:
 - names (tables, columns, rules' targets) are code spans, so an agent sees the exact
   identifier; control characters in them are shown escaped (`\\n`, `\\t`, `\\x1b`);
 - free text (descriptions, reasons) has its whitespace collapsed to single spaces;
-- every table cell escapes `|` (and backslashes right before one), so a hostile name
-  never splits or joins rows.
+- every table cell escapes `|` (with an odd number of backslashes before it), so a
+  hostile name never splits or joins rows. GFM has no way to show a backslash right
+  before a pipe in a cell exactly: such a name shows one extra backslash.
 
 `Detail` says how much to render; `context.budget` lowers it to fit a token budget.
 """
@@ -123,7 +124,8 @@ def percent(value: Any) -> str:
 
 
 def _cell(text: str) -> str:
-    return _PIPE.sub(lambda m: m.group(1) * 2 + "\\|", text)
+    """Escape `|` so it does not end the cell: the backslashes before it must be odd in number."""
+    return _PIPE.sub(lambda m: m.group(1) + ("\\" if len(m.group(1)) % 2 == 0 else "\\\\") + "|", text)
 
 
 def row(*cells: str) -> str:
@@ -261,7 +263,10 @@ def _failing_rules(table: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = [("", rule) for rule in (table.get("quality") or {}).get("rules") or []]
     for column in table.get("columns") or []:
         found += [(column.get("name"), rule) for rule in (column.get("quality") or {}).get("rules") or []]
-    return [(col, rule) for col, rule in found if (rule.get("failed_records") or 0) > 0 or rule.get("status") not in (None, "ok")]
+    return [
+        (col, rule) for col, rule in found
+        if (rule.get("failed_records") or 0) > 0 or rule.get("status") not in (None, "ok")
+    ]
 
 
 def _rule_cells(rule: dict[str, Any]) -> tuple[str, ...]:
@@ -460,7 +465,8 @@ def _quality_summary(doc: dict[str, Any], detail: Detail) -> list[str]:
     failing = [(t.get("name"), col, rule) for t in tables for col, rule in _failing_rules(t)]
     failing.sort(key=lambda item: -(item[2].get("failed_records") or 0))
     if not failing:
-        return [*lines, "", "No quality rule failed."]
+        checked = any(c.get("quality") for t in tables for c in t.get("columns") or [])
+        return [*lines, "", "No quality rule failed." if checked else f"Quality rules: {NULL}"]
     lines += ["", f"Worst rules by failed records (top {min(WORST_RULES, len(failing))} of {len(failing)}):", ""]
     lines += header("table", "column", "rule", "dimension", "severity", "failed records", "pass rate", right=(5, 6))
     for table_name, column, rule in failing[:WORST_RULES]:

@@ -5,7 +5,7 @@ nodes are double octagons whose label lists the review types they raise; run inp
 dashed ellipses outside the clusters (inputs only some node takes optionally, dotted);
 custom nodes (`--module`) are filled and sit in their own cluster: the `custom` stage's,
 or a `custom` cluster inside the built-in stage that consumes them. Optional
-dependencies are dashed edges.
+dependencies are dashed edges, edges from run inputs light gray.
 """
 
 from __future__ import annotations
@@ -78,11 +78,13 @@ def render_dot(modules: Sequence[Path] = ()) -> str:
         if node.is_external_input:
             style = "dashed" if node.name in required else "dotted"
             lines.append(f"  {_q(node.name)} [shape=ellipse, style={style}, color=gray40];")
+    inputs = {n.name for n in variables if n.is_external_input}
     for node in variables:
-        for dep in sorted(node.required_dependencies):
-            lines.append(f"  {_q(dep)} -> {_q(node.name)};")
-        for dep in sorted(node.optional_dependencies):
-            lines.append(f"  {_q(dep)} -> {_q(node.name)} [style=dashed];")
+        for dep in sorted(node.required_dependencies | node.optional_dependencies):
+            attrs = [] if dep in node.required_dependencies else ["style=dashed"]
+            if dep in inputs:
+                attrs.append("color=gray75")  # inputs feed many nodes: keep their edges in the background
+            lines.append(f"  {_q(dep)} -> {_q(node.name)}" + (f" [{', '.join(attrs)}];" if attrs else ";"))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -98,8 +100,10 @@ def write_graph(text: str, output: Path) -> str | None:
         _write(output, text)
         return None
     dot_path = output.with_suffix(".dot")
+    _write(output, "")  # a bad output path is the user's error (exit 2), not Graphviz's
     binary = shutil.which("dot")
     if binary is None:
+        output.unlink(missing_ok=True)
         _write(dot_path, text)
         return f"Graphviz is not installed (no `dot` on PATH): wrote DOT to {dot_path} instead of {output}"
     try:

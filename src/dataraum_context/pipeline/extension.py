@@ -148,7 +148,7 @@ def _check_function(label: str, fn_name: str, fn: Callable[..., Any]) -> None:
 
 
 def _type_name(tp: Any) -> str:
-    return getattr(tp, "__qualname__", None) if isinstance(tp, type) else str(tp).replace("typing.", "")
+    return tp.__qualname__ if isinstance(tp, type) else str(tp).replace("typing.", "")
 
 
 def load_modules(paths: Sequence[Path]) -> list[CustomModule]:

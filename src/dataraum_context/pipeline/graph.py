@@ -57,6 +57,7 @@ def build_driver(
         dr = _build([*builtin, *extra], adapters)
     except Exception as exc:  # noqa: BLE001 - Hamilton's build errors (type mismatches, ...) are the module's
         text = " ".join(str(exc).split()) or type(exc).__name__
+        text = text.removeprefix("Error: ").split(" Hamilton does not consider")[0]  # keep what went wrong
         raise extension.ExtensionError(f"{', '.join(m.label for m in custom)}: {text}") from None
     extension.check_cycles(dr, custom)
     nodes_by_stage(dr, extension.custom_node_files(dr, custom))
