@@ -8,6 +8,8 @@ Topology's `candidate_keys` and `relationships` are optional dependencies too.
 
 from __future__ import annotations
 
+from hamilton.function_modifiers import tag
+
 from typing import Any
 
 import duckdb
@@ -60,6 +62,7 @@ def generated_quality_rules(
     return rules
 
 
+@tag(memo="never")  # reads the rules file: their content is not in its inputs
 def manual_quality_rules(settings: Settings) -> list[QualityRuleSpec]:
     """Rules written by hand in the YAML file `settings.rules_file` (`--rules FILE`), validated."""
     return [] if settings.rules_file is None else load_rules_file(settings.rules_file)

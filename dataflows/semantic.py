@@ -35,6 +35,7 @@ def semantic_column_facts(
     return facts.column_facts(staged_tables, type_decisions, column_units)
 
 
+@tag(memo="never")  # reads ontology files: their content is not in its inputs
 def ontology_choice(settings: Settings, semantic_column_facts: list[ColumnFacts]) -> OntologyChoice:
     """The ontology applied: `settings.ontology` (name or YAML path), else the best-matching shipped one."""
     return selection.choose(settings.ontology, semantic_column_facts)

@@ -141,7 +141,9 @@ def run(
 
     settings = load_settings(
         config_file=config, workspace=workspace, metadata_url=metadata_url, review=review,
-        ontology=ontology, llm=llm, rules_file=rules, modules=module or None,
+        ontology=ontology, llm=llm, rules_file=rules.resolve() if rules else None,
+        # Absolute, so that `resume` from another folder finds them again.
+        modules=[m.resolve() for m in module] if module else None,
     )
     settings.workspace.mkdir(parents=True, exist_ok=True)
     show_progress = not as_json and err_console.is_terminal

@@ -7,6 +7,9 @@ metadata store, so this never trusts anything but the metadata; only the most
 recent run is used, because the DuckDB tables a node writes are those of the last
 run that wrote them.
 
+Never reused: nodes tagged `memo="never"` (they read files whose content their
+inputs do not show) and custom nodes (`--module`: user code may read anything).
+
 Nodes tagged `per_table="true"` are split by table: each table's slice of their
 inputs is looked up (and, on a miss, computed) on its own, so a changed file
 re-runs only that table's work. A per-table node must be *table-separable*: its
@@ -83,6 +86,8 @@ class NodeMemo(NodeExecutionMethod):
         self.previous: dict[str, Any] = {}  # key -> JSON of a result (or of one table's part)
         self.fresh: dict[str, dict[str, Any]] = {}  # key -> {"node": name, "value": result}
         self.enabled = True
+        # Nodes never reused: custom nodes (user code may read anything its inputs do not show).
+        self.never: set[str] = set()
 
     def load(self, entries: dict[str, dict[str, Any]]) -> None:
         """Results of the previous run: {key: {"node": name, "value": json}}."""
@@ -113,7 +118,7 @@ class NodeMemo(NodeExecutionMethod):
         **future_kwargs: Any,
     ) -> Any:
         version = self.versions.get(node_name)
-        if str(node_tags.get(MEMO_TAG, "")).lower() == "never":
+        if node_name in self.never or str(node_tags.get(MEMO_TAG, "")).lower() == "never":
             return node_callable(**node_kwargs)
         if str(node_tags.get(PER_TABLE_TAG, "")).lower() == "true":
             return self._per_table(node_name, version, node_callable, node_kwargs)

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dataraum_context import __version__
 from dataraum_context.config import Settings
 from dataraum_context.errors import DataraumError, UserError
-from dataraum_context.pipeline import gates, history
+from dataraum_context.pipeline import extension, gates, history
 from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
@@ -127,6 +127,11 @@ class _Executor:
         self.versions = node_versions(self.dr)
         self.types = node_types(self.dr)
         self.memo.versions, self.memo.node_types = self.versions, self.types
+        self.memo.never = {
+            n.name
+            for n in self.dr.list_available_variables()
+            if n.originating_functions and extension.is_custom_module(n.originating_functions[0].__module__)
+        }
         self.stage_nodes = nodes_by_stage(self.dr)
         self.results: dict[str, Any] = {}
         self.decisions = ReviewDecisions()
