@@ -149,7 +149,7 @@ class _Executor:
                     run_id=self.run_id,
                     stage=stage,
                     node_name=record.node_name,
-                    code_version=self.versions.get(record.node_name),
+                    code_version=self.versions.get(record.node_name.split("[", 1)[0]),
                     inputs_hash=record.inputs_hash,
                     status=record.status,
                     started_at=record.started_at,
