@@ -3,11 +3,15 @@
 Candidates come from the annotations and the profiles: no nulls, no free text or
 measures; singles must have as many distinct raw values as rows (a cast can merge
 values, never split them), a set's distinct counts must multiply to at least the row
-count. Singles are checked first, then pairs, then triples, each level in one scan
-of the typed table per batch (`count(DISTINCT (a, b)) FILTER (WHERE a, b not null)`
-= rows). Among the unique sets of the smallest size the best-ranked wins: the table's
-key, then foreign keys paired with a line/sequence number, then other references,
-timestamps, dimensions and attributes.
+count. Singles are checked first, then pairs, then triples. Within a level the sets
+are ordered by preference (the table's key, then foreign keys paired with a
+line/sequence number, then other references, timestamps, dimensions and attributes);
+sets that already repeat in a uniform sample of the rows are dropped (a repeat in
+the sample is a repeat in the table), and the rest are checked exactly
+(`count(DISTINCT (a, b)) FILTER (WHERE a, b not null)` = rows) one at a time in
+preference order, stopping at the first unique one. On TPC-H SF1 lineitem this is a
+handful of exact checks instead of all 66 pairs in wide scans (which took ~50 s and
+6 GB).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataraum_context.sqlutil import quote_ident
 MAX_PAIR_COLUMNS = 12
 MAX_TRIPLE_COLUMNS = 8
 BATCH = 60
+SCREEN_ROWS = 200_000  # rows in the sample that screens sets before exact checks
 SEQUENCE_WORDS = frozenset({"line", "number", "sequence", "position", "index", "seq", "rank", "item"})
 _RANK = {"key": 0.0, "foreign_key": 1.0, "timestamp": 2.0, "dimension": 2.5, "attribute": 3.0}
 
@@ -69,6 +74,40 @@ def _unique_sets(
     return unique
 
 
+def _screened(
+    con: duckdb.DuckDBPyConnection, typed_table: str, rows: int, sets: list[tuple[str, ...]]
+) -> list[tuple[str, ...]]:
+    """The sets with no repeat in a uniform sample of the table (order kept)."""
+    if rows <= SCREEN_ROWS or not sets:
+        return sets
+    survivors: list[tuple[str, ...]] = []
+    sample = f"(SELECT * FROM {typed_table} WHERE hash(_row_id) % {rows} < {SCREEN_ROWS})"
+    for start in range(0, len(sets), BATCH):
+        chunk = sets[start:start + BATCH]
+        exprs = []
+        for cols in chunk:
+            quoted = [quote_ident(c) for c in cols]
+            not_null = " AND ".join(f"{q} IS NOT NULL" for q in quoted)
+            exprs.append(
+                f"count(*) FILTER (WHERE {not_null}) - count(DISTINCT ({', '.join(quoted)})) FILTER (WHERE {not_null})"
+            )
+        repeats = con.execute(f"SELECT {', '.join(exprs)} FROM {sample}").fetchall()[0]
+        survivors += [cols for cols, n in zip(chunk, repeats, strict=True) if n == 0]
+    return survivors
+
+
+def _first_unique(
+    con: duckdb.DuckDBPyConnection, typed_table: str, rows: int, sets: list[tuple[str, ...]]
+) -> tuple[tuple[str, ...] | None, int]:
+    """The first set (in the given order) that is unique over the table, and the exact checks made."""
+    checks = 0
+    for cols in _screened(con, typed_table, rows, sets):
+        checks += 1
+        if _unique_sets(con, typed_table, rows, [cols]):
+            return cols, checks
+    return None, checks
+
+
 def find_grain(
     con: duckdb.DuckDBPyConnection,
     typed_table: str,
@@ -106,13 +145,12 @@ def find_grain(
         sets.sort(key=lambda combo: (sum(rank[c] for c in combo), [names.index(c) for c in combo]))
         if not sets:
             continue
-        checks += len(sets)
-        found = _unique_sets(con, typed_table, rows, sets)
+        found, exact = _first_unique(con, typed_table, rows, sets)
+        checks += exact
         if found:
-            best = min(found, key=lambda combo: (sum(rank[c] for c in combo), [names.index(c) for c in combo]))
-            best = tuple(sorted(best, key=position.__getitem__))
-            evidence.append(f"({', '.join(best)}) is unique over {rows} rows; {len(found)} of {len(sets)} "
-                            f"{'pairs' if size == 2 else 'triples'} checked are")
+            best = tuple(sorted(found, key=position.__getitem__))
+            evidence.append(f"({', '.join(best)}) is unique over {rows} rows; the most preferred of "
+                            f"{len(sets)} {'pairs' if size == 2 else 'triples'} ({exact} checked exactly)")
             return GrainResult(list(best), checks, evidence)
         evidence.append(f"none of {len(sets)} {'pairs' if size == 2 else 'triples'} is unique")
     return GrainResult(None, checks, evidence)
