@@ -14,7 +14,7 @@ from dataraum_context.detectors.patterns import PatternMatch
 from dataraum_context.detectors.units import UnitResult
 from dataraum_context.errors import ConfigError
 from dataraum_context.llm.models import TableBrief
-from dataraum_context.ontology import selection
+from dataraum_context.ontology import loader, selection
 from dataraum_context.ontology.matching import ColumnFacts
 from dataraum_context.ontology.selection import OntologyChoice
 from dataraum_context.pipeline.review_models import ReviewDecisions, ReviewProposal
@@ -35,8 +35,15 @@ def semantic_column_facts(
     return facts.column_facts(staged_tables, type_decisions, column_units)
 
 
-@tag(memo="never")  # reads ontology files: their content is not in its inputs
-def ontology_choice(settings: Settings, semantic_column_facts: list[ColumnFacts]) -> OntologyChoice:
+@tag(memo="never")  # reads the ontology files
+def ontology_files(settings: Settings) -> str:
+    """A hash of the ontology files this run may read (shipped ones and an `--ontology` path)."""
+    return loader.files_fingerprint(settings.ontology)
+
+
+def ontology_choice(
+    settings: Settings, semantic_column_facts: list[ColumnFacts], ontology_files: str
+) -> OntologyChoice:
     """The ontology applied: `settings.ontology` (name or YAML path), else the best-matching shipped one."""
     return selection.choose(settings.ontology, semantic_column_facts)
 

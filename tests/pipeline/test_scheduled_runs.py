@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import DEMO_DATA, run_cli
+from helpers import DEMO_DATA, run_cli, write_review_file
 
 PER_TABLE_STAGES = ("staging", "profiling", "type_resolution")
 
@@ -30,6 +30,8 @@ def _nodes(tmp_path: Path, workspace: Path, run_id: str) -> list[dict]:
 def test_unchanged_rerun_is_cheap_and_a_changed_file_reruns_only_its_table(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(DEMO_DATA, data)
+    # A larger table, so that the first run's work outweighs the fixed cost of any run.
+    write_review_file(data / "readings.csv", 200_000)
     workspace = tmp_path / "ws"
     first = _run(tmp_path, data, workspace)
     second = _run(tmp_path, data, workspace)

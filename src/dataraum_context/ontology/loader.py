@@ -168,3 +168,21 @@ def resolve(spec: str) -> LoadedOntology:
 
 def load_all_builtin() -> list[LoadedOntology]:
     return [load_builtin(name) for name in builtin_names()]
+
+
+def files_fingerprint(spec: str | None) -> str:
+    """sha256 over the ontology files a run may read (every shipped file, plus the file
+    `spec` names when it is a path): when none changed, the ontology choice can be reused."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    paths = sorted(_builtin_dir().glob("*.yaml"))
+    if spec and looks_like_path(spec):
+        paths.append(Path(spec).expanduser())
+    for path in paths:
+        digest.update(str(path).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<missing>")
+    return digest.hexdigest()
