@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from helpers import CliResult, run_cli
 
 PG_DSN = os.environ.get("DATARAUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

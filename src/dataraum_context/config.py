@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dataraum_context.errors import ConfigError
+from dataraum_context.yamlfile import read_yaml
 
 DEFAULT_WORKSPACE = ".dataraum"
 
@@ -77,16 +77,7 @@ class Settings(BaseSettings):
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """Settings from a YAML file (keys are Settings field names)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"config file {path}{where}: not valid YAML") from None
+    data = read_yaml(path, "config file", ConfigError)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataraum_context.context.document import load_context
+
 import asyncio
 from pathlib import Path
 from typing import Any
@@ -14,23 +16,13 @@ from dataraum_context.pipeline.runner import execute_run
 
 def run_demo(workspace: Path, data: Path) -> dict[str, Any]:
     """Run the pipeline in-process (review deferred) and return the context document."""
-    from dataraum_context.context.document import build_context
-    from dataraum_context.storage.engine import create_engine, session_factory
 
     settings = load_settings(workspace=workspace, review="defer")
     settings.workspace.mkdir(parents=True, exist_ok=True)
     outcome = asyncio.run(execute_run(settings, [str(data)]))
     assert outcome.status == "completed", outcome.error
 
-    async def context() -> dict[str, Any]:
-        engine = create_engine(settings.resolved_metadata_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await build_context(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(context())
+    return load_context(settings)
 
 
 def sections(markdown: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CliResult, run_cli, write_review_file  # noqa: F401
+from helpers import CliResult, run_cli
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataraum_context.context.document import load_context
+
 import asyncio
 import shutil
 import sys
@@ -44,18 +46,7 @@ class PipelineRun:
 
 
 def build_doc(settings: Settings) -> dict[str, Any]:
-    from dataraum_context.context.document import build_context
-    from dataraum_context.storage.engine import create_engine, session_factory
-
-    async def go() -> dict[str, Any]:
-        engine = create_engine(settings.resolved_metadata_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await build_context(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
+    return load_context(settings)
 
 
 def run_pipeline(paths: list[Path], workspace: Path, **overrides: Any) -> PipelineRun:

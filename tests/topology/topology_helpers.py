@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataraum_context.context.document import load_context
+
 import asyncio
 from pathlib import Path
 from typing import Any
 
 from dataraum_context.config import Settings, load_settings
-from dataraum_context.context.document import build_context
 from dataraum_context.pipeline.runner import execute_run
-from dataraum_context.storage.engine import create_engine, session_factory
 
 
 def run_until_topology(source: Path, workspace: Path, **settings: Any) -> Settings:
@@ -22,12 +22,4 @@ def run_until_topology(source: Path, workspace: Path, **settings: Any) -> Settin
 
 
 def context_document(settings: Settings) -> dict[str, Any]:
-    async def build() -> dict[str, Any]:
-        engine = create_engine(settings.resolved_metadata_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await build_context(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(build())
+    return load_context(settings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import json
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,6 +13,7 @@ import duckdb
 import pytest
 
 from dataraum_context.config import load_settings
+from dataraum_context.context.document import load_context
 from dataraum_context.pipeline.runner import execute_run
 
 ROWS = 100
@@ -57,18 +57,7 @@ def messy_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     outcome = asyncio.run(execute_run(settings, [str(root / "messy.csv")]))
     assert outcome.status == "completed", outcome.error
 
-    from dataraum_context.context.document import build_context
-    from dataraum_context.storage.engine import create_engine, session_factory
-
-    async def context() -> dict:
-        engine = create_engine(settings.resolved_metadata_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await build_context(session)
-        finally:
-            await engine.dispose()
-
-    doc = asyncio.run(context())
+    doc = load_context(settings)
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     yield {"doc": doc, "con": con, "columns": {c["name"]: c for c in doc["tables"][0]["columns"]}}
     con.close()

@@ -145,3 +145,21 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
     for contributor in (semantic_context, topology_context, temporal_context, quality_context):
         await contributor.contribute(session, doc)
     return doc
+
+
+def load_context(settings: Any) -> dict[str, Any]:
+    """The context document of the workspace `settings` points at, for Python callers
+    (notebooks, tests, agents embedding dataraum). Not for use inside a running event loop."""
+    import asyncio
+
+    from dataraum_context.storage.engine import create_engine, session_factory
+
+    async def build() -> dict[str, Any]:
+        engine = create_engine(settings.resolved_metadata_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await build_context(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(build())

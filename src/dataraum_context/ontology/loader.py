@@ -13,9 +13,9 @@ import importlib.resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from dataraum_context.yamlfile import read_yaml
 from dataraum_context.errors import UserError
 from dataraum_context.ontology.schema import OntologyDefinition
 
@@ -66,19 +66,7 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OntologyError(f"ontology file {shown} does not exist") from None
-    except IsADirectoryError:
-        raise OntologyError(f"ontology file {shown} is a directory") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OntologyError(f"cannot read ontology file {shown}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise OntologyError(f"{shown}{where}: {problem}") from None
+    data = read_yaml(path, "ontology file", OntologyError, shown)
     if not isinstance(data, dict):
         raise OntologyError(f"{shown}: expected a mapping with name and concepts")
     return data

@@ -25,9 +25,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dataraum_context.yamlfile import read_yaml
 from dataraum_context.errors import ConfigError
 from dataraum_context.quality.models import DIMENSIONS, RULE_TYPES, QualityRuleSpec
 
@@ -109,16 +109,7 @@ def _where(loc: tuple[object, ...]) -> str:
 
 def load_rules_file(path: Path) -> list[QualityRuleSpec]:
     """The manual rules in `path`; raises `RulesFileError` (one line, file and field) when invalid."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RulesFileError(f"rules file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesFileError(f"cannot read rules file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise RulesFileError(f"rules file {path}{where}: not valid YAML") from None
+    data = read_yaml(path, "rules file", RulesFileError)
     if data is None:
         data = {"rules": []}
     elif isinstance(data, list):
