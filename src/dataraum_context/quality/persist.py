@@ -30,6 +30,7 @@ from dataraum_context.quality.models import (
 )
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.core import Column, Table
+from dataraum_context.storage.lookup import raw_columns, raw_tables
 
 TREND_EPSILON = 1e-9
 
@@ -47,21 +48,7 @@ def trend(previous: float | None, current: float | None) -> str | None:
 
 
 async def _raw_tables(session: AsyncSession, names: set[str]) -> tuple[dict[str, Table], dict[tuple[str, str], Column]]:
-    tables = {
-        t.table_name: t
-        for t in (
-            await session.execute(
-                sa.select(Table).where(Table.layer == "raw", Table.table_name.in_(sorted(names))).order_by(Table.created_at)
-            )
-        ).scalars()
-    }
-    ids = [t.table_id for t in tables.values()]
-    names_by_id = {t.table_id: name for name, t in tables.items()}
-    columns = {
-        (names_by_id[column.table_id], column.column_name): column
-        for column in (await session.execute(sa.select(Column).where(Column.table_id.in_(ids)))).scalars()
-    }
-    return tables, columns
+    return await raw_tables(session, names), await raw_columns(session, names)
 
 
 async def _previous_pass_rates(session: AsyncSession, rule_ids: list[uuid.UUID]) -> dict[uuid.UUID, float | None]:

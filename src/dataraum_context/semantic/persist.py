@@ -21,20 +21,7 @@ from dataraum_context.semantic.llm_merge import LLMAnnotations
 from dataraum_context.semantic.models import ColumnAnnotation, OntologyApplicationResult, TableEntityResult
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.core import Column, Table
-
-
-async def _raw_tables(session: AsyncSession, names: set[str]) -> dict[str, Table]:
-    rows = await session.execute(sa.select(Table).where(Table.layer == "raw", Table.table_name.in_(sorted(names))))
-    return {t.table_name: t for t in rows.scalars()}
-
-
-async def _raw_columns(session: AsyncSession, names: set[str]) -> dict[tuple[str, str], Column]:
-    rows = await session.execute(
-        sa.select(Table.table_name, Column)
-        .join(Column, Column.table_id == Table.table_id)
-        .where(Table.layer == "raw", Table.table_name.in_(sorted(names)))
-    )
-    return {(table_name, column.column_name): column for table_name, column in rows.all()}
+from dataraum_context.storage.lookup import raw_columns, raw_tables
 
 
 async def _store_annotations(
@@ -155,8 +142,8 @@ async def persist_semantic(session: AsyncSession, results: dict[str, Any], ctx: 
     choice: OntologyChoice | None = results.get("ontology_choice")
     llm: LLMAnnotations | None = results.get("llm_annotations")
     names = {a.table_name for a in annotations} | {e.table_name for e in entities} | {a.table_name for a in applications}
-    tables = await _raw_tables(session, names)
-    columns = await _raw_columns(session, names)
+    tables = await raw_tables(session, names)
+    columns = await raw_columns(session, names)
     domain = choice.ontology.definition.domain if choice else None
     stored = await _store_annotations(session, annotations, columns, domain)
     await _store_entities(session, entities, tables)

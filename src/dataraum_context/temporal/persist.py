@@ -16,7 +16,7 @@ from dataraum_context.pipeline.context import RunContext
 from dataraum_context.storage.base import utcnow
 from dataraum_context.temporal.db_models import TemporalProfile
 from dataraum_context.temporal.models import TemporalProfileResult
-from dataraum_context.type_resolution.persist import raw_columns
+from dataraum_context.storage.lookup import raw_columns
 
 
 def _when(text: str | None) -> datetime | None:

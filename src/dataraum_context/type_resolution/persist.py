@@ -10,20 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.pipeline.context import RunContext
 from dataraum_context.storage.base import utcnow
-from dataraum_context.storage.core import Column, Table
+from dataraum_context.storage.core import Table
+from dataraum_context.storage.lookup import raw_columns
 from dataraum_context.type_resolution.db_models import TypeCandidate, TypeDecision
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCandidateResult, TypedTableResult
 from dataraum_context.type_resolution.typed import QUARANTINE_TABLE
-
-
-async def raw_columns(session: AsyncSession, table_names: set[str]) -> dict[tuple[str, str], Column]:
-    """(table, column) -> Column row of the raw layer."""
-    rows = await session.execute(
-        sa.select(Table.table_name, Column)
-        .join(Column, Column.table_id == Table.table_id)
-        .where(Table.layer == "raw", Table.table_name.in_(sorted(table_names)))
-    )
-    return {(table_name, column.column_name): column for table_name, column in rows.all()}
 
 
 async def _upsert_layer(session: AsyncSession, raw: Table, layer: str, path: str, rows: int) -> None:
