@@ -38,15 +38,17 @@ def run_status(dr, run_id: str) -> str:
 def test_reject_modify_and_audit_trail(tmp_path: Path, dr) -> None:
     run_id, items = pause(dr, tmp_path)
     assert dr("review", "reject", items[("quarantine_review", "rev.amount")], "--reason", "ids", env=USER).returncode == 0
-    modified = dr("review", "modify", items[("type_review", "rev.day")], "--set", "type=varchar", "--reason", "free text", env=USER)
+    # `day` is valid day-first and month-first: kept as text and asked; the answer is the date order
+    modified = dr("review", "modify", items[("type_review", "rev.day")], "--set", "date_order=mdy", "--reason", "US file", env=USER)
     assert modified.returncode == 0, modified.stderr
     assert dr("review", "approve", "--all", env=USER).returncode == 0
     resumed = dr("resume", run_id)
     assert resumed.returncode == 0, resumed.stderr
     cols = columns(dr)
     assert (cols["amount"]["resolved_type"], cols["amount"]["decision_source"], cols["amount"]["quarantined_count"]) == ("VARCHAR", "manual", 0)
-    assert (cols["day"]["resolved_type"], cols["day"]["decision_source"]) == ("VARCHAR", "manual")
-    assert (cols["code"]["resolved_type"], cols["code"]["decision_source"], cols["code"]["quarantined_count"]) == ("BIGINT", "manual", 30)
+    assert (cols["day"]["resolved_type"], cols["day"]["decision_source"], cols["day"]["quarantined_count"]) == ("DATE", "manual", 0)
+    # 15% of `code` are varied texts (x1, x2, ...): kept as text, and approving keeps it so
+    assert (cols["code"]["resolved_type"], cols["code"]["decision_source"], cols["code"]["quarantined_count"]) == ("VARCHAR", "manual", 0)
     audit = metadata_rows(
         dr.env,
         "SELECT c.column_name, d.decided_type, d.decision_source, d.decided_by, d.previous_type, d.decision_reason "
@@ -54,9 +56,12 @@ def test_reject_modify_and_audit_trail(tmp_path: Path, dr) -> None:
         "ORDER BY c.column_name",
     )
     assert audit[0][:5] == ("amount", "VARCHAR", "manual", "tester", "DECIMAL(9,2)") and "ids" in audit[0][5]
-    assert audit[1][:5] == ("day", "VARCHAR", "manual", "tester", "DATE") and "free text" in audit[1][5]
+    assert audit[1][:5] == ("day", "DATE", "manual", "tester", "VARCHAR") and "US file" in audit[1][5]
     con = duckdb.connect(str(Path(dr.env["DATARAUM_WORKSPACE"]) / "data.duckdb"), read_only=True)
     assert con.execute('SELECT amount FROM typed."rev" WHERE _row_id = 50').fetchall() == [("oops",)]
+    assert str(con.execute('SELECT day FROM typed."rev" WHERE _row_id = 1').fetchall()[0][0]) == "2024-02-02"
+    assert str(con.execute('SELECT day FROM typed."rev" WHERE _row_id = 3').fetchall()[0][0]) == "2024-04-04"
+    assert str(con.execute('SELECT day FROM typed."rev" WHERE _row_id = 12').fetchall()[0][0]) == "2024-01-02"
     con.close()
     # Resuming a completed run is a no-op that says so.
     again = dr("resume", run_id, "--json")
@@ -68,7 +73,7 @@ def test_partial_approval_keeps_the_run_paused(tmp_path: Path, dr) -> None:
     assert dr("review", "approve", items[("type_review", "rev.day")]).returncode == 0
     still = dr("resume", "--json")
     assert still.returncode == 3
-    assert "3 pending" in json.loads(still.stdout)["message"]
+    assert "2 pending" in json.loads(still.stdout)["message"]
     assert run_status(dr, run_id) == "paused"
     assert dr("review", "approve", "--all").returncode == 0
     assert dr("resume").returncode == 0
@@ -109,7 +114,7 @@ def test_decision_memory_across_runs(tmp_path: Path, dr) -> None:
     assert second.returncode == 0, second.stdout
     second_id = json.loads(second.stdout)["run_id"]
     items2 = [i for i in json.loads(dr("review", "list", "--run", second_id, "--json").stdout)["items"]]
-    assert len(items2) == 4 and all(i["status"] != "pending" and i["notes"].startswith("decision memory") for i in items2)
+    assert len(items2) == 3 and all(i["status"] != "pending" and i["notes"].startswith("decision memory") for i in items2)
     assert columns(dr)["day"]["resolved_type"] == "VARCHAR"
     # Changed evidence (day-first dates appear): the remembered decision no longer applies.
     text = (tmp_path / "rev.csv").read_text().replace("01/01/2024", "25/01/2024")

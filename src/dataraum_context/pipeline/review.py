@@ -26,8 +26,8 @@ ROLES = ("key", "foreign_key", "measure", "dimension", "attribute", "timestamp")
 CARDINALITIES = ("1:1", "1:n", "n:1", "n:m")
 RELATIONSHIP_TYPES = ("foreign_key", "hierarchy", "correlation", "semantic")
 ALLOWED_KEYS: dict[str, tuple[str, ...]] = {
-    "type_review": ("type",),
-    "quarantine_review": ("type",),
+    "type_review": ("type", "date_order"),
+    "quarantine_review": ("type", "date_order"),
     "semantic_review": ("role", "entity_type", "business_name", "description", "ontology_term"),
     "relationship_review": ("relationship_type", "cardinality"),
 }
@@ -60,6 +60,8 @@ def normalize_type(value: str) -> str:
 def _check_value(review_type: str, key: str, value: str) -> str:
     if key == "type":
         return normalize_type(value)
+    if key == "date_order" and value not in ("dmy", "mdy"):
+        raise UserError(f"bad date_order {value!r}: use dmy (day first) or mdy (month first)")
     if key == "role" and value not in ROLES:
         raise UserError(f"bad role {value!r}: use one of {', '.join(ROLES)}")
     if key == "cardinality" and value not in CARDINALITIES:

@@ -21,7 +21,7 @@ from dataraum_context.pipeline.review_models import (
     evidence_digest,
 )
 from dataraum_context.type_resolution.models import ColumnTypeDecision
-from dataraum_context.type_resolution.resolver import VARCHAR, verify_decisions
+from dataraum_context.type_resolution.resolver import VARCHAR, format_for_decision, verify_decisions
 
 TYPE_REVIEW = "type_review"
 QUARANTINE_REVIEW = "quarantine_review"
@@ -139,8 +139,13 @@ def apply_type_decisions(
             new_type = VARCHAR
             reason = f"{review.review_type} rejected, kept as text" + (f": {why}" if why else "")
         else:
-            new_type = review.values["type"]
-            reason = f"set to {new_type} in review" + (f": {why}" if why else "")
+            order = review.values.get("date_order")
+            new_type = review.values.get("type") or (
+                next((c.data_type for c in decision.candidates if c.pattern and c.pattern.endswith("_" + order)), None)
+                if order else None
+            ) or decision.proposed_type or decision.decided_type
+            what = f"{new_type}" + (f", {order} date order" if order else "")
+            reason = f"set to {what} in review" + (f": {why}" if why else "")
         update: dict[str, Any] = {
             "decision_source": source,
             "decided_by": who,
@@ -148,15 +153,18 @@ def apply_type_decisions(
             "needs_review": False,
             "confidence": 1.0 if source == "manual" else decision.confidence,
         }
-        if new_type != decision.decided_type:
-            same = next((c for c in decision.candidates if c.data_type == new_type), None)
+        order = review.values.get("date_order") if review.action == "modify" else None
+        if new_type != decision.decided_type or order is not None:
+            fmt = format_for_decision(decision, new_type, order)
+            same = next((c for c in decision.candidates if c.value_format == fmt), None)
             update.update(
                 decided_type=new_type,
                 previous_type=decision.decided_type,
-                parse_sql=None if new_type == VARCHAR else (same.parse_sql if same else f"TRY_CAST({{v}} AS {new_type})"),
+                value_format=fmt,
                 pattern=same.pattern if same else (None if new_type == VARCHAR else decision.pattern),
                 unit=same.unit if same else None,
                 failed_count=0,
+                proposed_type=None,
             )
             changed.setdefault(decision.table_name, []).append(len(final))
         final.append(decision.model_copy(update=update))
