@@ -140,6 +140,12 @@ def test_typed_values(messy_run: dict) -> None:
     assert con.execute('SELECT weight FROM typed."messy" WHERE _row_id = 3').fetchall()[0][0] == pytest.approx(1.5)
 
 
+def test_invariants_hold(messy_run: dict) -> None:
+    from dataraum_context.invariants import check_connection
+
+    assert [str(v) for v in check_connection(messy_run["con"])] == []
+
+
 def test_raw_equals_typed_and_quarantine_points_back(messy_run: dict) -> None:
     con = messy_run["con"]
     raw = con.execute('SELECT count(*) FROM raw."messy"').fetchall()[0][0]

@@ -30,6 +30,30 @@ def ensure_quarantine(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+LINEAGE_TABLE = "lineage.typed_columns"
+
+
+def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: list[ColumnTypeDecision]) -> None:
+    """`lineage.typed_columns`: how each typed column was read (type, value format, parse SQL),
+    next to the data, so the typed layer can be checked against the raw layer at any time."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS lineage")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LINEAGE_TABLE} (table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, "
+        "decided_type VARCHAR NOT NULL, value_format JSON, parse_sql VARCHAR)"
+    )
+    con.execute(f"DELETE FROM {LINEAGE_TABLE} WHERE table_name = ?", [table_name])
+    rows = [
+        (
+            table_name, d.column_name, d.decided_type,
+            d.value_format.model_dump_json() if d.value_format is not None else None,
+            decision_parse_sql(d, "{v}"),
+        )
+        for d in decisions
+    ]
+    if rows:
+        con.executemany(f"INSERT INTO {LINEAGE_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+
+
 def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
     """The typed value of one raw cell under `decision` (NULL for nulls and failures).
 
@@ -65,6 +89,7 @@ def build_typed_table(
     con.execute(
         f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} ORDER BY _row_id"
     )
+    record_lineage(con, table_name, decisions)
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
     checks = []
     params: list[str] = []
