@@ -221,7 +221,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("time_12h", r"(?:0?[1-9]|1[0-2]):[0-5]\d(?::[0-5]\d)? ?[AaPp]\.?[Mm]\.?", "TIME",
        "CAST(TRY_STRPTIME(upper(replace(replace({v}, '.', ''), ' ', '')), ['%I:%M%p', '%I:%M:%S%p']) AS TIME)",
        "12-hour time: 2:30 PM, 11:05:00am"),
-    _p("email", r"[\p{L}\p{N}._%+\-']+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}", None, None,
+    _p("email", r"(?:[A-Za-z0-9._%+\-']|[^\x00-\x7F])+@(?:[A-Za-z0-9\-]|[^\x00-\x7F])+(?:\.(?:[A-Za-z0-9\-]|[^\x00-\x7F])+)*\.(?:[A-Za-z]|[^\x00-\x7F]){2,}", None, None,
        "e-mail address (internationalised local parts and domains too)", pii=True),
     _p("url", r"(?i)(?:https?|ftp)://[^\s/?#]+[^\s]*|www\.[^\s/?#]+\.[a-z]{2,}(?:[/?#][^\s]*)?", None, None,
        "URL with scheme, or www. host"),
