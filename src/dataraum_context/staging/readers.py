@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,15 @@ from dataraum_context.errors import SourceError
 from dataraum_context.sqlutil import quote_ident, quote_literal
 from dataraum_context.staging import common
 from dataraum_context.staging.csv_reader import (
+    CP1252,
+    LATIN1,
     SAMPLE_BYTES,
     Dialect,
+    EncodingError,
     TextEncoding,
     decode_sample,
     detect_encoding,
+    has_c1_bytes,
     sniff_dialect,
     unique_column_names,
 )
@@ -60,11 +66,8 @@ def _finish(
 def stage_csv(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
     """Stage a delimited text file with explicit, self-detected options; keep rejected rows."""
     path = Path(spec.location)
-    with open_binary(path) as handle:
-        sample = handle.read(SAMPLE_BYTES + 1)
-    complete = len(sample) <= SAMPLE_BYTES
-    sample = sample[:SAMPLE_BYTES]
-    encoding = detect_encoding(sample, complete)
+    sample, complete = _read_sample(path)
+    encoding = _file_encoding(path, sample, complete)
     text = decode_sample(sample, encoding, complete)
     if not text.strip():
         raise SourceError(f"{path}: file is empty")
@@ -73,17 +76,25 @@ def stage_csv(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
     names = unique_column_names(originals)
     columns = [StagedColumn(name=n, original_name=o, position=i, raw_type="VARCHAR")
                for i, (n, o) in enumerate(zip(names, originals))]
-    scratch = Path(tempfile.mkdtemp(prefix="dataraum_stage_")) if encoding.needs_transcoding else None
+    scratch = Path(tempfile.mkdtemp(prefix="dataraum_stage_"))
+    normalized = dialect.mixed_newlines
     try:
-        read_path = _transcode_to_utf8(path, encoding, scratch) if scratch else path
-        duck_encoding = "utf-8" if scratch else encoding.duckdb
-        _load_csv(con, spec.name, read_path, dialect, duck_encoding, names, path)
-        stream_encoding = None if scratch else encoding
-        _quarantine_csv_rejects(con, spec.name, read_path, stream_encoding)
+        while True:
+            copied = encoding.needs_transcoding or normalized
+            read_path = _utf8_copy(path, encoding, dialect if normalized else None, scratch) if copied else path
+            duck_encoding = "utf-8" if copied else encoding.duckdb
+            try:
+                _load_csv(con, spec.name, read_path, dialect, duck_encoding, names, path)
+            except _InvalidParserState as exc:
+                if normalized:
+                    raise SourceError(f"{path}: cannot read as CSV ({exc})") from exc
+                normalized = True  # lines ending partly CRLF, partly LF: DuckDB needs one style
+                continue
+            break
+        _quarantine_csv_rejects(con, spec.name, read_path, None if copied else encoding, dialect)
     finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-    options = {
+        shutil.rmtree(scratch, ignore_errors=True)
+    options: dict[str, Any] = {
         "encoding": encoding.python,
         "bom": encoding.bom is not None,
         "delimiter": dialect.delimiter,
@@ -93,17 +104,118 @@ def stage_csv(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
         "newline": dialect.newline,
         "compression": "gzip" if path.name.lower().endswith(".gz") else None,
     }
+    if normalized:
+        options["mixed_newlines"] = True
+    if dialect.skip_lines:
+        options["skipped_lines"] = dialect.skip_lines
+        options["preamble"] = dialect.preamble
+    if _drop_trailing_empty_column(con, spec.name, columns, dialect):
+        options["trailing_delimiter"] = True
     return _finish(con, spec, columns, options)
 
 
-def _transcode_to_utf8(path: Path, encoding: TextEncoding, scratch: Path) -> Path:
-    """Copy a file DuckDB cannot decode (UTF-16 BE) to UTF-8, in chunks."""
-    target = scratch / "transcoded.csv"
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-16", newline="") as source:
-        with target.open("w", encoding="utf-8", newline="") as sink:
-            while chunk := source.read(1024 * 1024):
-                sink.write(chunk)
+def _read_sample(path: Path) -> tuple[bytes, bool]:
+    """The first SAMPLE_BYTES of the (decompressed) file and whether that is all of it."""
+    try:
+        with open_binary(path) as handle:
+            sample = handle.read(SAMPLE_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(f"{path}: cannot read file ({_first_line(exc)})") from exc
+    return sample[:SAMPLE_BYTES], len(sample) <= SAMPLE_BYTES
+
+
+def _file_encoding(path: Path, sample: bytes, complete: bool) -> TextEncoding:
+    """The file's encoding; a Latin-1 guess is checked against the rest of the file,
+    since Windows-1252 punctuation (0x80-0x9F) may first appear after the sample."""
+    try:
+        encoding = detect_encoding(sample, complete)
+        if encoding == LATIN1 and not complete:
+            with open_binary(path) as handle:
+                while chunk := handle.read(SAMPLE_BYTES):
+                    if has_c1_bytes(chunk):
+                        return CP1252
+    except EncodingError as exc:
+        raise SourceError(f"{path}: cannot tell the text encoding ({exc})") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(f"{path}: cannot read file ({_first_line(exc)})") from exc
+    return encoding
+
+
+def _drop_trailing_empty_column(
+    con: duckdb.DuckDBPyConnection, table_name: str, columns: list[StagedColumn], dialect: Dialect
+) -> bool:
+    """Every line ending in a delimiter makes an unnamed last column with no value:
+    drop it (it holds nothing). Returns whether it was dropped."""
+    if len(columns) < 2 or (dialect.header and columns[-1].original_name.strip()):
+        return False
+    table, last = common.raw_table(table_name), quote_ident(columns[-1].name)
+    if con.execute(f"SELECT count({last}) FROM {table}").fetchall()[0][0]:
+        return False
+    con.execute(f"ALTER TABLE {table} DROP COLUMN {last}")
+    columns.pop()
+    return True
+
+
+_COPY_CHUNK = 1024 * 1024
+
+
+def _utf8_copy(path: Path, encoding: TextEncoding, newlines_of: Dialect | None, scratch: Path) -> Path:
+    """Copy a file to UTF-8 in chunks (for encodings DuckDB cannot read), optionally
+    turning record-ending CRLF into LF (for files whose lines end in both)."""
+    target = scratch / "copy.csv"
+    codec = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(encoding.bom or "", encoding.python)
+    try:
+        with open_binary(path) as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as source:
+            with target.open("w", encoding="utf-8", newline="") as sink:
+                chunks = iter(lambda: source.read(_COPY_CHUNK), "")
+                if newlines_of is not None:
+                    chunks = unify_newlines(chunks, newlines_of.quote, newlines_of.escape)
+                for chunk in chunks:
+                    sink.write(chunk)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: cannot decode as {encoding.python} ({exc.reason} at byte {exc.start})") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(f"{path}: cannot read file ({_first_line(exc)})") from exc
     return target
+
+
+def unify_newlines(chunks: Iterator[str], quote: str, escape: str) -> Iterator[str]:
+    """Text chunks with every CRLF outside quoted fields turned into LF; text inside
+    quotes (values) is kept exactly."""
+    if escape == quote:
+        tokens = re.compile(f"{re.escape(quote)}|\r\n")
+    else:
+        tokens = re.compile(f"{re.escape(escape)}.|{re.escape(quote)}|\r\n", re.S)
+    inside, carry = False, ""
+    for chunk in chunks:
+        chunk, carry = carry + chunk, ""
+        kept = len(chunk.rstrip("\r" + (escape if escape != quote else "")))
+        chunk, carry = chunk[:kept], chunk[kept:]
+        pieces, last = [], 0
+        for match in tokens.finditer(chunk):
+            token = match.group()
+            if token == quote:
+                inside = not inside
+            elif token == "\r\n" and not inside:
+                pieces.append(chunk[last : match.start()])
+                pieces.append("\n")
+                last = match.end()
+        pieces.append(chunk[last:])
+        yield "".join(pieces)
+    if carry:
+        yield carry.replace("\r\n", "\n") if not inside else carry
+
+
+class _InvalidParserState(Exception):
+    """DuckDB's strict CSV state machine gave up (typically: mixed CRLF/LF line ends)."""
+
+
+def _max_line_size(path: Path) -> int:
+    """DuckDB's `max_line_size`: big enough for the longest possible line of the file
+    (its size), at least DuckDB's default; compressed files get a large fixed bound."""
+    if path.name.lower().endswith(".gz"):
+        return 1 << 30
+    return max(2 * 1024 * 1024, min(path.stat().st_size + 1, (1 << 31) - 1))
 
 
 def _load_csv(
@@ -115,7 +227,11 @@ def _load_csv(
     names: list[str],
     shown_path: Path,
 ) -> None:
-    """`CREATE OR REPLACE raw.<t>` from `read_csv` with explicit options; rejects kept aside."""
+    """`CREATE OR REPLACE raw.<t>` from `read_csv` with explicit options; rejects kept aside.
+
+    `allow_quoted_nulls = false` keeps a quoted empty string `""` as '' while an empty
+    unquoted field stays NULL.
+    """
     common.ensure_schemas(con)
     rejects, scans = common.temp_name("rejects"), common.temp_name("scans")
     # Generated, safe placeholder names; the real (hostile) names only appear quoted below.
@@ -126,14 +242,18 @@ def _load_csv(
         f"CREATE OR REPLACE TABLE {common.raw_table(table_name)} AS "
         f"SELECT row_number() OVER () AS {ROW_ID}, {selected} FROM read_csv(?, "
         "auto_detect = false, header = ?, delim = ?, quote = ?, escape = ?, encoding = ?, "
+        "skip = ?, max_line_size = ?, allow_quoted_nulls = false, "
         f"columns = {columns_literal}, strict_mode = true, store_rejects = true, "
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     )
-    params = [str(read_path), dialect.header, dialect.delimiter, dialect.quote, dialect.escape, encoding]
+    params = [str(read_path), dialect.header, dialect.delimiter, dialect.quote, dialect.escape, encoding,
+              dialect.skip_lines, _max_line_size(read_path)]
     try:
         con.execute(query, params)
         _copy_rejects(con, table_name, rejects)
     except duckdb.Error as exc:
+        if "invalid state" in str(exc):
+            raise _InvalidParserState(_first_line(exc)) from exc
         raise SourceError(f"{shown_path}: cannot read as CSV ({_first_line(exc)})") from exc
     finally:
         con.execute(f"DROP TABLE IF EXISTS {quote_ident(rejects)}")
@@ -144,7 +264,8 @@ def _copy_rejects(con: duckdb.DuckDBPyConnection, table_name: str, rejects: str)
     """One quarantine row per rejected record (DuckDB may report several errors per record).
 
     `line_number` is filled in afterwards from the byte position; here it holds the
-    record's byte position so `_quarantine_csv_rejects` can translate it.
+    record's byte position so `_quarantine_csv_rejects` can translate it. `raw_text`
+    holds DuckDB's (possibly truncated) copy of the record, also replaced afterwards.
     """
     common.clear_rejected(con, table_name)
     con.execute(
@@ -157,14 +278,25 @@ def _copy_rejects(con: duckdb.DuckDBPyConnection, table_name: str, rejects: str)
     )
 
 
+# DuckDB keeps at most this many characters of a rejected record.
+_DUCKDB_CSV_LINE_LIMIT = 10_000
+
+
 def _quarantine_csv_rejects(
-    con: duckdb.DuckDBPyConnection, table_name: str, read_path: Path, encoding: TextEncoding | None
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    read_path: Path,
+    encoding: TextEncoding | None,
+    dialect: Dialect,
 ) -> None:
-    """Turn the byte positions DuckDB reported into 1-based physical line numbers.
+    """Turn the byte positions DuckDB reported into 1-based physical line numbers, and
+    take each rejected record's whole text from the file itself.
 
     DuckDB reports positions in its UTF-8 view of the file; we stream that view once,
-    counting newlines, and only when there are rejected rows. Records that DuckDB could
-    not decode get their raw text from the file itself (invalid bytes backslash-escaped).
+    counting newlines, and only when there are rejected rows. DuckDB's own copy of a
+    record is cut at 10,000 characters and loses undecodable bytes, so the text comes
+    from the file (invalid bytes backslash-escaped): as many lines as DuckDB's copy
+    spans, and more while a quoted field is open when DuckDB's copy was cut.
     """
     rows = con.execute(
         f"SELECT line_number, raw_text, error FROM {common.rejected_table()} "
@@ -173,13 +305,13 @@ def _quarantine_csv_rejects(
     ).fetchall()
     if not rows:
         return
-    positions = [int(r[0]) for r in rows]
-    located = _locate_lines(read_path, encoding, positions)
-    fixed = []
-    for (position, raw_text, error), (line_number, line_text) in zip(rows, located):
-        if "INVALID ENCODING" in (error or ""):
-            raw_text = line_text
-        fixed.append((table_name, line_number, raw_text, error))
+    wanted = [
+        (int(position), (raw_text or "").count("\n") + 1, len(raw_text or "") >= _DUCKDB_CSV_LINE_LIMIT)
+        for position, raw_text, _ in rows
+    ]
+    located = _locate_records(read_path, encoding, wanted, dialect.quote, dialect.escape)
+    fixed = [(table_name, line_number, line_text, error)
+             for (_, _, error), (line_number, line_text) in zip(rows, located)]
     common.clear_rejected(con, table_name)
     con.executemany(f"INSERT INTO {common.rejected_table()} VALUES (?, ?, ?, ?)", fixed)
 
@@ -196,19 +328,54 @@ def _utf8_lines(path: Path, encoding: TextEncoding | None) -> Iterator[bytes]:
             yield line.encode("utf-8")
 
 
-def _locate_lines(path: Path, encoding: TextEncoding | None, positions: list[int]) -> list[tuple[int, str]]:
-    """(1-based line number, line text) for sorted byte positions in the UTF-8 view."""
+def _open_quotes(line: bytes, quote: bytes, escape: bytes) -> int:
+    """Parity of the unescaped quote characters on a line."""
+    if escape != quote:
+        line = re.sub(re.escape(escape) + b".", b"", line, flags=re.S)
+    return line.count(quote) % 2
+
+
+def _strip_terminator(line: bytes) -> bytes:
+    if line.endswith(b"\r\n"):
+        return line[:-2]
+    return line[:-1] if line.endswith((b"\n", b"\r")) else line
+
+
+def _locate_records(
+    path: Path, encoding: TextEncoding | None, wanted: list[tuple[int, int, bool]], quote: str, escape: str
+) -> list[tuple[int, str]]:
+    """(1-based line number, whole record text) for sorted (byte position in the UTF-8
+    view, physical lines the record spans at least, whether to follow open quotes)."""
     found: list[tuple[int, str]] = []
-    offset, index, number = 0, 0, 0
-    for number, line in enumerate(_utf8_lines(path, encoding), start=1):
-        offset += len(line)
-        # A reported position lies on this line when it is before the line's end.
-        while index < len(positions) and positions[index] < offset:
-            found.append((number, line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")))
-            index += 1
-        if index == len(positions):
+    quote_bytes, escape_bytes = quote.encode(), escape.encode()
+    lines = iter(_utf8_lines(path, encoding))
+    offset, number, index = 0, 0, 0
+    while index < len(wanted):
+        line = next(lines, None)
+        if line is None:
             break
-    while len(found) < len(positions):
+        number += 1
+        offset += len(line)
+        position, spans, follow_quotes = wanted[index]
+        if position >= offset:
+            continue
+        start, parts = number, [line]
+        parity = _open_quotes(line, quote_bytes, escape_bytes) if follow_quotes else 0
+        while len(parts) < spans or parity:
+            more = next(lines, None)
+            if more is None:
+                break
+            number += 1
+            offset += len(more)
+            parts.append(more)
+            if follow_quotes:
+                parity ^= _open_quotes(more, quote_bytes, escape_bytes)
+        text = _strip_terminator(b"".join(parts)).decode("utf-8", errors="backslashreplace")
+        # A reported position lies in this record when it is before the record's end.
+        while index < len(wanted) and wanted[index][0] < offset:
+            found.append((start, text))
+            index += 1
+    while len(found) < len(wanted):
         found.append((number, ""))
     return found
 
