@@ -200,3 +200,61 @@ def test_quoted_empty_string_is_not_null(tmp_path, stage, rows, con):
     [table] = stage(write(tmp_path / "empty.csv", text))
     assert rows(table) == [(1, "", None, "x"), (2, None, "", "")]
     accounted(con, table, 2)
+
+
+# --------------------------------------------------------------------------- 8. not a regular file
+
+
+def test_fifo_is_refused_at_once(tmp_path, con):
+    import os
+    import threading
+
+    from dataraum_context.errors import SourceError
+    from dataraum_context.staging import discover_sources
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            discover_sources([str(fifo)])
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():  # unblock the reader so the test process can end
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("staging a FIFO blocked")
+    assert isinstance(outcome[0], SourceError)
+    assert str(outcome[0]) == f"{fifo}: not a regular file (a FIFO)"
+    # In a folder it is skipped like any other non-file entry.
+    write(tmp_path / "ok.csv", "a\n1\n")
+    skipped: list[str] = []
+    specs = discover_sources([str(tmp_path)], skipped)
+    assert [s.name for s in specs] == ["ok"] and skipped == [str(fifo)]
+
+
+# --------------------------------------------------------------------------- 10. corrupt gzip
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "not_gzip"])
+def test_corrupt_gzip_is_one_line_naming_the_file(tmp_path, stage, damage):
+    import gzip
+
+    from dataraum_context.errors import SourceError
+
+    data = gzip.compress(("a,b\n" + "".join(f"{i},{i * 7}\n" for i in range(200_000))).encode())
+    broken = {
+        "truncated": data[: len(data) // 2],
+        "flipped": data[:200] + bytes([data[200] ^ 0xFF]) + data[201:],
+        "not_gzip": b"a,b\n1,2\n",
+    }[damage]
+    path = write(tmp_path / "z.csv.gz", broken)
+    with pytest.raises(SourceError) as info:
+        stage(path)
+    assert "z.csv.gz" in str(info.value) and "\n" not in str(info.value)
