@@ -258,3 +258,61 @@ def test_corrupt_gzip_is_one_line_naming_the_file(tmp_path, stage, damage):
     with pytest.raises(SourceError) as info:
         stage(path)
     assert "z.csv.gz" in str(info.value) and "\n" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- 5. JSON
+
+
+def test_json_keys_are_names_not_paths(tmp_path, stage, rows, con):
+    record = '{"id": 1, "/id": 2, "": 3, "$x": 4, "a.b": 5, "a": {"b": 99}, "x[0]": 6, "q\\"k": 7, "*": 8}'
+    path = write(tmp_path / "keys.jsonl", record + "\n")
+    [table] = stage(path)
+    assert [c.original_name for c in table.columns] == ["id", "/id", "", "$x", "a.b", "a", "x[0]", 'q"k', "*"]
+    assert rows(table) == [(1, "1", "2", "3", "4", "5", '{"b":99}', "6", "7", "8")]
+    accounted(con, table, 1)
+
+
+def test_json_numbers_kept_as_written(tmp_path, stage, rows, con):
+    lines = [
+        '{"n": 1e3, "d": 1.50, "big": 123456789012345678901234567890, "neg": -0.0, "nest": {"k": [1.50, 2E5]}}',
+        '{"n": 7, "d": 2, "big": 1, "neg": 3, "nest": null}',
+    ]
+    [table] = stage(write(tmp_path / "num.jsonl", "\n".join(lines) + "\n"))
+    assert rows(table) == [
+        (1, "1e3", "1.50", "123456789012345678901234567890", "-0.0", '{"k":[1.50,2E5]}'),
+        (2, "7", "2", "1", "3", None),
+    ]
+    assert [c.raw_type for c in table.columns] == ["DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "JSON"]
+    accounted(con, table, 2)
+
+
+def test_pretty_printed_single_object_is_one_row(tmp_path, stage, rows, con):
+    text = '{\n  "id": 7,\n  "name": "Zoë",\n  "tags": ["a", "b"],\n  "price": 1.50\n}\n'
+    [table] = stage(write(tmp_path / "one.json", text))
+    assert rows(table) == [(1, "7", "Zoë", '["a","b"]', "1.50")]
+    accounted(con, table, 1)
+
+
+def test_concatenated_pretty_objects_and_trailing_garbage(tmp_path, stage, rows, rejected, con):
+    text = '{\n "a": 1\n}\n{\n "a": 2,\n "b": "x"\n}\n{ "a": oops\n'
+    [table] = stage(write(tmp_path / "stream.json", text))
+    assert rows(table) == [(1, "1", None), (2, "2", "x")]
+    assert rejected("stream") == [(8, '{ "a": oops\n', "malformed JSON")]
+    accounted(con, table, 3)
+
+
+def test_ndjson_whose_first_line_is_malformed(tmp_path, stage, rows, rejected, con):
+    text = '{"a": 1\n{"a": 2}\n[1, 2]\n{"a": 3}\n'
+    [table] = stage(write(tmp_path / "first_bad.jsonl", text))
+    assert rows(table) == [(1, "2"), (2, "3")]
+    assert rejected("first_bad") == [(1, '{"a": 1', "malformed JSON"), (3, "[1, 2]", "not a JSON object")]
+    accounted(con, table, 4)
+
+
+def test_json_array_with_non_objects(tmp_path, stage, rows, rejected, con):
+    [table] = stage(write(tmp_path / "arr.json", '[{"a": 1.0}, 5, "s", {"a": 2}]'))
+    assert rows(table) == [(1, "1.0"), (2, "2")]
+    assert [(text, error) for _, text, error in rejected("arr")] == [
+        ("5", "not a JSON object"), ('"s"', "not a JSON object")
+    ]
+    accounted(con, table, 4)

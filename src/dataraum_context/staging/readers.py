@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import tempfile
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from dataraum_context.errors import SourceError
 from dataraum_context.sqlutil import quote_ident, quote_literal
@@ -412,94 +414,250 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTab
 
 # --------------------------------------------------------------------------- JSON / NDJSON
 
-# json_type() -> raw_type; objects and arrays stay JSON text.
-_JSON_TYPES = {"BIGINT": "BIGINT", "UBIGINT": "BIGINT", "DOUBLE": "DOUBLE",
-               "VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN"}
+JSON_BATCH_ROWS = 50_000
+
+
+class _RawInt(str):
+    """An integer literal exactly as written in the JSON text."""
+
+
+class _RawFloat(str):
+    """A number literal with a fraction or exponent (or NaN/Infinity) exactly as written."""
+
+
+_DECODER = json.JSONDecoder(parse_int=_RawInt, parse_float=_RawFloat, parse_constant=_RawFloat)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]  # '"..."', not ASCII-escaped
+
+
+def _json_text(value: Any) -> str:
+    """Compact JSON text of a value, its numbers exactly as written."""
+    if isinstance(value, (_RawInt, _RawFloat)):
+        return str.__str__(value)
+    if isinstance(value, str):
+        return _encode_string(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_encode_string(k)}:{_json_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json_text(v) for v in value) + "]"
+    if value is None:
+        return "null"
+    return "true" if value else "false"
+
+
+def _as_text(value: Any) -> Any:
+    """Raw text of one value: strings and number literals as they are (number literals
+    are `str` subclasses), booleans `true`/`false`, objects and arrays compact JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _json_text(value)
+
+
+_KIND_OF_TYPE = {str: "VARCHAR", _RawInt: "BIGINT", _RawFloat: "DOUBLE", bool: "BOOLEAN", dict: "JSON", list: "JSON"}
+
+
+def _kinds(values: list[Any]) -> set[str]:
+    """The JSON kinds of a column's values; integers beyond BIGINT count as DOUBLE."""
+    types = set(map(type, values))
+    types.discard(type(None))
+    kinds = {_KIND_OF_TYPE[t] for t in types}
+    if _RawInt in types and any(
+        len(v) > 18 and not _INT64[0] <= int(v) <= _INT64[1] for v in values if type(v) is _RawInt
+    ):
+        kinds.add("DOUBLE")
+    return kinds
+
+
+class _JsonWriter:
+    """Appends JSON objects to `raw.<table>` in Arrow batches, one VARCHAR column per key
+    (added when a key first appears), and rejected records to the quarantine."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table_name: str) -> None:
+        self.con, self.table_name = con, table_name
+        self.target = common.raw_table(table_name)
+        self.keys: list[str] = []
+        self.index: dict[str, int] = {}
+        self.names: list[str] = []
+        self.kinds: list[set[str]] = []
+        self.rows: list[dict[str, Any]] = []
+        self.rejects: list[tuple[str, int | None, str, str]] = []
+        self.count = 0
+        common.ensure_schemas(con)
+        con.execute(f"CREATE OR REPLACE TABLE {self.target} ({ROW_ID} BIGINT)")
+        common.clear_rejected(con, table_name)
+
+    def add(self, value: Any, line: int | None, text: str) -> None:
+        if isinstance(value, dict):
+            self.rows.append(value)
+            if len(self.rows) >= JSON_BATCH_ROWS:
+                self.flush()
+        else:
+            self.reject(line, text, "not a JSON object")
+
+    def reject(self, line: int | None, text: str, error: str) -> None:
+        self.rejects.append((self.table_name, line, text, error))
+        if len(self.rejects) >= JSON_BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rejects:
+            self.con.executemany(f"INSERT INTO {common.rejected_table()} VALUES (?, ?, ?, ?)", self.rejects)
+            self.rejects = []
+        if not self.rows:
+            return
+        for row in self.rows:
+            for key in row:
+                if key not in self.index:
+                    self._add_column(key)
+        columns: list[list[Any]] = []
+        for position, key in enumerate(self.keys):
+            values = [row.get(key) for row in self.rows]
+            kinds = _kinds(values)
+            self.kinds[position] |= kinds
+            if kinds - {"VARCHAR", "BIGINT", "DOUBLE"}:
+                values = [_as_text(v) for v in values]
+            columns.append(values)
+        placeholders = [f"c{i}" for i in range(len(self.keys))]
+        batch = pa.Table.from_arrays(
+            [pa.array([self.count + i + 1 for i in range(len(self.rows))], pa.int64())]
+            + [pa.array(values, pa.string()) for values in columns],
+            names=["n", *placeholders],
+        )
+        view = common.temp_name("json_batch")
+        self.con.register(view, batch)
+        try:
+            targets = ", ".join([ROW_ID, *(quote_ident(n) for n in self.names)])
+            selected = ", ".join(["n", *(quote_ident(p) for p in placeholders)])
+            self.con.execute(f"INSERT INTO {self.target} ({targets}) SELECT {selected} FROM {quote_ident(view)}")
+        finally:
+            self.con.unregister(view)
+        self.count += len(self.rows)
+        self.rows = []
+
+    def _add_column(self, key: str) -> None:
+        self.index[key] = len(self.keys)
+        self.keys.append(key)
+        name = unique_column_names(self.keys)[-1]
+        self.names.append(name)
+        self.kinds.append(set())
+        self.con.execute(f"ALTER TABLE {self.target} ADD COLUMN {quote_ident(name)} VARCHAR")
+
+    def columns(self) -> list[StagedColumn]:
+        return [StagedColumn(name=n, original_name=k, position=i, raw_type=_json_raw_type(kinds))
+                for i, (n, k, kinds) in enumerate(zip(self.names, self.keys, self.kinds))]
+
+
+def _json_raw_type(kinds: set[str]) -> str:
+    """raw_type of a key from the JSON kinds of its values (mixed or nested -> JSON)."""
+    if len(kinds) > 1 and kinds <= {"BIGINT", "DOUBLE"}:
+        return "DOUBLE"
+    return next(iter(kinds)) if len(kinds) == 1 else "JSON"
 
 
 def stage_json(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
-    """Stage a JSON array or NDJSON file: one row per object, one column per key.
+    """Stage a JSON document or NDJSON file: one row per object, one column per key.
 
-    Records land in a scratch table `(n, j, ok)` first: `n` is the physical line (NDJSON)
-    or the element index (array). Malformed lines and non-objects go to quarantine.
+    Keys are taken by name (never as JSON paths) and every value keeps its text exactly
+    as written: numbers are not re-formatted (`1e3` stays `1e3`, `1.50` stays `1.50`).
+    NDJSON is streamed line by line; malformed lines and non-objects go to quarantine
+    with their physical line. A file that is one JSON document (an array of objects, a
+    pretty-printed object, or several concatenated objects) is read whole.
     """
     path = Path(spec.location)
-    common.ensure_schemas(con)
-    scratch = quote_ident(common.temp_name("json"))
+    writer = _JsonWriter(con, spec.name)
     try:
-        _load_json_records(con, scratch, path, spec.kind)
-        keys = _json_keys(con, scratch)
-        if not keys:
-            raise SourceError(f"{path}: no JSON objects found")
-        types = _json_key_types(con, scratch, keys)
-        names = unique_column_names(keys)
-        expressions = ["json_extract_string(j, ?)" for _ in keys]
-        con.execute(
-            f"CREATE OR REPLACE TABLE {common.raw_table(spec.name)} AS SELECT row_number() OVER "
-            f"(ORDER BY n) AS {ROW_ID}, {common.select_list(expressions, names)} "
-            f"FROM {scratch} WHERE ok ORDER BY n",
-            keys,
-        )
-        common.clear_rejected(con, spec.name)
-        con.execute(
-            f"INSERT INTO {common.rejected_table()} SELECT ?, "
-            + ("n" if spec.kind == "ndjson" else "NULL")
-            + ", j, CASE WHEN json_valid(j) THEN 'not a JSON object' ELSE 'malformed JSON' END "
-            f"FROM {scratch} WHERE NOT ok ORDER BY n",
-            [spec.name],
-        )
+        document = spec.kind == "json" or not _first_line_parses(path)
+        if document:
+            document = _read_json_document(path, writer, fallback=spec.kind != "json")
+        if not document:
+            _read_ndjson(path, writer)
+        writer.flush()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read file ({_first_line(exc)})") from exc
     except duckdb.Error as exc:
         raise SourceError(f"{path}: cannot read as JSON ({_first_line(exc)})") from exc
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {scratch}")
-    columns = [StagedColumn(name=n, original_name=k, position=i, raw_type=t)
-               for i, (n, k, t) in enumerate(zip(names, keys, types))]
-    return _finish(con, spec, columns, {"format": spec.kind, "encoding": "utf-8"})
+    if not writer.keys:
+        con.execute(f"DROP TABLE IF EXISTS {writer.target}")
+        common.clear_rejected(con, spec.name)
+        raise SourceError(f"{path}: no JSON objects found")
+    options = {"format": "json" if document else "ndjson", "encoding": "utf-8"}
+    return _finish(con, spec, writer.columns(), options)
 
 
-def _load_json_records(con: duckdb.DuckDBPyConnection, scratch: str, path: Path, kind: str) -> None:
-    content = "ltrim(t.content, chr(65279))"
-    if kind == "ndjson":
-        source = (
-            f"SELECT CAST(l.n AS BIGINT) AS n, rtrim(l.j, chr(13)) AS j FROM read_text(?) AS t, "
-            f"unnest(string_split({content}, chr(10))) WITH ORDINALITY AS l(j, n)"
-        )
-        where = "WHERE trim(j) <> ''"
-    else:
-        source = (
-            f"SELECT CAST(e.n AS BIGINT) AS n, CAST(e.j AS VARCHAR) AS j FROM read_text(?) AS t, "
-            f"unnest(json_extract({content}, '$[*]')) WITH ORDINALITY AS e(j, n)"
-        )
-        where = ""
-    con.execute(
-        f"CREATE TEMP TABLE {scratch} AS SELECT n, j, "
-        "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' ELSE false END, false) AS ok "
-        f"FROM ({source}) {where}",
-        [str(path)],
-    )
+def _first_line_parses(path: Path) -> bool:
+    """Whether the first non-blank line is a JSON value on its own (NDJSON) - a
+    pretty-printed document's first line (`{`) is not."""
+    with path.open("rb") as handle:
+        for raw in handle:
+            line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+            if line:
+                try:
+                    _DECODER.decode(line)
+                except ValueError:
+                    return False
+                return True
+    return True
 
 
-def _json_keys(con: duckdb.DuckDBPyConnection, scratch: str) -> list[str]:
-    """Object keys in order of first appearance."""
-    rows = con.execute(
-        f"SELECT k.key FROM {scratch} AS s, unnest(CASE WHEN s.ok THEN json_keys(s.j) ELSE [] END) WITH ORDINALITY AS k(key, i) "
-        "WHERE s.ok GROUP BY k.key ORDER BY min(s.n), arg_min(k.i, s.n)"
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+def _read_ndjson(path: Path, writer: _JsonWriter) -> None:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            raw = raw.rstrip(b"\n").rstrip(b"\r")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                writer.reject(number, raw.decode("utf-8", errors="backslashreplace"), "invalid UTF-8")
+                continue
+            if not line.strip():
+                continue
+            try:
+                value = _DECODER.decode(line)
+            except ValueError:
+                writer.reject(number, line, "malformed JSON")
+                continue
+            writer.add(value, number, line)
 
 
-def _json_key_types(con: duckdb.DuckDBPyConnection, scratch: str, keys: list[str]) -> list[str]:
-    """raw_type per key from the JSON types seen (mixed or nested -> JSON)."""
-    aggregates = ", ".join(
-        "list(DISTINCT json_type(json_extract(j, ?))) FILTER (WHERE json_type(json_extract(j, ?)) <> 'NULL')"
-        for _ in keys
-    )
-    params = [key for key in keys for _ in (0, 1)]
-    seen = con.execute(f"SELECT {aggregates} FROM {scratch} WHERE ok", params).fetchall()[0]
-    types: list[str] = []
-    for kinds in seen:
-        kinds = set(kinds or [])
-        if len(kinds) > 1 and kinds <= {"BIGINT", "UBIGINT", "DOUBLE"}:
-            kinds = {"DOUBLE"} if "DOUBLE" in kinds else {"BIGINT"}
-        types.append(_JSON_TYPES.get(next(iter(kinds)), "JSON") if len(kinds) == 1 else "JSON")
-    return types
+def _read_json_document(path: Path, writer: _JsonWriter, fallback: bool) -> bool:
+    """One array of records, or one or more top-level values one after the other.
+
+    With `fallback`, returns False (reading nothing) when the first value is malformed,
+    so the file can be read line by line as NDJSON instead."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if fallback:
+            return False
+        raise SourceError(f"{path}: not UTF-8 JSON text (byte {exc.start})") from exc
+    values: list[tuple[Any, int, str]] = []
+    position, end, line, counted = 0, len(text), 1, 0
+    while True:
+        while position < end and text[position] in " \t\r\n":
+            position += 1
+        if position >= end:
+            break
+        line += text.count("\n", counted, position)
+        counted = position
+        try:
+            value, stop = _DECODER.raw_decode(text, position)
+        except ValueError:
+            if fallback and not values:
+                return False
+            writer.reject(line, text[position:], "malformed JSON")
+            break
+        values.append((value, line, text[position:stop]))
+        position = stop
+    if len(values) == 1 and isinstance(values[0][0], list):
+        for element in values[0][0]:
+            writer.add(element, None, _json_text(element))
+        return True
+    for value, line, source in values:
+        writer.add(value, line, source)
+    return True
