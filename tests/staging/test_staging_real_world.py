@@ -316,3 +316,47 @@ def test_json_array_with_non_objects(tmp_path, stage, rows, rejected, con):
         ("5", "not a JSON object"), ('"s"', "not a JSON object")
     ]
     accounted(con, table, 4)
+
+
+# --------------------------------------------------------------------------- 6. SQLite binary values
+
+
+def test_sqlite_binary_and_undecodable_values_kept_as_hex(tmp_path, con, rows):
+    import sqlite3
+
+    from dataraum_context.staging import discover_sources, stage_source
+
+    path = tmp_path / "bin.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (id INTEGER, payload BLOB, note TEXT)")
+        db.execute("INSERT INTO t VALUES (1, ?, 'ok')", [b"\x89PNG\r\n\x1a\n\x00\xff"])
+        db.execute("INSERT INTO t VALUES (2, ?, CAST(? AS TEXT))", [b"plain", b"caf\xe9"])
+        db.execute("INSERT INTO t VALUES (3, NULL, 'Zoë')")
+        db.execute("CREATE TABLE other (x TEXT)")
+        db.execute("INSERT INTO other VALUES ('fine')")
+    [spec] = discover_sources([f"sqlite:///{path}"])
+    other, t = stage_source(con, spec)
+    assert rows(t) == [
+        (1, "1", "\\x89504e470d0a1a0a00ff", "ok"),
+        (2, "2", "plain", "\\x636166e9"),
+        (3, "3", None, "Zoë"),
+    ]
+    assert t.options["binary_values"] == 2 and "binary_values" not in other.options
+    assert t.row_count == 3 and rows(other) == [(1, "fine")]
+
+
+# --------------------------------------------------------------------------- 7. Parquet duplicate names
+
+
+def test_parquet_duplicate_column_names_recorded_as_in_file(tmp_path, stage, rows):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "dup.parquet"
+    table = pa.Table.from_arrays([pa.array([1, 2]), pa.array(["x", "y"]), pa.array([3.5, None])], names=["a", "a", "A"])
+    pq.write_table(table, path)
+    [staged] = stage(path)
+    assert [c.original_name for c in staged.columns] == ["a", "a", "A"]
+    assert [c.name for c in staged.columns] == ["a", "a_2", "A_3"]
+    assert [c.raw_type for c in staged.columns] == ["BIGINT", "VARCHAR", "DOUBLE"]
+    assert rows(staged) == [(1, "1", "x", "3.5"), (2, "2", "y", None)]

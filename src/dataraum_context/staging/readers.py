@@ -397,10 +397,11 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTab
         described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as exc:
         raise SourceError(f"{path}: cannot read as Parquet ({_first_line(exc)})") from exc
-    originals = [str(row[0]) for row in described]
+    duck_names = [str(row[0]) for row in described]
     types = [str(row[1]) for row in described]
+    originals = _parquet_names(path, duck_names)
     names = unique_column_names(originals)
-    expressions = [common.as_text(quote_ident(o), t) for o, t in zip(originals, types)]
+    expressions = [common.as_text(quote_ident(d), t) for d, t in zip(duck_names, types)]
     con.execute(
         f"CREATE OR REPLACE TABLE {common.raw_table(spec.name)} AS SELECT row_number() OVER () "
         f"AS {ROW_ID}, {common.select_list(expressions, names)} FROM read_parquet(?)",
@@ -410,6 +411,17 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTab
     columns = [StagedColumn(name=n, original_name=o, position=i, raw_type=t)
                for i, (n, o, t) in enumerate(zip(names, originals, types))]
     return _finish(con, spec, columns, {"format": "parquet"})
+
+
+def _parquet_names(path: Path, duck_names: list[str]) -> list[str]:
+    """The column names as the file has them: DuckDB renames duplicates (`a`, `a_1`)."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(path).names)
+    except (OSError, ValueError, pa.ArrowException):
+        return duck_names
+    return names if len(names) == len(duck_names) else duck_names
 
 
 # --------------------------------------------------------------------------- JSON / NDJSON
