@@ -69,7 +69,10 @@ def _folder_specs(folder: Path, skipped: list[str] | None) -> list[SourceSpec]:
             if skipped is not None:
                 skipped.append(str(entry.resolve()))
             continue
-        specs.append(file_spec(entry))
+        try:
+            specs.append(file_spec(entry).model_copy(update={"in_folder": True}))
+        except SourceError as exc:
+            specs.append(failed_spec(entry, str(exc)))
     if not specs:
         raise SourceError(f"{folder}: folder has no supported files ({_supported_list()})")
     return specs
@@ -138,6 +141,17 @@ def check_regular_file(path: Path) -> None:
         what = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
                 else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
         raise SourceError(f"{path}: not a regular file ({what})")
+
+
+def failed_spec(path: Path, error: str) -> SourceSpec:
+    """A folder's file that cannot be staged: kept as a spec carrying its error."""
+    stem, _, _ = split_name(path)
+    try:
+        content_hash = file_sha256(path)
+    except OSError:
+        content_hash = f"unreadable:{uuid.uuid4().hex}"
+    return SourceSpec(name=stem, kind=file_kind(path) or "csv", location=str(path.resolve()),
+                      content_hash=content_hash, in_folder=True, error=error)
 
 
 def _read_head(path: Path) -> bytes:
