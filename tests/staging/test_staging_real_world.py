@@ -14,8 +14,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dataraum_context.staging.readers import unify_newlines
-
 
 def write(path: Path, data: bytes | str) -> Path:
     path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
@@ -70,6 +68,8 @@ def test_mixed_line_ends_after_the_sample(tmp_path, stage, con, rejected):
 
 
 def test_unify_newlines_keeps_quoted_text_across_chunks():
+    from dataraum_context.staging.readers import unify_newlines
+
     chunks = ['a,"x\r', '\ny"\r', "\nb,c\r\n", 'd,"e', '""\r\n"\r\n']
     assert "".join(unify_newlines(iter(chunks), '"', '"')) == 'a,"x\r\ny"\nb,c\nd,"e""\r\n"\n'
     chunks = ['a,"x\\', '"\r\n"\r\n', "b\r\n"]
