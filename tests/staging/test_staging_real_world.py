@@ -360,3 +360,32 @@ def test_parquet_duplicate_column_names_recorded_as_in_file(tmp_path, stage, row
     assert [c.name for c in staged.columns] == ["a", "a_2", "A_3"]
     assert [c.raw_type for c in staged.columns] == ["BIGINT", "VARCHAR", "DOUBLE"]
     assert rows(staged) == [(1, "1", "x", "3.5"), (2, "2", "y", None)]
+
+
+# --------------------------------------------------------------------------- seen in real files
+
+
+def test_header_with_trailing_delimiter_over_plain_rows(tmp_path, stage, rows, con):
+    # statsmodels' macrodata/src/unemp.csv: a BLS export, title lines, `Series id,Year,Period,Value,`
+    text = "Series Id:  LNS14000000Q\n\nSeries id,Year,Period,Value,\nLNS1,1959,Q01,5.8\nLNS1,1959,Q02,5.1\n"
+    [table] = stage(write(tmp_path / "unemp.csv", text))
+    assert [c.name for c in table.columns] == ["Series id", "Year", "Period", "Value"]
+    assert table.row_count == 2 and table.rejected_rows == 0
+    accounted(con, table, 2)
+
+
+def test_r_write_csv_row_names_column(tmp_path, stage, rows, con):
+    # R's write.csv: the header has no name for the row-names column.
+    text = '"Weight","Feed"\n"1",26.5,NA\n"2",27.6,5.2\n'
+    [table] = stage(write(tmp_path / "dietox.csv", text))
+    assert [c.original_name for c in table.columns] == ["", "Weight", "Feed"]
+    assert rows(table) == [(1, "1", "26.5", "NA"), (2, "2", "27.6", "5.2")]
+    accounted(con, table, 2)
+
+
+def test_space_delimited_r_write_table(tmp_path, stage, rows, con):
+    text = '"name" "votes" "share"\n"Aberdeen_City" 1142 60.3\n"Angus" 533 53.4\n'
+    [table] = stage(write(tmp_path / "scotvote.csv", text))
+    assert table.options["delimiter"] == " "
+    assert rows(table) == [(1, "Aberdeen_City", "1142", "60.3"), (2, "Angus", "533", "53.4")]
+    accounted(con, table, 2)

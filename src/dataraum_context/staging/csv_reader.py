@@ -201,6 +201,13 @@ def detect_delimiter(text: str, preferred: str) -> str:
         score = (share, min(count, 64), -rank, delimiter)
         if score > best:
             best = score
+    if best[1] == 0:
+        # No usual delimiter splits the lines: R's `write.table` default is a space.
+        quote = detect_quote(text, " ")
+        records = parse_records(text, " ", quote, detect_escape(text, quote, " "), SNIFF_RECORDS)
+        share, count = _consistency(records)
+        if count >= 2 and share >= 0.9:
+            return " "
     return best[3]
 
 
@@ -245,6 +252,26 @@ def preamble_length(records: list[list[str]]) -> int:
     return 0
 
 
+def fit_header(names: list[str], body: list[list[str]]) -> list[str]:
+    """Header names matched to the body's usual field count.
+
+    A header longer than the records only by empty names (`a,b,c,` over `1,2,3`) loses
+    them. A header shorter than the records gets empty names: at the end when the
+    records' extra fields are empty (every line ends with a delimiter), else at the
+    front (R's `write.csv` leaves the row-names column unnamed).
+    """
+    share, count = _consistency(body)
+    if not body or share < 0.5 or count == len(names):
+        return names
+    if count < len(names):
+        return names[:count] if not any(n.strip() for n in names[count:]) else names
+    extra = count - len(names)
+    full = [r for r in body if len(r) == count]
+    if all(not any(v.strip() for v in r[len(names):]) for r in full):
+        return names + [""] * extra
+    return [""] * extra + names
+
+
 def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
     """Detect delimiter, quote, escape, newline, preamble and header of a decoded sample."""
     delimiter = detect_delimiter(text, preferred_delimiter)
@@ -259,6 +286,8 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
     header = detect_header(records)
     share, count = _consistency(records)
     first = records[0] if records else []
+    if header:
+        first = fit_header(first, records[1:])
     return Dialect(
         delimiter=delimiter,
         quote=quote,
