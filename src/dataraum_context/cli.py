@@ -1,6 +1,7 @@
 """The `dataraum` command line.
 
-Exit codes: 0 completed, 3 paused for review, 2 bad input or usage, 1 unexpected
+Exit codes: 0 completed, 3 paused for review, 4 completed but some sources (files
+found in a folder) could not be staged, 2 bad input or usage, 1 unexpected
 failure. Errors are one line on stderr, never a traceback (the traceback of an
 unexpected failure goes to `<workspace>/logs/`). `--json` prints exactly one JSON
 object on stdout.
@@ -25,7 +26,7 @@ from rich.table import Table as RichTable
 from dataraum_context.config import Settings, load_settings
 from dataraum_context.errors import DataraumError, UserError
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PAUSED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PAUSED, EXIT_PARTIAL = 0, 1, 2, 3, 4
 
 app = typer.Typer(
     name="dataraum",
@@ -215,13 +216,16 @@ def status(
             older = payload[index + 1]["quality"] if index + 1 < len(payload) else None
             table.add_row(
                 item["id"], item["status"], item["started_at"][:19].replace("T", " "), _duration(item),
-                str(len(item["tables"])), _quality_text(item["quality"], older), item["error"] or "",
+                str(len(item["tables"])), _quality_text(item["quality"], older),
+                item["error"] or (f"{len(item['failed_sources'])} source(s) not staged" if item["failed_sources"] else ""),
             )
         out_console.print(table if payload else "no runs yet")
         return
     out_console.print(f"run {payload['id']}: {payload['status']} ({_duration(payload)})")
     if payload["error"]:
         out_console.print(f"error: {payload['error']}")
+    for failed in payload["failed_sources"]:
+        out_console.print(f"not staged: {failed['error']}", markup=False, highlight=False)
     table = RichTable("stage", "node", "status", "ms")
     for node in payload["nodes"]:
         table.add_row(node["stage"], node["node"], node["status"], f"{node['duration_ms']:.1f}")
@@ -259,6 +263,7 @@ def _run_dict(run_row: Any) -> dict[str, Any]:
         "completed_stages": run_row.completed_stages,
         "tables": summary.get("tables", []),
         "tables_changed": summary.get("tables_changed", []),
+        "failed_sources": summary.get("failed_sources", []),
         "error": run_row.error_message,
     }
 
@@ -339,7 +344,8 @@ def resume(
 
 
 def _finish_outcome(outcome: Any, as_json: bool) -> None:
-    """Print a run/resume outcome and exit with its code (0 done, 3 paused, 2/1 failed)."""
+    """Print a run/resume outcome and exit with its code (0 done, 3 paused, 4 done with
+    sources not staged, 2/1 failed)."""
     summary = {
         "run_id": str(outcome.run_id) if outcome.run_id else None,
         "status": outcome.status,
@@ -347,6 +353,7 @@ def _finish_outcome(outcome: Any, as_json: bool) -> None:
         "tables_changed": outcome.summary.get("tables_changed", []),
         "review": {"pending": outcome.summary.get("review_pending", 0)},
         "quality_changes": outcome.summary.get("quality_changes", []),
+        "failed_sources": outcome.summary.get("failed_sources", []),
         "duration_s": round(outcome.duration_s, 3),
         "message": outcome.message,
         "error": str(outcome.error) if outcome.error else None,
@@ -363,10 +370,15 @@ def _finish_outcome(outcome: Any, as_json: bool) -> None:
         )
     elif outcome.message:
         err_console.print(outcome.message, markup=False, highlight=False)
+    if not as_json:
+        for failed in summary["failed_sources"]:
+            err_console.print(f"not staged: {failed['error']}", markup=False, highlight=False)
     if outcome.error is not None:
         raise outcome.error
     if outcome.status == "paused":
         raise typer.Exit(EXIT_PAUSED)
+    if summary["failed_sources"]:
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @review_app.command("list")

@@ -131,6 +131,7 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
             else None
         ),
         "stages": completed_stages,
+        "failed_sources": list((latest.summary or {}).get("failed_sources", [])) if latest else [],
         "tables": [_table_entry(table, decisions, profiles) for table in tables],
         "relationships": None,
         "join_paths": None,

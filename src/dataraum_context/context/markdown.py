@@ -497,6 +497,17 @@ def _review(doc: dict[str, Any], detail: Detail) -> list[str]:
     return lines
 
 
+def _failed_sources(doc: dict[str, Any]) -> list[str]:
+    """Files of a folder that could not be staged (absent from every table above)."""
+    failed = doc.get("failed_sources") or []
+    if not failed:
+        return []
+    lines = ["", "## Sources not staged", "", *header("source", "reason")]
+    for item in failed:
+        lines.append(row(code(item.get("location")), prose(item.get("error"))))
+    return lines
+
+
 def _left_out(detail: Detail) -> list[str]:
     if not detail.left_out:
         return []
@@ -510,7 +521,7 @@ def _left_out(detail: Detail) -> list[str]:
 def render_markdown(doc: dict[str, Any], detail: Detail | None = None) -> str:
     """The context document as Markdown (everything unless `detail` says otherwise)."""
     detail = detail or Detail()
-    lines = _overview(doc)
+    lines = _overview(doc) + _failed_sources(doc)
     if detail.table_sections:
         for table in doc.get("tables") or []:
             lines += _table_section(table, detail)
