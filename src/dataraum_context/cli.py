@@ -138,13 +138,15 @@ def run(
 ) -> None:
     """Stage, profile and describe the tables at PATH... and record the run."""
     from dataraum_context.pipeline.runner import execute_run
+    from dataraum_context.preflight import preflight
 
     settings = load_settings(
         config_file=config, workspace=workspace, metadata_url=metadata_url, review=review,
-        ontology=ontology, llm=llm, rules_file=rules.resolve() if rules else None,
-        # Absolute, so that `resume` from another folder finds them again.
-        modules=[m.resolve() for m in module] if module else None,
+        ontology=ontology, llm=llm, rules_file=rules, modules=module or None,
     )
+    # Every option a later stage needs is checked now, before anything is written; paths
+    # come back absolute, so that `resume` from another folder finds them again.
+    settings, paths = preflight(settings, paths)
     settings.workspace.mkdir(parents=True, exist_ok=True)
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"
