@@ -73,14 +73,15 @@ def test_two_runs_on_one_workspace_both_finish(tmp_path: Path) -> None:
 
 
 def test_a_busy_workspace_gives_a_clear_message_after_the_wait(tmp_path: Path) -> None:
-    import fcntl
+    from filelock import FileLock
 
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    with open(workspace / ".lock", "a+b") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with FileLock(workspace / ".lock", thread_local=False):
         result = run_cli("run", str(DEMO_DATA), cwd=tmp_path,
                          env={"DATARAUM_WORKSPACE": str(workspace), "DATARAUM_LOCK_TIMEOUT_SECONDS": "1"})
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "busy" in lines[0] and "Traceback" not in result.stderr
+    # A progress line while waiting, then the error.
+    assert len(lines) == 2 and "Traceback" not in result.stderr
+    assert lines[0].startswith("waiting for workspace") and "busy" in lines[1]
