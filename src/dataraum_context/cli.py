@@ -534,12 +534,12 @@ def review_list(
 
 @review_app.command("show")
 def review_show(
-    item_id: Annotated[str, typer.Argument(help="Review item id.", show_default=False)],
+    item_id: Annotated[str, typer.Argument(help="Review item id (or a unique prefix).", show_default=False)],
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one review item with its evidence."""
+    """Show one review item: the proposal, its evidence, and what each decision will do."""
     from dataraum_context.pipeline import review
 
     settings = _settings(workspace, metadata_url)
@@ -551,8 +551,12 @@ def review_show(
     payload = _run_async(lambda: _with_session(settings, work))
     if as_json:
         _print_json(payload)
-    else:
-        out_console.print_json(json.dumps(payload, default=str, ensure_ascii=False))
+        return
+    from dataraum_context.pipeline.review_text import describe, wrap
+
+    for line in describe(payload):
+        for part in wrap(line, out_console.width):
+            out_console.print(part, markup=False, highlight=False, soft_wrap=True)
 
 
 def _decide(settings: Settings, work: Callable[[Any], Awaitable[Any]], as_json: bool) -> None:
