@@ -107,11 +107,39 @@ def item_dict(item: ReviewItem) -> dict[str, Any]:
     }
 
 
-def _parse_id(value: str) -> uuid.UUID:
+MIN_PREFIX = 4
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+async def find_by_prefix(session: AsyncSession, model: Any, column: Any, given: str, what: str) -> Any:
+    """The row of `model` whose UUID `column` is `given` or starts with it (a unique prefix of
+    at least 4 hex digits, dashes optional, as git accepts for commits). An unknown id, a
+    malformed one or an ambiguous prefix (the matches are listed) is a one-line `UserError`."""
+    text = given.strip().lower()
     try:
-        return uuid.UUID(value)
+        full = uuid.UUID(text)
     except ValueError:
-        raise UserError(f"bad review id {value!r}: not a UUID") from None
+        full = None
+    if full is not None:
+        row = await session.get(model, full)
+        if row is None:
+            raise UserError(f"no {what} {given}")
+        return row
+    digits = text.replace("-", "")
+    if not _HEX.match(digits) or len(digits) > 32:
+        raise UserError(f"bad {what} id {given!r}: not a UUID or a prefix of one")
+    if len(digits) < MIN_PREFIX:
+        raise UserError(f"{what} id prefix {given!r} is too short: give at least {MIN_PREFIX} characters")
+    # SQLite stores UUIDs as 32 hex digits, PostgreSQL renders them with dashes: compare without.
+    hexed = sa.func.replace(sa.func.lower(sa.cast(column, sa.String)), "-", "")
+    rows = list((await session.execute(sa.select(model).where(hexed.like(f"{digits}%")).limit(11))).scalars())
+    if not rows:
+        raise UserError(f"no {what} {given}")
+    if len(rows) > 1:
+        ids = sorted(str(getattr(r, column.key)) for r in rows)
+        shown = ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "")
+        raise UserError(f"{what} id prefix {given!r} is ambiguous: {shown}")
+    return rows[0]
 
 
 async def list_items(
@@ -126,9 +154,8 @@ async def list_items(
 
 
 async def get_item(session: AsyncSession, item_id: str) -> ReviewItem:
-    item = await session.get(ReviewItem, _parse_id(item_id))
-    if item is None:
-        raise UserError(f"no review item {item_id}")
+    """A review item by its id or a unique prefix of it."""
+    item: ReviewItem = await find_by_prefix(session, ReviewItem, ReviewItem.review_id, item_id, "review item")
     return item
 
 

@@ -20,6 +20,8 @@ def normalize_url(url: str) -> sa.URL:
         parsed = make_url(url)
     except ArgumentError:
         raise MetadataStoreError(f"bad metadata URL {redact_url(url)!r}: not a SQLAlchemy URL") from None
+    except ValueError:  # e.g. a port that is not a number
+        raise MetadataStoreError(f"bad metadata URL {redact_url(url)!r}: the port is not a number") from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise MetadataStoreError(
@@ -37,9 +39,20 @@ def redact_url(url: str | sa.URL) -> str:
     """The URL with its password hidden, for messages."""
     try:
         parsed = url if isinstance(url, sa.URL) else make_url(url)
-    except ArgumentError:
-        return "<unparseable URL>"
+    except (ArgumentError, ValueError):
+        return _strip_password(str(url))
     return parsed.render_as_string(hide_password=True)
+
+
+def _strip_password(text: str) -> str:
+    """`scheme://user:secret@host...` -> `scheme://user:***@host...` for URLs that do not parse."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return "<unparseable URL>"
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return text
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
 
 
 def create_engine(url: str) -> AsyncEngine:
