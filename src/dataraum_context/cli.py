@@ -173,6 +173,13 @@ def status(
     wanted = _parse_uuid(run_id, "run id") if run_id else None
 
     async def work(session: Any) -> Any:
+        from dataraum_context.pipeline.runstore import reap_dead_runs
+
+        try:  # runs whose process is gone show as interrupted (best effort: the store may be full)
+            if await reap_dead_runs(session):
+                await session.commit()
+        except sa.exc.SQLAlchemyError:
+            await session.rollback()
         if wanted is None:
             from dataraum_context.pipeline.history import quality_by_run
 
@@ -551,6 +558,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         return 130
+    except OSError as exc:  # a full disk, a read-only folder ...: the machine, not dataraum
+        where = f": {exc.filename}" if exc.filename else ""
+        err_console.print(f"error: {exc.strerror or exc}{where}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE
     except Exception as exc:  # unexpected: one line, not a traceback
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         err_console.print(f"unexpected error: {text}", markup=False, highlight=False, soft_wrap=True)

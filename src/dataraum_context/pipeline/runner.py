@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import socket
@@ -33,12 +34,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+import duckdb
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dataraum_context import __version__
 from dataraum_context.config import Settings
-from dataraum_context.errors import DataraumError, UserError
+from dataraum_context.errors import DataraumError, MetadataStoreError, SourceError, UserError
 from dataraum_context.pipeline import extension, gates, history
 from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
@@ -52,7 +55,7 @@ from dataraum_context.pipeline.review_models import ReviewDecisions
 from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import utcnow
-from dataraum_context.storage.engine import create_engine, redact_url, session_factory
+from dataraum_context.storage.engine import create_engine, parse_url, redact_url, session_factory
 from dataraum_context.storage.schema import init_schema
 from dataraum_context.storage.workspace import WorkspaceLock, open_workspace
 
@@ -95,6 +98,48 @@ class RunOutcome:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_FAULT_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EIO}
+_FAULT_WORDS = ("no space left", "disk is full", "disk full", "read-only", "readonly", "permission denied", "could not write")
+
+
+def environment_fault(exc: BaseException) -> UserError | None:
+    """Ordinary faults of the machine (full disk, read-only files or folders, an unreachable
+    or unwritable metadata store) as one line for exit code 2; None for anything else."""
+    if isinstance(exc, UserError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in _FAULT_ERRNOS:
+        where = f": {exc.filename}" if exc.filename else ""
+        return UserError(f"{exc.strerror or exc}{where}")
+    if isinstance(exc, SQLAlchemyError):
+        reason = _one_line(getattr(exc, "orig", None) or exc)
+        if "autoflush" in reason and getattr(exc, "orig", None) is None:
+            reason = "write failed"
+        return MetadataStoreError(f"metadata store: {reason}")
+    if isinstance(exc, duckdb.Error) and any(word in str(exc).lower() for word in _FAULT_WORDS):
+        return UserError(f"workspace database: {_one_line(exc)}")
+    return None
+
+
+@contextlib.contextmanager
+def _faults_as_user_errors() -> Any:
+    """Outside a stage (opening stores, claiming, recording the end): faults are one line."""
+    try:
+        yield
+    except DataraumError:
+        raise
+    except Exception as exc:
+        fault = environment_fault(exc)
+        if fault is None:
+            raise
+        raise fault from None
+
+
+def _check_source_urls(paths: list[str]) -> None:
+    for path in paths:
+        if "://" in path:
+            parse_url(path, "source URL", SourceError)
 
 
 def run_options(settings: Settings) -> dict[str, Any]:
@@ -385,9 +430,16 @@ class _Executor:
                 await self._finish_safely(outcome)
                 return outcome
             if self.log_path is not None:
-                self.log_path.parent.mkdir(parents=True, exist_ok=True)
-                self.log_path.write_text("".join(traceback.format_exception(exc)))
-            error = exc if isinstance(exc, DataraumError) else DataraumError(f"{self.current_stage} failed: {_one_line(exc)}")
+                with contextlib.suppress(OSError):  # a full disk must not hide the error itself
+                    self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                    self.log_path.write_text("".join(traceback.format_exception(exc)))
+            fault = environment_fault(exc)
+            if isinstance(exc, DataraumError):
+                error = exc
+            elif fault is not None:
+                error = type(fault)(f"{self.current_stage} failed: {fault}")
+            else:
+                error = DataraumError(f"{self.current_stage} failed: {_one_line(exc)}")
             outcome = RunOutcome(self.run_id, "failed", error, self.ctx.summary)
         finally:
             if sigint:
@@ -407,6 +459,12 @@ class _Executor:
             await self.finish(outcome)
         except RunLostError as exc:
             outcome.status, outcome.message = "claimed-elsewhere", str(exc)
+        except Exception as exc:  # the store cannot record the end: say why, keep the first error
+            fault = environment_fault(exc)
+            if fault is None:
+                raise
+            if outcome.error is None:
+                outcome.status, outcome.error = "failed", fault
 
     def _interrupt(self) -> None:
         """Ctrl-C: stop before the next node and interrupt the running DuckDB query; the
@@ -428,7 +486,24 @@ async def execute_run(
 ) -> RunOutcome:
     """Run the flow on `paths` (all stages, or up to `stop_after`). Earlier human decisions
     about the same targets are re-applied (decision memory); `decisions` adds more up front.
-    Never raises for a failing stage: the outcome says."""
+    Never raises for a failing stage: the outcome says. Faults of the machine (full disk,
+    read-only stores, a bad URL) raise a one-line `UserError`."""
+    _check_source_urls(list(paths))
+    with _faults_as_user_errors():
+        return await _execute_run(
+            settings, paths, listener, log_path, stop_after=stop_after, decisions=decisions
+        )
+
+
+async def _execute_run(
+    settings: Settings,
+    paths: list[str],
+    listener: ProgressListener | None,
+    log_path: Path | None,
+    *,
+    stop_after: str | None,
+    decisions: ReviewDecisions | None,
+) -> RunOutcome:
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
     lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
@@ -497,6 +572,18 @@ async def resume_run(
     force: bool = False,
 ) -> RunOutcome:
     """Resume a paused (or interrupted) run; see the module docstring."""
+    with _faults_as_user_errors():
+        return await _resume_run(settings, run_id, listener, log_path, force=force)
+
+
+async def _resume_run(
+    settings: Settings,
+    run_id: uuid.UUID | None,
+    listener: ProgressListener | None,
+    log_path: Path | None,
+    *,
+    force: bool,
+) -> RunOutcome:
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
     lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
