@@ -323,6 +323,10 @@ def context(
 def resume(
     run_id: Annotated[str | None, typer.Argument(help="Run id; default: the latest paused or interrupted run.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Resume even if code upstream of the stop changed.")] = False,
+    source_url: Annotated[
+        list[str] | None,
+        typer.Option("--source-url", help="A database URL of the run again, with its password (never stored)."),
+    ] = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
@@ -339,8 +343,8 @@ def resume(
     async def go() -> Any:
         if show_progress:
             with _RichProgress() as progress:
-                return await resume_run(settings, wanted, progress, log_path, force=force)
-        return await resume_run(settings, wanted, None, log_path, force=force)
+                return await resume_run(settings, wanted, progress, log_path, force=force, source_urls=source_url)
+        return await resume_run(settings, wanted, None, log_path, force=force, source_urls=source_url)
 
     _finish_outcome(_run_async(go), as_json)
 

@@ -52,10 +52,11 @@ from dataraum_context.pipeline.runstore import (
     RunLostError, RunStore, latest_resumable, reap_dead_runs, superseding_run, transition,
 )
 from dataraum_context.pipeline.review_models import ReviewDecisions
+from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
 from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import utcnow
-from dataraum_context.storage.engine import create_engine, parse_url, redact_url, session_factory
+from dataraum_context.storage.engine import create_engine, parse_url, session_factory
 from dataraum_context.storage.schema import init_schema
 from dataraum_context.storage.workspace import WorkspaceLock, open_workspace
 
@@ -489,15 +490,17 @@ async def execute_run(
     Never raises for a failing stage: the outcome says. Faults of the machine (full disk,
     read-only stores, a bad URL) raise a one-line `UserError`."""
     _check_source_urls(list(paths))
+    readable = [expand(p) for p in paths]  # `${VAR}` in a URL: the secret, read now, never stored
     with _faults_as_user_errors():
         return await _execute_run(
-            settings, paths, listener, log_path, stop_after=stop_after, decisions=decisions
+            settings, list(paths), readable, listener, log_path, stop_after=stop_after, decisions=decisions
         )
 
 
 async def _execute_run(
     settings: Settings,
     paths: list[str],
+    readable: list[str],
     listener: ProgressListener | None,
     log_path: Path | None,
     *,
@@ -516,9 +519,9 @@ async def _execute_run(
         run = Run(
             status="running",
             review_policy=settings.review,
-            # Database URLs may carry passwords: only the redacted form is stored.
-            paths=[redact_url(p) if "://" in p else p for p in paths],
-            options=options,
+            # Database URLs may carry passwords: never stored; where they came from is.
+            paths=[stored_form(p) for p in paths],
+            options={**options, "source_secrets": [origin_of(p) for p in paths]},
             graph_fingerprint=graph_fingerprint(executor.dr, options),
             dataraum_version=__version__,
             version=0,
@@ -538,7 +541,7 @@ async def _execute_run(
             run_id=run.run_id, workspace=settings.workspace, duckdb_path=settings.duckdb_path,
             review_policy=settings.review, options=options,
         )
-        outcome = await executor.guarded(list(paths), start=0, gate_passed=False, stop_after=stop_after)
+        outcome = await executor.guarded(readable, start=0, gate_passed=False, stop_after=stop_after)
         outcome.duration_s = time.perf_counter() - started
         return outcome
     finally:
@@ -570,10 +573,12 @@ async def resume_run(
     log_path: Path | None = None,
     *,
     force: bool = False,
+    source_urls: list[str] | None = None,
 ) -> RunOutcome:
-    """Resume a paused (or interrupted) run; see the module docstring."""
+    """Resume a paused (or interrupted) run; see the module docstring. `source_urls` give
+    database URLs again (with their password) when the first run had them on the command line."""
     with _faults_as_user_errors():
-        return await _resume_run(settings, run_id, listener, log_path, force=force)
+        return await _resume_run(settings, run_id, listener, log_path, force=force, source_urls=source_urls or [])
 
 
 async def _resume_run(
@@ -583,6 +588,7 @@ async def _resume_run(
     log_path: Path | None,
     *,
     force: bool,
+    source_urls: list[str],
 ) -> RunOutcome:
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
@@ -621,6 +627,9 @@ async def _resume_run(
                     "decide them first (dataraum review list)",
                 )
             version, status = run.version, run.status
+            readable = resume_paths(
+                run.run_id, list(run.paths or []), (run.options or {}).get("source_secrets"), source_urls
+            )
         # Claim: compare-and-swap on (status, version) plus a lease for this process.
         async with store.transaction() as session:
             claimed = await session.execute(
@@ -634,7 +643,7 @@ async def _resume_run(
         if claimed.rowcount != 1:
             return RunOutcome(run.run_id, "claimed-elsewhere", message=f"run {run.run_id} is being resumed by another process or is done")
 
-        options = dict(run.options or {})
+        options = {k: v for k, v in (run.options or {}).items() if k != "source_secrets"}
         resumed_settings = Settings(
             **{k: v for k, v in options.items() if k in Settings.model_fields},
             workspace=settings.workspace, metadata_url=settings.metadata_url,
@@ -680,7 +689,7 @@ async def _resume_run(
                     run.run_id, "paused", summary=executor.ctx.summary,
                     message=f"run {run.run_id} waits at {gate_stage}: {open_items} review item(s) to decide (dataraum review list)",
                 )
-        outcome = await executor.guarded(list(run.paths or []), start=start, gate_passed=gate_passed, stop_after=None)
+        outcome = await executor.guarded(readable, start=start, gate_passed=gate_passed, stop_after=None)
         outcome.duration_s = time.perf_counter() - started
         return outcome
     finally:
