@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def one_line_error(stderr: str) -> str:
 
 def run_rows(env: dict[str, str]) -> list[tuple[str, str, str | None]]:
     rows = metadata_rows(env, "SELECT run_id, status, error_message FROM runs ORDER BY started_at")
-    return [(str(r[0]), r[1], r[2]) for r in rows]
+    return [(str(uuid.UUID(str(r[0]))), r[1], r[2]) for r in rows]
 
 
 @contextlib.contextmanager
@@ -171,3 +172,29 @@ def test_disk_full_fails_the_run_with_one_line(tmp_path: Path, cli) -> None:
         assert again.returncode == 0, again.stderr
         statuses = [r[1] for r in run_rows(env)]
         assert statuses[-1] == "completed" and statuses[0] in ("failed", "interrupted"), statuses
+
+
+def test_resuming_after_another_run_replaced_the_tables_is_refused(tmp_path: Path, dr) -> None:
+    data = write_review_file(tmp_path / "rev.csv", 200)
+    first = dr("run", str(data), "--json")
+    assert first.returncode == 3, first.stderr
+    old_id = json.loads(first.stdout)["run_id"]
+    # A newer run on changed data replaces raw/typed tables, then waits at its own gate.
+    data.write_text(data.read_text().replace("oops", "n/a"))
+    second = dr("run", str(data), "--json")
+    assert second.returncode == 3, second.stderr
+    new_id = json.loads(second.stdout)["run_id"]
+    assert dr("review", "approve", "--all").returncode == 0
+    refused = dr("resume", old_id)
+    assert refused.returncode == 2
+    line = one_line_error(refused.stderr)
+    assert "cannot be resumed" in line and new_id in line and "raw.rev" in line
+    assert dict((r[0], r[1]) for r in run_rows(dr.env))[old_id] == "paused"
+    # The newer run resumes (a plain resume picks it).
+    resumed = dr("resume", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["run_id"] == new_id
+    stamps = metadata_rows(dr.env, "SELECT checkpoint_state FROM checkpoints WHERE dataflow_name = 'staging'")
+    for (state,) in stamps:
+        state = json.loads(state) if isinstance(state, str) else state
+        assert state["tables"]["raw.rev"] in (old_id, new_id)

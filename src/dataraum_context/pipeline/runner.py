@@ -58,7 +58,9 @@ from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.engine import create_engine, parse_url, session_factory
 from dataraum_context.storage.schema import init_schema
-from dataraum_context.storage.workspace import WorkspaceLock, open_workspace
+from dataraum_context.storage.workspace import (
+    WorkspaceLock, last_write, open_workspace, record_write, stamp_tables, table_stamps,
+)
 
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
@@ -187,6 +189,7 @@ class _Executor:
         self.run_id: uuid.UUID | None = None
         self.ctx: RunContext | None = None
         self.current_stage = "run"
+        self.memo_run: uuid.UUID | None = None  # the run whose results the memo offers
 
     # ------------------------------------------------------------------ metadata writes
 
@@ -283,6 +286,7 @@ class _Executor:
             self.listener.stage_started(stage.name, len(nodes))
             async with self._tx() as session:
                 await self._set_run(session, current_stage=stage.name)
+            record_write(self.con, str(self.run_id), stage.name)
             records: list[NodeRecord] = []
             if gate_nodes and not gate_passed:
                 pre_outputs, records = await self._execute(stage.name, pre, paths)
@@ -295,6 +299,7 @@ class _Executor:
             outputs, more = await self._execute(stage.name, rest, paths) if rest else ({}, [])
             records += more
             stage_outputs = {n: self.results[n] for n in nodes if n in self.results}
+            stamps = stamp_tables(self.con, str(self.run_id))
             async with self._tx() as session:
                 refs = await stage.persist(session, stage_outputs, self.ctx) if stage.persist else {}
                 await self._record_nodes(session, stage.name, records)
@@ -310,6 +315,7 @@ class _Executor:
                             "phase": "stage",
                             "outputs": dump_outputs(self.types, stage_outputs),
                             "refs": refs,
+                            "tables": stamps,
                             "memo": self._memo_entries(nodes),
                         },
                     )
@@ -346,6 +352,7 @@ class _Executor:
         assert self.ctx is not None
         proposals = [p for name in gate_nodes for p in (pre_outputs.get(name) or [])]
         review_types = sorted({t for name in gate_nodes for t in gates.gate_types(self.stage_nodes[stage.name], name)})
+        stamps = stamp_tables(self.con, str(self.run_id))
         async with self._tx() as session:
             await self._record_nodes(session, stage.name, records)
             pending_items = await gates.store_proposals(session, self.run_id, stage.name, proposals, self.decisions)
@@ -362,6 +369,7 @@ class _Executor:
                         "stage": stage.name,
                         "phase": "gate",
                         "outputs": dump_outputs(self.types, pre_outputs),
+                        "tables": stamps,
                         "memo": self._memo_entries(list(pre_outputs)),
                         "proposals": len(proposals),
                         "pending": len(pending_items),
@@ -417,6 +425,9 @@ class _Executor:
                 sigint = True
         try:
             self.con = open_workspace(self.settings.duckdb_path)
+            writer = last_write(self.con)
+            if self.memo_run is not None and writer is not None and writer[0] != str(self.memo_run):
+                self.memo.load({})  # the tables the offered results name were rewritten since
             outcome = await self.drive(paths, start=start, gate_passed=gate_passed, stop_after=stop_after)
         except RunLostError as exc:
             # Someone else owns the run now: record nothing more on it.
@@ -531,7 +542,8 @@ async def _execute_run(
         )
         async with executor.store.transaction() as session:
             await reap_dead_runs(session)
-            executor.memo.load(await gates.previous_memo(session))
+            executor.memo_run, entries = await gates.previous_memo(session)
+            executor.memo.load(entries)
             session.add(run)
             executor.decisions = await gates.remembered_decisions(session)
         if decisions is not None:
@@ -556,6 +568,27 @@ async def _find_resumable(session: AsyncSession, run_id: uuid.UUID | None) -> Ru
             raise UserError(f"no run {run_id}")
         return run
     return await latest_resumable(session)
+
+
+def _refuse_stale(run: Run, duckdb_path: Path, saved_stamps: dict[str, str] | None) -> None:
+    """Refuse to resume a run after another run wrote the workspace: its saved results
+    name DuckDB tables that now hold that run's data."""
+    if saved_stamps is None or not duckdb_path.exists():
+        return  # nothing saved (it starts over), or no workspace data yet
+    con = open_workspace(duckdb_path, read_only=True)
+    try:
+        writer = last_write(con)
+        current = table_stamps(con)
+    finally:
+        con.close()
+    if writer is None or writer[0] == str(run.run_id):
+        return
+    changed = sorted(t for t, stamp in saved_stamps.items() if current.get(t) != stamp)
+    tables = f"; tables replaced: {', '.join(changed[:4])}{' ...' if len(changed) > 4 else ''}" if changed else ""
+    raise UserError(
+        f"run {run.run_id} cannot be resumed: run {writer[0]} wrote the workspace after it "
+        f"({writer[1]}){tables}; its saved results would read that run's tables; start a new run instead"
+    )
 
 
 def _check_drift(stored: dict[str, Any] | None, current: dict[str, str], executed: set[str]) -> str | None:
@@ -626,6 +659,7 @@ async def _resume_run(
                     message=f"run {run.run_id} still has {open_items} pending review item(s); "
                     "decide them first (dataraum review list)",
                 )
+            _refuse_stale(run, settings.duckdb_path, await gates.last_table_stamps(session, run.run_id))
             version, status = run.version, run.status
             readable = resume_paths(
                 run.run_id, list(run.paths or []), (run.options or {}).get("source_secrets"), source_urls
