@@ -215,6 +215,13 @@ def status(
     wanted = run_id
 
     async def work(session: Any) -> Any:
+        from dataraum_context.pipeline.runstore import reap_dead_runs
+
+        try:  # runs whose process is gone show as interrupted (best effort: the store may be full)
+            if await reap_dead_runs(session):
+                await session.commit()
+        except sa.exc.SQLAlchemyError:
+            await session.rollback()
         if wanted is None:
             from dataraum_context.pipeline.history import quality_by_run
 
@@ -453,6 +460,10 @@ def context(
 def resume(
     run_id: Annotated[str | None, typer.Argument(help="Run id; default: the latest paused or interrupted run.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Resume even if code upstream of the stop changed.")] = False,
+    source_url: Annotated[
+        list[str] | None,
+        typer.Option("--source-url", help="A database URL of the run again, with its password (never stored)."),
+    ] = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
@@ -469,8 +480,8 @@ def resume(
     async def go() -> Any:
         if show_progress:
             with _RichProgress() as progress:
-                return await resume_run(settings, wanted, progress, log_path, force=force)
-        return await resume_run(settings, wanted, None, log_path, force=force)
+                return await resume_run(settings, wanted, progress, log_path, force=force, source_urls=source_url)
+        return await resume_run(settings, wanted, None, log_path, force=force, source_urls=source_url)
 
     _finish_outcome(_run_async(go), as_json)
 
@@ -695,6 +706,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         return 130
+    except OSError as exc:  # a full disk, a read-only folder ...: the machine, not dataraum
+        where = f": {exc.filename}" if exc.filename else ""
+        err_console.print(f"error: {exc.strerror or exc}{where}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE
     except Exception as exc:  # unexpected: one line, not a traceback
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         err_console.print(f"unexpected error: {text}", markup=False, highlight=False, soft_wrap=True)

@@ -96,3 +96,70 @@ class WorkspaceLock:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+# ---------------------------------------------------------------------------- generations
+#
+# Which run wrote the workspace's tables. Before a stage executes, the runner appends
+# (run, stage) to `main.dataraum_writes`: the last row names the run whose tables the
+# workspace holds now. After the stage, every table of the layers that has no stamp yet
+# (created or replaced by that stage: `CREATE OR REPLACE` drops a table's comment) gets
+# the run's id as its comment. Checkpoints record these stamps; resuming a run after
+# another run wrote the workspace is refused (it would read that run's tables).
+
+WRITES_TABLE = "main.dataraum_writes"
+STAMP_PREFIX = "dataraum-run:"
+
+
+def record_write(con: duckdb.DuckDBPyConnection, run_id: str, stage: str) -> int:
+    """Note that `run_id` is about to write the workspace in `stage`; returns the generation."""
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {WRITES_TABLE} "
+        "(generation BIGINT, run_id VARCHAR, stage VARCHAR, written_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    generation = con.execute(f"SELECT coalesce(max(generation), 0) + 1 FROM {WRITES_TABLE}").fetchone()[0]
+    con.execute(f"INSERT INTO {WRITES_TABLE} (generation, run_id, stage) VALUES (?, ?, ?)", [generation, run_id, stage])
+    return int(generation)
+
+
+def last_write(con: duckdb.DuckDBPyConnection) -> tuple[str, str, int] | None:
+    """(run id, stage, generation) of the last write, or None (nothing recorded)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'dataraum_writes'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute(f"SELECT run_id, stage, generation FROM {WRITES_TABLE} ORDER BY generation DESC LIMIT 1").fetchone()
+    return (str(row[0]), str(row[1]), int(row[2])) if row else None
+
+
+def stamp_tables(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
+    """Stamp unstamped layer tables with `run_id`; returns every layer table's stamp."""
+    from dataraum_context.sqlutil import quote_ident, quote_literal
+
+    rows = con.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+        f"WHERE database_name = current_database() AND schema_name IN ({', '.join('?' for _ in LAYERS)}) "
+        "ORDER BY schema_name, table_name",
+        list(LAYERS),
+    ).fetchall()
+    stamps: dict[str, str] = {}
+    for schema, table, comment in rows:
+        if not (comment or "").startswith(STAMP_PREFIX):
+            comment = STAMP_PREFIX + run_id
+            con.execute(f"COMMENT ON TABLE {quote_ident(schema)}.{quote_ident(table)} IS {quote_literal(comment)}")
+        stamps[f"{schema}.{table}"] = comment[len(STAMP_PREFIX):]
+    return stamps
+
+
+def table_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Every layer table's stamp (None: written by a stage that has not finished)."""
+    rows = con.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+        f"WHERE database_name = current_database() AND schema_name IN ({', '.join('?' for _ in LAYERS)})",
+        list(LAYERS),
+    ).fetchall()
+    return {
+        f"{schema}.{table}": (comment[len(STAMP_PREFIX):] if (comment or "").startswith(STAMP_PREFIX) else None)
+        for schema, table, comment in rows
+    }
