@@ -603,6 +603,10 @@ def _decide(settings: Settings, work: Callable[[Any], Awaitable[Any]], as_json: 
     else:
         for item in items:
             err_console.print(f"{item['status']}: {item['review_type']} {item['target']}", markup=False, highlight=False)
+            if item.get("preview"):
+                from dataraum_context.type_resolution.preview import describe
+
+                err_console.print(f"  {describe(item['preview'])}", markup=False, highlight=False)
         if not items:
             err_console.print("no pending review items", markup=False)
 
@@ -646,16 +650,24 @@ def review_modify(
     item_id: Annotated[str, typer.Argument(help="Review item id.", show_default=False)],
     assignments: Annotated[list[str], typer.Option("--set", help="KEY=VALUE (repeatable), e.g. type=DATE.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Set a type even when most values would not parse.")] = False,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Decide a review item with other values (e.g. --set type=DATE, --set role=measure)."""
+    """Decide a review item with other values (e.g. --set type=DATE, --set date_order=dmy, --set role=measure).
+
+    A new type is measured on the whole column first: what it reads and what it would
+    quarantine is shown and recorded; a type under which most values fail needs --force."""
     from dataraum_context.pipeline import review
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    _decide(settings, lambda s: review.modify(s, item_id, assignments, reason=reason), as_json)
+    _decide(
+        settings,
+        lambda s: review.modify(s, item_id, assignments, reason=reason, duckdb_path=settings.duckdb_path, force=force),
+        as_json,
+    )
 
 
 @app.command()

@@ -242,3 +242,27 @@ def _store_ready(env: dict[str, str]) -> bool:
         return bool(metadata_rows(env, "SELECT count(*) FROM runs")[0][0])
     except Exception:  # noqa: BLE001 - not created yet
         return False
+
+
+def test_modify_type_is_measured_and_guarded(tmp_path: Path, dr) -> None:
+    """A new type is measured on the whole column before it is stored; a type under which most
+    values fail is refused without --force; a money column keeps its normalisation as DOUBLE."""
+    lines = ["id,price,code"] + [f"{i},\"${1000 + i:,}.50\",{'x' if i % 20 == 0 else i}" for i in range(1, 201)]
+    (tmp_path / "money.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = dr("run", str(tmp_path / "money.csv"), "--json", "--review", "block")
+    listed = json.loads(dr("review", "list", "--pending", "--json").stdout)["items"]
+    items = {(i["review_type"], i["target"]): i["id"] for i in listed}
+    code_item = items[("type_review", "money.code")]  # 5% "x": kept as text, asked
+    refused = dr("review", "modify", code_item, "--set", "type=DATE")
+    assert refused.returncode == 2 and "refused" in refused.stderr and "0 of 200 values read" in refused.stderr
+    assert json.loads(dr("review", "show", code_item, "--json").stdout)["status"] == "pending"
+    assert first.returncode == 3
+    # the money column is decided DECIMAL without review; check the guard through its own preview path
+    from dataraum_context.type_resolution.preview import preview
+
+    context = {"table_name": "money", "column_name": "price", "decided_type": "DECIMAL(9,2)",
+               "value_format": {"kind": "money", "grouping": ",", "currency": ["$"]}, "candidates": []}
+    measured = preview(Path(dr.env["DATARAUM_WORKSPACE"]) / "data.duckdb", "money", "price", context, "DOUBLE", None)
+    assert (measured["parsed"], measured["quarantined"]) == (200, 0)
+    forced = dr("review", "modify", code_item, "--set", "type=DATE", "--force", "--reason", "really")
+    assert forced.returncode == 0 and "200 would be quarantined" in forced.stderr

@@ -12,6 +12,7 @@ import getpass
 import os
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -216,11 +217,38 @@ async def reject(session: AsyncSession, ids: list[str], *, reason: str, who: str
 
 
 async def modify(
-    session: AsyncSession, item_id: str, assignments: list[str], *, reason: str | None = None, who: str | None = None
+    session: AsyncSession,
+    item_id: str,
+    assignments: list[str],
+    *,
+    reason: str | None = None,
+    who: str | None = None,
+    duckdb_path: Path | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Decide an item with other values (`type=DATE`, `role=measure`, ...)."""
+    """Decide an item with other values (`type=DATE`, `date_order=dmy`, `role=measure`, ...).
+
+    A new type (or date order) is first measured on the whole column (`duckdb_path` given):
+    what it reads and what it would quarantine is stored with the decision and returned as
+    `preview`; a type under which most values fail is refused unless `force`."""
     [item] = await _pending(session, [item_id])
     values = parse_assignments(item.review_type, assignments)
+    measured = None
+    if duckdb_path is not None and item.review_type in ("type_review", "quarantine_review") and item.target:
+        from dataraum_context.type_resolution import preview
+
+        table, _, column = item.target.partition(".")
+        context = dict(item.context_data or {})
+        context.setdefault("table_name", table)
+        measured = preview.preview(
+            duckdb_path, context.get("table_name", table), context.get("column_name", column), context,
+            values.get("type"), values.get("date_order"),
+        )
+        preview.check(measured, force)
+        reason = (reason + "; " if reason else "") + "preview: " + preview.describe(measured)
     _decide(item, "modified", who or reviewer(), reason, values)
     await session.flush()
-    return item_dict(item)
+    result = item_dict(item)
+    if measured is not None:
+        result["preview"] = measured
+    return result

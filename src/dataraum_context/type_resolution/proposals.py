@@ -43,6 +43,7 @@ def _candidates_context(decision: ColumnTypeDecision) -> list[dict[str, Any]]:
             "pattern": c.pattern,
             "unit": c.unit,
             "failed_examples": c.failed_examples,
+            "value_format": c.value_format.model_dump(mode="json") if c.value_format else None,
         }
         for c in decision.candidates
     ]
@@ -54,6 +55,8 @@ def type_proposals(decisions: list[ColumnTypeDecision], failed_examples: dict[st
     result: list[ReviewProposal] = []
     for decision in decisions:
         context = {
+            "table_name": decision.table_name,
+            "column_name": decision.column_name,
             "decided_type": decision.decided_type,
             "confidence": decision.confidence,
             "parse_success_rate": decision.parse_success_rate,
@@ -61,6 +64,8 @@ def type_proposals(decisions: list[ColumnTypeDecision], failed_examples: dict[st
             "pattern": decision.pattern,
             "unit": decision.unit,
             "sample_values": decision.sample_values,
+            "value_format": decision.value_format.model_dump(mode="json") if decision.value_format else None,
+            "proposed_type": decision.proposed_type,
             "candidates": _candidates_context(decision),
         }
         common = {"target_kind": "column", "table_name": decision.table_name, "column_name": decision.column_name}
