@@ -123,6 +123,8 @@ def _python_format(fmt: str) -> str:
 def _reread(raw: str, formats: list[str], decided: str) -> Any:
     text = raw.strip()
     for f in formats:
+        if f.endswith(" %z") and text.endswith(("UTC", "Z")):
+            text = text.rsplit(" ", 1)[0] + " +0000"
         try:
             parsed = datetime.strptime(text, _python_format(f))
         except ValueError:
@@ -239,7 +241,7 @@ def _check_column(con: duckdb.DuckDBPyConnection, table_name: str, raw: str, typ
     ).fetchall()
     if kind in ("integer", "decimal", "double", "percent", "money"):
         bad = _check_numbers(pairs, decided, fmt)
-    elif kind in ("date", "timestamp", "time"):
+    elif kind in ("date", "timestamp", "time") or (kind == "timestamptz" and fmt.get("formats")):
         bad = _check_temporal(pairs, decided, fmt)
     elif kind == "timestamptz":
         bad = _check_timestamptz(pairs)

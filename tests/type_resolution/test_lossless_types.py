@@ -143,3 +143,12 @@ def test_internationalised_email_matches_the_pattern(con) -> None:
     found = detect_patterns(con, staged.raw_table, ["mail"])
     email = next(m for m in found["mail"] if m.name == "email")
     assert email.match_rate == 1.0
+
+
+def test_offsets_with_am_pm(con) -> None:
+    from datetime import UTC
+
+    values = ["2024-01-05 10:00 AM +01:00", "2024-02-06 03:30 PM -05:00", "2024-03-07 12:15 AM +00:00"] * 10
+    decision, typed, quarantined = typed_column(con, values)
+    assert (decision.decided_type, quarantined) == ("TIMESTAMP WITH TIME ZONE", [])
+    assert typed[0] == datetime(2024, 1, 5, 9, 0, tzinfo=UTC) and typed[1] == datetime(2024, 2, 6, 20, 30, tzinfo=UTC)

@@ -57,6 +57,7 @@ DATE_FORMATS: tuple[str, ...] = tuple(
     + [f"%Y-%m-%dT{t}" for t in ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f")]
     + [f"{d}, {t}" for d in _TEXT_DATES[8:12] for t in ("%I:%M %p", "%H:%M")]
     + _TIMES
+    + [f"{d} {t} %z" for d in ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d") for t in _TIMES]
 )
 _DATEY = r"(?i)[0-9]{1,4}[/.\-][0-9a-z]{1,9}[/.\-][0-9]{2,4}.*|[a-z]{3,9}\.? [0-9]{1,2},? [0-9]{4}.*|[0-9]{1,2}[ \-][a-z]{3,9}[ \-,]+[0-9]{2,4}.*|[a-z]{3,9}, .*[0-9]{4}.*|[0-9]{1,2}:[0-5][0-9].*"
 
@@ -266,6 +267,7 @@ def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> l
                 k for k in range(len(DATE_FORMATS))
                 if k not in chosen and date_order(DATE_FORMATS[k]) in (None, order)
                 and has_date(DATE_FORMATS[k]) == has_date(DATE_FORMATS[first])
+                and DATE_FORMATS[k].endswith(" %z") == DATE_FORMATS[first].endswith(" %z")
             ]
             if not options:
                 break
@@ -275,7 +277,9 @@ def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> l
             chosen.append(k)
             read |= {v for v, _, ok in values if ok[k]}
         formats = tuple(DATE_FORMATS[k] for k in chosen)
-        if not has_date(formats[0]):
+        if any(f.endswith(" %z") for f in formats):
+            kind, data_type = "timestamptz", "TIMESTAMP WITH TIME ZONE"
+        elif not has_date(formats[0]):
             kind, data_type = "time", "TIME"
         elif any(has_time(f) for f in formats):
             kind, data_type = "timestamp", "TIMESTAMP"

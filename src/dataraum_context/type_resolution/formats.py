@@ -227,12 +227,24 @@ def _number_parse(fmt: ValueFormat, target: str, v: str) -> str:
 # --------------------------------------------------------------------------- dates and times
 
 
+OFFSET_SUFFIX = r" (?:[+-](?:[01]\d|2[0-3]):?[0-5]\d|[+-](?:[01]\d|2[0-3])|Z|UTC)$"
+
+
 def _temporal_parse(fmt: ValueFormat, target: str, v: str) -> str:
     t = target.upper()
     whens = []
     for f in fmt.formats:
         lit = quote_literal(f)
         parsed = f"TRY_STRPTIME({v}, {lit})"
+        if f.endswith(" %z"):  # the local part must round-trip; the offset must be a real offset
+            local_lit = quote_literal(f[:-3])
+            local = f"regexp_replace({v}, {quote_literal(OFFSET_SUFFIX)}, '')"
+            local_parsed = f"TRY_STRPTIME({local}, {local_lit})"
+            whens.append(
+                f"WHEN regexp_matches({v}, {quote_literal(OFFSET_SUFFIX)}) AND "
+                f"_dr_canon_dt(strftime({local_parsed}, {local_lit})) = _dr_canon_dt({local}) THEN {parsed}"
+            )
+            continue
         whens.append(f"WHEN _dr_canon_dt(strftime({parsed}, {lit})) = _dr_canon_dt({v}) THEN {parsed}")
     if not whens:
         return "NULL"
@@ -243,6 +255,8 @@ def _temporal_parse(fmt: ValueFormat, target: str, v: str) -> str:
         return f"CAST({value} AS TIME)"
     if t in ("TIMESTAMP", "DATETIME"):
         return f"CAST({value} AS TIMESTAMP)"
+    if t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return f"CAST({value} AS TIMESTAMPTZ)"
     if t == "VARCHAR":
         return f"(CASE WHEN {value} IS NOT NULL THEN {v} END)"
     return "NULL"
@@ -273,6 +287,8 @@ def parse_sql(fmt: ValueFormat | None, target_type: str, v: str) -> str:
         trues = ", ".join(quote_literal(w) for w in fmt.true_words) or "NULL"
         falses = ", ".join(quote_literal(w) for w in fmt.false_words) or "NULL"
         return f"(CASE WHEN lower({v}) IN ({trues}) THEN true WHEN lower({v}) IN ({falses}) THEN false END)"
+    if fmt.kind == "timestamptz" and fmt.formats:
+        return _temporal_parse(fmt, t, v)
     if fmt.kind == "timestamptz" and t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
         return f"(CASE WHEN regexp_full_match({v}, {quote_literal(ISO_TZ_REGEX)}) THEN TRY_CAST({v} AS TIMESTAMPTZ) END)"
     if fmt.kind == "uuid" and t == "UUID":
