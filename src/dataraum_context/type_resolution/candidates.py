@@ -24,9 +24,12 @@ from dataraum_context.type_resolution.formats import (
     MAX_DOUBLE_DIGITS,
     NUMBER_KINDS,
     ValueFormat,
-    canonical_number_sql,
+    digits_sql,
     install_macros,
+    number_regex,
     parse_sql,
+    signed_sql,
+    significant_digits_sql,
 )
 
 DECIMAL_WIDTHS = (9, 18, 38)
@@ -294,52 +297,59 @@ def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> l
 
 def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
     """Fill `parsed`/`nonnull` (and, for numbers, the sized `data_type`) of every candidate,
-    over all rows of `table` (one aggregate scan)."""
+    over all rows of `table` (one aggregate scan; each expression computed once per row)."""
     if not candidates:
         return
     install_macros(con)
-    selects: list[str] = []
-    plan: list[tuple[Candidate, int]] = []
-    nonnull_at: dict[str, int] = {}
-    from dataraum_context.type_resolution.resolver import null_test_sql
-
-    for cand in candidates:
-        col = quote_ident(cand.column)
-        v = f"trim({col})"
-        present = f"NOT {null_test_sql(col)}"
-        if cand.column not in nonnull_at:
-            nonnull_at[cand.column] = len(selects)
-            selects.append(f"count_if({present})")
-        first = len(selects)
+    tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
+    columns = list(dict.fromkeys(c.column for c in candidates))
+    index = {c: i for i, c in enumerate(columns)}
+    trimmed = [f"trim(CAST({quote_ident(c)} AS VARCHAR)) AS v{i}" for i, c in enumerate(columns)]
+    present = [f"(v{i} IS NOT NULL AND v{i} NOT IN ({tokens})) AS p{i}" for i in range(len(columns))]
+    level1: list[str] = [f"v{i}" for i in range(len(columns))]
+    level2: list[str] = []
+    aggs: list[str] = [f"count_if(p{i})" for i in range(len(columns))]
+    for k, cand in enumerate(candidates):
+        i = index[cand.column]
+        v = f"v{i}"
         if cand.fmt.kind in NUMBER_KINDS:
-            text = canonical_number_sql(cand.fmt, v)
-            mark = re.escape(cand.fmt.decimal_mark)
-            frac = (  # digits written after the mark (trailing zeros count: 2.50 has scale 2)
-                "0" if cand.fmt.kind == "integer" else f"length(regexp_extract({v}, {quote_literal(mark + '([0-9]+)')}, 1))"
-            )
-            whole = f"length(split_part(ltrim(regexp_replace({text}, '[eE].*', ''), '-'), '.', 1))"
-            from dataraum_context.type_resolution.formats import _sig_digits_sql
-
-            sig = _sig_digits_sql(text)
-            ok = f"{present} AND {text} IS NOT NULL"
-            selects += [
-                f"count_if({ok})",
-                f"min({frac}) FILTER (WHERE {ok})",
-                f"max({frac}) FILTER (WHERE {ok})",
-                f"max({whole}) FILTER (WHERE {ok})",
-                f"count_if({ok} AND {sig} <= {MAX_DOUBLE_DIGITS} AND isfinite(TRY_CAST({text} AS DOUBLE)))",
-                f"bool_or(contains(lower({text}), 'e')) FILTER (WHERE {ok})",
+            level1.append(f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}")
+            mark = quote_literal(re.escape(cand.fmt.decimal_mark) + "([0-9]+)")
+            frac = "0" if cand.fmt.kind == "integer" else f"length(regexp_extract({v}, {mark}, 1))"
+            whole = f"length(ltrim(split_part(regexp_replace({digits_sql(cand.fmt, v)}, '[eE].*', ''), '.', 1), '0'))"
+            double = f"TRY_CAST({signed_sql(cand.fmt, v)} AS DOUBLE)"
+            level2 += [
+                f"ok{k}",
+                f"CASE WHEN ok{k} THEN {frac} END AS frac{k}",
+                f"CASE WHEN ok{k} THEN {whole} END AS whole{k}",
+                f"CASE WHEN ok{k} THEN {significant_digits_sql(cand.fmt, v)} <= {MAX_DOUBLE_DIGITS} "
+                f"AND isfinite({double}) END AS dbl{k}",
+                f"CASE WHEN ok{k} THEN contains(lower({v}), 'e') END AS exp{k}",
+            ]
+            aggs += [
+                f"count_if(ok{k})", f"min(frac{k})", f"max(frac{k})", f"max(whole{k})", f"count_if(dbl{k})",
+                f"bool_or(exp{k})",
             ]
         else:
-            selects.append(f"count_if({present} AND ({parse_sql(cand.fmt, cand.data_type, v)}) IS NOT NULL)")
-        plan.append((cand, first))
-    row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchall()[0]
-    for cand, first in plan:
-        cand.nonnull = int(row[nonnull_at[cand.column]] or 0)
+            level1.append(f"p{i} AND ({parse_sql(cand.fmt, cand.data_type, v)}) IS NOT NULL AS ok{k}")
+            level2.append(f"ok{k}")
+            aggs.append(f"count_if(ok{k})")
+    level2 += [f"p{i}" for i in range(len(columns))]
+    level1 += [f"p{i}" for i in range(len(columns))]
+    sql = (
+        f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM "
+        f"(SELECT *, {', '.join(present)} FROM (SELECT {', '.join(trimmed)} FROM {table}))))"
+    )
+    row = con.execute(sql).fetchall()[0]
+    at = len(columns)
+    for cand in candidates:
+        cand.nonnull = int(row[index[cand.column]] or 0)
         if cand.fmt.kind not in NUMBER_KINDS:
-            cand.parsed = int(row[first] or 0)
+            cand.parsed = int(row[at] or 0)
+            at += 1
             continue
-        count, min_frac, max_frac, whole, double_ok, exponent = row[first : first + 6]
+        count, min_frac, max_frac, whole, double_ok, exponent = row[at : at + 6]
+        at += 6
         cand.data_type, cand.parsed = size_number(
             cand.fmt, int(count or 0), int(min_frac or 0), int(max_frac or 0), int(whole or 0), int(double_ok or 0),
             bool(exponent),

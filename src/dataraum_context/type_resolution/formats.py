@@ -100,14 +100,16 @@ def _rx(char: str) -> str:
     return re.escape(char) if char not in (" ", "\u00a0", "\u202f") else r"[ \x{00A0}\x{202F}]"
 
 
-def _amount_regex(fmt: ValueFormat, *, fraction: bool) -> str:
-    """RE2 for the unsigned amount: digits without leading zeros, optional grouping, optional fraction."""
+def _amount_regex(fmt: ValueFormat, *, fraction: bool, max_frac: int | None = None) -> str:
+    """RE2 for the unsigned amount: digits without leading zeros, optional grouping, an
+    optional fraction (at most `max_frac` digits when given: more would be rounded)."""
     plain = r"(?:0|[1-9]\d*)"
     whole = plain if fmt.grouping is None else rf"(?:[1-9]\d{{0,2}}(?:{_rx(fmt.grouping)}\d{{3}})+|{plain})"
-    if not fraction:
+    if not fraction or max_frac == 0:
         return whole
     mark = _rx(fmt.decimal_mark)
-    return rf"(?:{whole}(?:{mark}\d+)?|{mark}\d+)"
+    digits = r"\d+" if max_frac is None else rf"\d{{1,{max_frac}}}"
+    return rf"(?:{whole}(?:{mark}{digits})?|{mark}{digits})"
 
 
 def _currency_regex(fmt: ValueFormat) -> str:
@@ -118,10 +120,10 @@ def _currency_regex(fmt: ValueFormat) -> str:
     return currency_regex()
 
 
-def number_regex(fmt: ValueFormat) -> str:
-    """RE2 full-matching the trimmed text of a value of this number format. Groups: the whole
-    match is checked; signs and parentheses are read by `canonical_number_sql`."""
-    amount = _amount_regex(fmt, fraction=fmt.kind != "integer")
+def number_regex(fmt: ValueFormat, max_frac: int | None = None) -> str:
+    """RE2 full-matching the trimmed text of a value of this number format (with at most
+    `max_frac` digits after the decimal mark when given)."""
+    amount = _amount_regex(fmt, fraction=fmt.kind != "integer", max_frac=max_frac)
     sp = r"[ \x{00A0}\x{202F}]?"
     if fmt.kind in ("integer", "decimal"):
         return rf"[-+]?{amount}"
@@ -134,55 +136,44 @@ def number_regex(fmt: ValueFormat) -> str:
     return rf"(?:{signed}|\((?:{cur}{sp})?{amount}(?:{sp}{cur})?\))"
 
 
-def canonical_number_sql(fmt: ValueFormat, v: str) -> str:
-    """SQL: the value as a canonical decimal text (`-1234.5`, `0`, `0.5`), or NULL when `v`
-    (trimmed text) is not a number in this format. A double's exponent is kept (`1.5e3`)."""
-    rx = quote_literal(number_regex(fmt))
-    kept = "0-9"
-    if fmt.kind != "integer":
-        kept += re.escape(fmt.decimal_mark)
+def digits_sql(fmt: ValueFormat, v: str) -> str:
+    """SQL: the unsigned number of a matching value as plain text (`1234.50`; a double keeps
+    its exponent): grouping, currency, percent sign, spaces and the sign removed."""
+    kept = "0-9" + (re.escape(fmt.decimal_mark) if fmt.kind != "integer" else "")
     if fmt.kind == "double":
-        kept += "eE"
-    body = f"regexp_replace({v}, {quote_literal('[^' + kept + ']')}, '', 'g')"
-    if fmt.kind == "double":  # the exponent's sign
-        body = f"regexp_replace({v}, {quote_literal('[^' + kept + '-]')}, '', 'g')"
-        body = f"regexp_replace({body}, '^-', '')"
+        body = f"ltrim(regexp_replace({v}, {quote_literal('[^' + kept + 'eE+-]')}, '', 'g'), '+-')"
+    else:
+        body = f"regexp_replace({v}, {quote_literal('[^' + kept + ']')}, '', 'g')"
     if fmt.decimal_mark != "." and fmt.kind != "integer":
         body = f"replace({body}, {quote_literal(fmt.decimal_mark)}, '.')"
-    unsigned = f"_dr_fix_empty(_dr_strip_number({body}))"
-    negative = f"(regexp_matches({v}, '^[^0-9.,]*-') OR starts_with({v}, '('))"
-    return (
-        f"(CASE WHEN regexp_full_match({v}, {rx}) THEN "
-        f"(CASE WHEN {negative} AND {unsigned} <> '0' THEN '-' ELSE '' END) || {unsigned} END)"
-    )
+    return body
+
+
+def negative_sql(fmt: ValueFormat, v: str) -> str:
+    """SQL: the matching value is negative (a minus before the digits, or in parentheses)."""
+    if fmt.kind == "money":
+        return f"(regexp_matches({v}, '^[^0-9.,]*-') OR starts_with({v}, '('))"
+    return f"starts_with({v}, '-')"
+
+
+def signed_sql(fmt: ValueFormat, v: str) -> str:
+    return f"(CASE WHEN {negative_sql(fmt, v)} THEN '-' ELSE '' END || {digits_sql(fmt, v)})"
+
+
+def significant_digits_sql(fmt: ValueFormat, v: str) -> str:
+    """SQL: significant digits of a matching value (leading and trailing zeros aside)."""
+    mantissa = f"regexp_replace({v}, '[eE].*', '')" if fmt.kind == "double" else v
+    return f"length(trim(regexp_replace({mantissa}, '[^0-9]', '', 'g'), '0'))"
 
 
 def install_macros(con) -> None:  # noqa: ANN001 - a DuckDB connection
     """Create the SQL macros the parse expressions use (idempotent, per connection)."""
-    con.execute(
-        # leading zeros of the whole part and trailing zeros of the fraction removed; '.5' -> '0.5'
-        "CREATE OR REPLACE TEMP MACRO _dr_strip_number(t) AS (CASE WHEN contains(t, '.') THEN "
-        "regexp_replace(regexp_replace(regexp_replace(t, '^0+', ''), '0+$', ''), '\\.$', '') ELSE "
-        "regexp_replace(t, '^0+', '') END)"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP MACRO _dr_fix_empty(t) AS (CASE WHEN t = '' OR starts_with(t, '.') THEN '0' || t ELSE t END)"
-    )
     con.execute(
         # letter case, zero padding of 1-2 digit fields and trailing zeros of fractional seconds aside
         "CREATE OR REPLACE TEMP MACRO _dr_canon_dt(t) AS regexp_replace(regexp_replace(regexp_replace("
         "lower(t), '(:\\d{1,2}[.,]\\d*?)0+(\\D|$)', '\\1\\2', 'g'), '[.,](\\D|$)', '\\1', 'g'), "
         "'(^|\\D)0(\\d)', '\\1\\2', 'g')"
     )
-
-
-def _number_text(fmt: ValueFormat, v: str) -> str:
-    return canonical_number_sql(fmt, v)
-
-
-def _sig_digits_sql(text: str) -> str:
-    mantissa = f"regexp_replace(split_part(lower({text}), 'e', 1), '[^0-9]', '', 'g')"
-    return f"length(regexp_replace(regexp_replace({mantissa}, '^0+', ''), '0+$', ''))"
 
 
 def decimal_shape(target_type: str) -> tuple[int, int] | None:
@@ -194,35 +185,36 @@ INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYIN
 
 
 def _number_parse(fmt: ValueFormat, target: str, v: str) -> str:
-    text = _number_text(fmt, v)
+    """Exact by construction: the regex admits only the digits the type holds (no fraction for
+    integers, at most `s` fraction digits for DECIMAL(p,s)); the cast can then only overflow
+    (NULL). A DOUBLE takes values of at most 15 significant digits, finite, not underflowing."""
     t = target.upper()
-    if fmt.kind == "percent":  # '12.5%' -> 0.125: shift the point two places, exactly
-        shape = decimal_shape(t)
-        if shape is None:
-            return "NULL"
-        p, s = shape
-        frac = f"length(split_part({text}, '.', 2))"
-        return (
-            f"(CASE WHEN {frac} + 2 <= {s} THEN "
-            f"TRY_CAST(TRY_CAST({text} AS DECIMAL(38,{max(s - 2, 0)})) * 0.01 AS DECIMAL({p},{s})) END)"
-        )
-    if t in INTEGER_TYPES:
-        return f"(CASE WHEN NOT contains({text}, '.') AND NOT contains(lower({text}), 'e') THEN TRY_CAST({text} AS {t}) END)"
     shape = decimal_shape(t)
+    if t in INTEGER_TYPES:
+        rx = number_regex(fmt, max_frac=0)
+        return f"(CASE WHEN regexp_full_match({v}, {quote_literal(rx)}) THEN TRY_CAST({signed_sql(fmt, v)} AS {t}) END)"
     if shape is not None:
         p, s = shape
-        frac = f"length(split_part({text}, '.', 2))"
-        return f"(CASE WHEN NOT contains(lower({text}), 'e') AND {frac} <= {s} THEN TRY_CAST({text} AS DECIMAL({p},{s})) END)"
-    if t in ("DOUBLE", "FLOAT", "REAL"):
-        value = f"TRY_CAST({text} AS {t})"
+        if fmt.kind == "percent":  # '12.5%' -> 0.125: the point moves two places, exactly
+            if s < 2:
+                return "NULL"
+            rx = number_regex(fmt, max_frac=s - 2)
+            value = f"TRY_CAST(TRY_CAST({signed_sql(fmt, v)} AS DECIMAL(38,{s - 2})) * 0.01 AS DECIMAL({p},{s}))"
+        else:
+            rx = number_regex(fmt, max_frac=s)
+            value = f"TRY_CAST({signed_sql(fmt, v)} AS DECIMAL({p},{s}))"
+        return f"(CASE WHEN regexp_full_match({v}, {quote_literal(rx)}) THEN {value} END)"
+    if t in ("DOUBLE", "FLOAT", "REAL") and fmt.kind != "percent":
+        rx = number_regex(fmt)
+        x = f"TRY_CAST({signed_sql(fmt, v)} AS {t})"
         return (
-            f"(CASE WHEN {_sig_digits_sql(text)} <= {MAX_DOUBLE_DIGITS} AND isfinite({value}) "
-            f"AND ({value} <> 0 OR {_sig_digits_sql(text)} = 0) THEN {value} END)"
+            f"(CASE WHEN regexp_full_match({v}, {quote_literal(rx)}) AND {significant_digits_sql(fmt, v)} <= {MAX_DOUBLE_DIGITS} "
+            f"THEN (CASE WHEN NOT isfinite({x}) THEN NULL WHEN {x} <> 0 THEN {x} "
+            f"WHEN {significant_digits_sql(fmt, v)} = 0 THEN {x} END) END)"
         )
     if t == "VARCHAR":
-        return f"(CASE WHEN {canonical_number_sql(fmt, v)} IS NOT NULL THEN {v} END)"
+        return f"(CASE WHEN regexp_full_match({v}, {quote_literal(number_regex(fmt))}) THEN {v} END)"
     return "NULL"
-
 
 # --------------------------------------------------------------------------- dates and times
 
@@ -245,6 +237,8 @@ def _temporal_parse(fmt: ValueFormat, target: str, v: str) -> str:
                 f"_dr_canon_dt(strftime({local_parsed}, {local_lit})) = _dr_canon_dt({local}) THEN {parsed}"
             )
             continue
+        # the same text back (case aside) is the common case; padding and fractions need the canonical form
+        whens.append(f"WHEN lower(strftime({parsed}, {lit})) = lower({v}) THEN {parsed}")
         whens.append(f"WHEN _dr_canon_dt(strftime({parsed}, {lit})) = _dr_canon_dt({v}) THEN {parsed}")
     if not whens:
         return "NULL"

@@ -313,17 +313,25 @@ def verify_decisions(
     if not typed:
         return settled
     install_macros(con)
-    autos = [i for i in typed if decisions[i].decision_source == "auto" and decisions[i].value_format.kind in NUMBER_KINDS]  # type: ignore[union-attr]
+    # one scan measures every typed column (numbers re-sized from all their digits) ...
     measured = [
-        cands.Candidate(decisions[i].column_name, decisions[i].pattern or "", decisions[i].value_format)  # type: ignore[arg-type]
-        for i in autos
+        cands.Candidate(decisions[i].column_name, decisions[i].pattern or "", decisions[i].value_format,  # type: ignore[arg-type]
+                        data_type=decisions[i].decided_type)
+        for i in typed
     ]
     cands.measure(con, raw_table, measured)
-    for i, m in zip(autos, measured):
-        if m.data_type != VARCHAR:
+    counts: dict[int, tuple[int, int, int]] = {}
+    for i, m in zip(typed, measured):
+        if decisions[i].decision_source == "auto" and m.data_type != VARCHAR:
             settled[i] = settled[i].model_copy(update={"decided_type": m.data_type})
-    counts = _failures(con, raw_table, [settled[i] for i in typed])
-    for i, (nonnull, parsed, failed_distinct) in zip(typed, counts):
+        counts[i] = (m.nonnull, m.parsed, 0)
+    # ... and only columns with failures are counted again, with the exact parse of the final type
+    failing = [i for i in typed if counts[i][1] < counts[i][0] or decisions[i].decision_source != "auto"]
+    if failing:
+        for i, exact in zip(failing, _failures(con, raw_table, [settled[i] for i in failing])):
+            counts[i] = exact
+    counts_list = [counts[i] for i in typed]
+    for i, (nonnull, parsed, failed_distinct) in zip(typed, counts_list):
         decision = settled[i]
         rate = parsed / nonnull if nonnull else 0.0
         failed = nonnull - parsed

@@ -94,23 +94,23 @@ def build_typed_table(
     checks = []
     params: list[str] = []
     for decision in decisions:
-        parsed = decision_parse_sql(decision, f"trim({quote_ident(decision.column_name)})")
-        if parsed is None:
+        if decision_parse_sql(decision, "v") is None:
             continue
         col = quote_ident(decision.column_name)
         reason = f"not a valid {decision.decided_type}" + (
             f" ({decision.value_format.describe()})" if decision.value_format else ""
         )
+        # failed = not null in raw, NULL in typed: read off the typed table, not parsed again
         checks.append(
-            f"CASE WHEN NOT {null_test_sql(col)} AND ({parsed}) IS NULL THEN "
-            f"{{'column_name': ?, 'raw_value': {col}, 'target_type': ?, 'reason': ?}} END"
+            f"CASE WHEN NOT {null_test_sql('r.' + col)} AND t.{col} IS NULL THEN "
+            f"{{'column_name': ?, 'raw_value': r.{col}, 'target_type': ?, 'reason': ?}} END"
         )
         params += [decision.column_name, decision.decided_type, reason]
-    if checks:  # one scan for every column's failures
+    if checks:  # one pass over raw and typed for every column's failures
         con.execute(
             f"INSERT INTO {QUARANTINE_TABLE} SELECT ?, f.column_name, _row_id, f.raw_value, f.target_type, f.reason "
-            f"FROM (SELECT _row_id, unnest(list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)) AS f "
-            f"FROM {raw_table}) ORDER BY _row_id",
+            f"FROM (SELECT r._row_id, unnest(list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)) AS f "
+            f"FROM {raw_table} AS r JOIN {typed_table} AS t ON r._row_id = t._row_id) ORDER BY _row_id",
             [table_name, *params],
         )
     quarantined: dict[str, int] = {}
