@@ -389,3 +389,10 @@ def test_space_delimited_r_write_table(tmp_path, stage, rows, con):
     assert table.options["delimiter"] == " "
     assert rows(table) == [(1, "Aberdeen_City", "1142", "60.3"), (2, "Angus", "533", "53.4")]
     accounted(con, table, 2)
+
+
+def test_lines_ending_in_cr_crlf_and_lf(tmp_path, stage, rows, con):
+    text = 'a,b\r\n1,2\r\n3,"x\ry"\r5,6\n7,8'
+    [table] = stage(write(tmp_path / "three.csv", text))
+    assert rows(table) == [(1, "1", "2"), (2, "3", "x\ry"), (3, "5", "6"), (4, "7", "8")]
+    accounted(con, table, 4)

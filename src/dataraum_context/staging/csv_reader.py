@@ -303,9 +303,10 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
 
 
 def mixed_newlines(text: str) -> bool:
-    """Whether some lines end in CRLF and others in a bare LF."""
+    """Whether lines end in more than one style (CRLF, LF, CR)."""
     crlf = text.count("\r\n")
-    return 0 < crlf < text.count("\n")
+    styles = (crlf, text.count("\n") - crlf, text.count("\r") - crlf)
+    return sum(1 for count in styles if count) > 1
 
 
 def unique_column_names(originals: list[str], reserved: tuple[str, ...] = ("_row_id",)) -> list[str]:

@@ -182,12 +182,12 @@ def _utf8_copy(path: Path, encoding: TextEncoding, newlines_of: Dialect | None, 
 
 
 def unify_newlines(chunks: Iterator[str], quote: str, escape: str) -> Iterator[str]:
-    """Text chunks with every CRLF outside quoted fields turned into LF; text inside
-    quotes (values) is kept exactly."""
+    """Text chunks with every record end outside quoted fields (CRLF, or a lone CR)
+    turned into LF; text inside quotes (values) is kept exactly."""
     if escape == quote:
-        tokens = re.compile(f"{re.escape(quote)}|\r\n")
+        tokens = re.compile(f"{re.escape(quote)}|\r\n?")
     else:
-        tokens = re.compile(f"{re.escape(escape)}.|{re.escape(quote)}|\r\n", re.S)
+        tokens = re.compile(f"{re.escape(escape)}.|{re.escape(quote)}|\r\n?", re.S)
     inside, carry = False, ""
     for chunk in chunks:
         chunk, carry = carry + chunk, ""
@@ -198,14 +198,14 @@ def unify_newlines(chunks: Iterator[str], quote: str, escape: str) -> Iterator[s
             token = match.group()
             if token == quote:
                 inside = not inside
-            elif token == "\r\n" and not inside:
+            elif token[0] == "\r" and not inside:
                 pieces.append(chunk[last : match.start()])
                 pieces.append("\n")
                 last = match.end()
         pieces.append(chunk[last:])
         yield "".join(pieces)
     if carry:
-        yield carry.replace("\r\n", "\n") if not inside else carry
+        yield carry if inside else re.sub("\r\n?", "\n", carry)
 
 
 class _InvalidParserState(Exception):
