@@ -396,3 +396,25 @@ def test_lines_ending_in_cr_crlf_and_lf(tmp_path, stage, rows, con):
     [table] = stage(write(tmp_path / "three.csv", text))
     assert rows(table) == [(1, "1", "2"), (2, "3", "x\ry"), (3, "5", "6"), (4, "7", "8")]
     accounted(con, table, 4)
+
+
+def test_windows_1251_cyrillic(tmp_path, stage, rows, con):
+    text = "город;население;примечание\nМосква;13010112;столица\nСанкт-Петербург;5601911;«северная»\nКазань;1308660;ok\n"
+    [table] = stage(write(tmp_path / "cities.csv", text.encode("cp1251")))
+    assert table.options["encoding"] == "cp1251"
+    assert [c.name for c in table.columns] == ["город", "население", "примечание"]
+    assert rows(table)[1] == (2, "Санкт-Петербург", "5601911", "«северная»")
+    accounted(con, table, 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stadt;größe;straße\nKöln;1;Hauptstraße\nMünchen;2;Bahnhofstraße\nDüsseldorf;3;Königsallee\n",
+        "ville,été,remarque\nSète,Noël,déjà vu\nÉvian,Orléans,à côté\nArlès,Nîmes,très\n",
+    ],
+)
+def test_western_latin1_stays_latin1(tmp_path, stage, rows, text):
+    [table] = stage(write(tmp_path / "west.csv", text.encode("latin-1")))
+    assert table.options["encoding"] == "latin-1"
+    assert rows(table)[0][1] in ("Köln", "Sète")

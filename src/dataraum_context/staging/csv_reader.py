@@ -46,6 +46,7 @@ class TextEncoding:
 UTF8 = TextEncoding("utf-8", "utf-8", None)
 LATIN1 = TextEncoding("latin-1", "latin-1", None)
 CP1252 = TextEncoding("cp1252", "utf-8", None)
+CP1251 = TextEncoding("cp1251", "utf-8", None)
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
 
@@ -80,15 +81,39 @@ def detect_encoding(sample: bytes, complete: bool) -> TextEncoding:
     return UTF8
 
 
+_WORDS = re.compile(rb"[A-Za-z\xc0-\xff]+")
+
+
+def looks_cyrillic(data: bytes) -> bool:
+    """Whether single-byte text reads as Windows-1251 (Cyrillic) rather than a Western
+    code page: Western accented letters (0xC0-0xFF) sit inside ASCII words (`Köln`,
+    `été`), Cyrillic words are made of such bytes only (`Москва` is `\\xcc\\xee...`)."""
+    high_only = mixed = 0
+    for word in _WORDS.findall(data):
+        highs = sum(1 for byte in word if byte >= 0xC0)
+        if highs == len(word) and highs >= 3:
+            high_only += 1
+        elif highs:
+            mixed += 1
+    return high_only >= 5 and high_only >= 3 * mixed
+
+
 def single_byte_encoding(data: bytes) -> TextEncoding:
-    """Latin-1 when no byte is in 0x80-0x9F, else Windows-1252 when it decodes the bytes."""
+    """Windows-1251 when the text reads as Cyrillic, else Latin-1 when no byte is in
+    0x80-0x9F, else Windows-1252 when it decodes the bytes."""
+    if looks_cyrillic(data):
+        try:
+            data.decode("cp1251")
+            return CP1251
+        except UnicodeDecodeError:
+            pass
     if _C1_BYTES.search(data) is None:
         return LATIN1
     try:
         data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise EncodingError(
-            f"byte 0x{data[exc.start]:02x} is not UTF-8, UTF-16, Latin-1 or Windows-1252 text"
+            f"byte 0x{data[exc.start]:02x} is not UTF-8, UTF-16, Latin-1, Windows-1252 or Windows-1251 text"
         ) from exc
     return CP1252
 
