@@ -418,3 +418,20 @@ def test_western_latin1_stays_latin1(tmp_path, stage, rows, text):
     [table] = stage(write(tmp_path / "west.csv", text.encode("latin-1")))
     assert table.options["encoding"] == "latin-1"
     assert rows(table)[0][1] in ("Köln", "Sète")
+
+
+def test_rows_that_leave_out_trailing_empty_fields(tmp_path, stage, rows, con, rejected):
+    # statsmodels' arima212_forecast.csv: most lines stop after the last filled field.
+    lines = ["dates,cpi,predict,stderr", "1950:1,28.98,,", "1950:2,29.15,29.8", "1950:3,29.35,29.7",
+             "1950:4,29.37", '1951:1,"29,5",30.0,0.5', "1951:2,1,2,3,4"]
+    [table] = stage(write(tmp_path / "forecast.csv", "\n".join(lines) + "\n"))
+    assert table.options["null_padding"] is True
+    assert rows(table) == [
+        (1, "1950:1", "28.98", None, None),
+        (2, "1950:2", "29.15", "29.8", None),
+        (3, "1950:3", "29.35", "29.7", None),
+        (4, "1950:4", "29.37", None, None),
+        (5, "1951:1", "29,5", "30.0", "0.5"),
+    ]
+    assert [(line, text) for line, text, _ in rejected("forecast")] == [(7, "1951:2,1,2,3,4")]
+    accounted(con, table, 6)

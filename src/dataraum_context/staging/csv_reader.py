@@ -139,6 +139,9 @@ class Dialect:
     preamble: list[str] = field(default_factory=list)
     """The text of those lines, kept in the table's options."""
     mixed_newlines: bool = False
+    short_rows: bool = False
+    """Many records stop early (their writer leaves out trailing empty fields): such
+    records are read with the missing fields NULL instead of being rejected."""
 
 
 
@@ -313,6 +316,10 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
     first = records[0] if records else []
     if header:
         first = fit_header(first, records[1:])
+    width = len(first) if header else max(len(first), count)
+    body = records[1:] if header else records
+    short = sum(1 for record in body if len(record) < width)
+    short_rows = short >= 3 and short >= 0.05 * len(body)
     return Dialect(
         delimiter=delimiter,
         quote=quote,
@@ -320,7 +327,8 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
         header=header,
         newline=detect_newline(text),
         header_names=list(first) if header else [],
-        field_count=max(len(first), count) if not header else len(first),
+        field_count=width,
+        short_rows=short_rows,
         skip_lines=skip_lines,
         preamble=preamble,
         mixed_newlines=mixed_newlines(text),

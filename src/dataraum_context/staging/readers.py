@@ -108,6 +108,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
     }
     if normalized:
         options["mixed_newlines"] = True
+    if dialect.short_rows:
+        options["null_padding"] = True
     if dialect.skip_lines:
         options["skipped_lines"] = dialect.skip_lines
         options["preamble"] = dialect.preamble
@@ -245,7 +247,8 @@ def _load_csv(
         f"SELECT row_number() OVER () AS {ROW_ID}, {selected} FROM read_csv(?, "
         "auto_detect = false, header = ?, delim = ?, quote = ?, escape = ?, encoding = ?, "
         "skip = ?, max_line_size = ?, allow_quoted_nulls = false, "
-        f"columns = {columns_literal}, strict_mode = true, store_rejects = true, "
+        + ("null_padding = true, parallel = false, " if dialect.short_rows else "")
+        + f"columns = {columns_literal}, strict_mode = true, store_rejects = true, "
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     )
     params = [str(read_path), dialect.header, dialect.delimiter, dialect.quote, dialect.escape, encoding,
