@@ -435,3 +435,11 @@ def test_rows_that_leave_out_trailing_empty_fields(tmp_path, stage, rows, con, r
     ]
     assert [(line, text) for line, text, _ in rejected("forecast")] == [(7, "1951:2,1,2,3,4")]
     accounted(con, table, 6)
+
+
+def test_json_nested_too_deep_is_a_rejected_line(tmp_path, stage, rows, rejected, con):
+    deep = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    [table] = stage(write(tmp_path / "deep.jsonl", '{"a": 1}\n' + deep + "\n"))
+    assert rows(table) == [(1, "1")]
+    assert [(line, error) for line, _, error in rejected("deep")] == [(2, "malformed JSON")]
+    accounted(con, table, 2)

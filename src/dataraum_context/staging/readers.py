@@ -591,14 +591,15 @@ def stage_json(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
         if not document:
             _read_ndjson(path, writer)
         writer.flush()
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read file ({_first_line(exc)})") from exc
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as JSON ({_first_line(exc)})") from exc
-    if not writer.keys:
+        if not writer.keys:
+            raise SourceError(f"{path}: no JSON objects found")
+    except (OSError, duckdb.Error, SourceError) as exc:
         con.execute(f"DROP TABLE IF EXISTS {writer.target}")
         common.clear_rejected(con, spec.name)
-        raise SourceError(f"{path}: no JSON objects found")
+        if isinstance(exc, SourceError):
+            raise
+        what = "cannot read file" if isinstance(exc, OSError) else "cannot read as JSON"
+        raise SourceError(f"{path}: {what} ({_first_line(exc)})") from exc
     options = {"format": "json" if document else "ndjson", "encoding": "utf-8"}
     return _finish(con, spec, writer.columns(), options)
 
@@ -612,7 +613,7 @@ def _first_line_parses(path: Path) -> bool:
             if line:
                 try:
                     _DECODER.decode(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     return False
                 return True
     return True
@@ -633,7 +634,7 @@ def _read_ndjson(path: Path, writer: _JsonWriter) -> None:
                 continue
             try:
                 value = _DECODER.decode(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 writer.reject(number, line, "malformed JSON")
                 continue
             writer.add(value, number, line)
@@ -662,7 +663,7 @@ def _read_json_document(path: Path, writer: _JsonWriter, fallback: bool) -> bool
         counted = position
         try:
             value, stop = _DECODER.raw_decode(text, position)
-        except ValueError:
+        except (ValueError, RecursionError):
             if fallback and not values:
                 return False
             writer.reject(line, text[position:], "malformed JSON")
