@@ -389,3 +389,57 @@ def test_space_delimited_r_write_table(tmp_path, stage, rows, con):
     assert table.options["delimiter"] == " "
     assert rows(table) == [(1, "Aberdeen_City", "1142", "60.3"), (2, "Angus", "533", "53.4")]
     accounted(con, table, 2)
+
+
+def test_lines_ending_in_cr_crlf_and_lf(tmp_path, stage, rows, con):
+    text = 'a,b\r\n1,2\r\n3,"x\ry"\r5,6\n7,8'
+    [table] = stage(write(tmp_path / "three.csv", text))
+    assert rows(table) == [(1, "1", "2"), (2, "3", "x\ry"), (3, "5", "6"), (4, "7", "8")]
+    accounted(con, table, 4)
+
+
+def test_windows_1251_cyrillic(tmp_path, stage, rows, con):
+    text = "город;население;примечание\nМосква;13010112;столица\nСанкт-Петербург;5601911;«северная»\nКазань;1308660;ok\n"
+    [table] = stage(write(tmp_path / "cities.csv", text.encode("cp1251")))
+    assert table.options["encoding"] == "cp1251"
+    assert [c.name for c in table.columns] == ["город", "население", "примечание"]
+    assert rows(table)[1] == (2, "Санкт-Петербург", "5601911", "«северная»")
+    accounted(con, table, 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stadt;größe;straße\nKöln;1;Hauptstraße\nMünchen;2;Bahnhofstraße\nDüsseldorf;3;Königsallee\n",
+        "ville,été,remarque\nSète,Noël,déjà vu\nÉvian,Orléans,à côté\nArlès,Nîmes,très\n",
+    ],
+)
+def test_western_latin1_stays_latin1(tmp_path, stage, rows, text):
+    [table] = stage(write(tmp_path / "west.csv", text.encode("latin-1")))
+    assert table.options["encoding"] == "latin-1"
+    assert rows(table)[0][1] in ("Köln", "Sète")
+
+
+def test_rows_that_leave_out_trailing_empty_fields(tmp_path, stage, rows, con, rejected):
+    # statsmodels' arima212_forecast.csv: most lines stop after the last filled field.
+    lines = ["dates,cpi,predict,stderr", "1950:1,28.98,,", "1950:2,29.15,29.8", "1950:3,29.35,29.7",
+             "1950:4,29.37", '1951:1,"29,5",30.0,0.5', "1951:2,1,2,3,4"]
+    [table] = stage(write(tmp_path / "forecast.csv", "\n".join(lines) + "\n"))
+    assert table.options["null_padding"] is True
+    assert rows(table) == [
+        (1, "1950:1", "28.98", None, None),
+        (2, "1950:2", "29.15", "29.8", None),
+        (3, "1950:3", "29.35", "29.7", None),
+        (4, "1950:4", "29.37", None, None),
+        (5, "1951:1", "29,5", "30.0", "0.5"),
+    ]
+    assert [(line, text) for line, text, _ in rejected("forecast")] == [(7, "1951:2,1,2,3,4")]
+    accounted(con, table, 6)
+
+
+def test_json_nested_too_deep_is_a_rejected_line(tmp_path, stage, rows, rejected, con):
+    deep = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    [table] = stage(write(tmp_path / "deep.jsonl", '{"a": 1}\n' + deep + "\n"))
+    assert rows(table) == [(1, "1")]
+    assert [(line, error) for line, _, error in rejected("deep")] == [(2, "malformed JSON")]
+    accounted(con, table, 2)

@@ -46,6 +46,7 @@ class TextEncoding:
 UTF8 = TextEncoding("utf-8", "utf-8", None)
 LATIN1 = TextEncoding("latin-1", "latin-1", None)
 CP1252 = TextEncoding("cp1252", "utf-8", None)
+CP1251 = TextEncoding("cp1251", "utf-8", None)
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
 
@@ -80,15 +81,39 @@ def detect_encoding(sample: bytes, complete: bool) -> TextEncoding:
     return UTF8
 
 
+_WORDS = re.compile(rb"[A-Za-z\xc0-\xff]+")
+
+
+def looks_cyrillic(data: bytes) -> bool:
+    """Whether single-byte text reads as Windows-1251 (Cyrillic) rather than a Western
+    code page: Western accented letters (0xC0-0xFF) sit inside ASCII words (`Köln`,
+    `été`), Cyrillic words are made of such bytes only (`Москва` is `\\xcc\\xee...`)."""
+    high_only = mixed = 0
+    for word in _WORDS.findall(data):
+        highs = sum(1 for byte in word if byte >= 0xC0)
+        if highs == len(word) and highs >= 3:
+            high_only += 1
+        elif highs:
+            mixed += 1
+    return high_only >= 5 and high_only >= 3 * mixed
+
+
 def single_byte_encoding(data: bytes) -> TextEncoding:
-    """Latin-1 when no byte is in 0x80-0x9F, else Windows-1252 when it decodes the bytes."""
+    """Windows-1251 when the text reads as Cyrillic, else Latin-1 when no byte is in
+    0x80-0x9F, else Windows-1252 when it decodes the bytes."""
+    if looks_cyrillic(data):
+        try:
+            data.decode("cp1251")
+            return CP1251
+        except UnicodeDecodeError:
+            pass
     if _C1_BYTES.search(data) is None:
         return LATIN1
     try:
         data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise EncodingError(
-            f"byte 0x{data[exc.start]:02x} is not UTF-8, UTF-16, Latin-1 or Windows-1252 text"
+            f"byte 0x{data[exc.start]:02x} is not UTF-8, UTF-16, Latin-1, Windows-1252 or Windows-1251 text"
         ) from exc
     return CP1252
 
@@ -114,6 +139,9 @@ class Dialect:
     preamble: list[str] = field(default_factory=list)
     """The text of those lines, kept in the table's options."""
     mixed_newlines: bool = False
+    short_rows: bool = False
+    """Many records stop early (their writer leaves out trailing empty fields): such
+    records are read with the missing fields NULL instead of being rejected."""
 
 
 
@@ -288,6 +316,10 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
     first = records[0] if records else []
     if header:
         first = fit_header(first, records[1:])
+    width = len(first) if header else max(len(first), count)
+    body = records[1:] if header else records
+    short = sum(1 for record in body if len(record) < width)
+    short_rows = short >= 3 and short >= 0.05 * len(body)
     return Dialect(
         delimiter=delimiter,
         quote=quote,
@@ -295,7 +327,8 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
         header=header,
         newline=detect_newline(text),
         header_names=list(first) if header else [],
-        field_count=max(len(first), count) if not header else len(first),
+        field_count=width,
+        short_rows=short_rows,
         skip_lines=skip_lines,
         preamble=preamble,
         mixed_newlines=mixed_newlines(text),
@@ -303,9 +336,10 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
 
 
 def mixed_newlines(text: str) -> bool:
-    """Whether some lines end in CRLF and others in a bare LF."""
+    """Whether lines end in more than one style (CRLF, LF, CR)."""
     crlf = text.count("\r\n")
-    return 0 < crlf < text.count("\n")
+    styles = (crlf, text.count("\n") - crlf, text.count("\r") - crlf)
+    return sum(1 for count in styles if count) > 1
 
 
 def unique_column_names(originals: list[str], reserved: tuple[str, ...] = ("_row_id",)) -> list[str]:

@@ -108,6 +108,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
     }
     if normalized:
         options["mixed_newlines"] = True
+    if dialect.short_rows:
+        options["null_padding"] = True
     if dialect.skip_lines:
         options["skipped_lines"] = dialect.skip_lines
         options["preamble"] = dialect.preamble
@@ -182,12 +184,12 @@ def _utf8_copy(path: Path, encoding: TextEncoding, newlines_of: Dialect | None, 
 
 
 def unify_newlines(chunks: Iterator[str], quote: str, escape: str) -> Iterator[str]:
-    """Text chunks with every CRLF outside quoted fields turned into LF; text inside
-    quotes (values) is kept exactly."""
+    """Text chunks with every record end outside quoted fields (CRLF, or a lone CR)
+    turned into LF; text inside quotes (values) is kept exactly."""
     if escape == quote:
-        tokens = re.compile(f"{re.escape(quote)}|\r\n")
+        tokens = re.compile(f"{re.escape(quote)}|\r\n?")
     else:
-        tokens = re.compile(f"{re.escape(escape)}.|{re.escape(quote)}|\r\n", re.S)
+        tokens = re.compile(f"{re.escape(escape)}.|{re.escape(quote)}|\r\n?", re.S)
     inside, carry = False, ""
     for chunk in chunks:
         chunk, carry = carry + chunk, ""
@@ -198,14 +200,14 @@ def unify_newlines(chunks: Iterator[str], quote: str, escape: str) -> Iterator[s
             token = match.group()
             if token == quote:
                 inside = not inside
-            elif token == "\r\n" and not inside:
+            elif token[0] == "\r" and not inside:
                 pieces.append(chunk[last : match.start()])
                 pieces.append("\n")
                 last = match.end()
         pieces.append(chunk[last:])
         yield "".join(pieces)
     if carry:
-        yield carry.replace("\r\n", "\n") if not inside else carry
+        yield carry if inside else re.sub("\r\n?", "\n", carry)
 
 
 class _InvalidParserState(Exception):
@@ -245,7 +247,8 @@ def _load_csv(
         f"SELECT row_number() OVER () AS {ROW_ID}, {selected} FROM read_csv(?, "
         "auto_detect = false, header = ?, delim = ?, quote = ?, escape = ?, encoding = ?, "
         "skip = ?, max_line_size = ?, allow_quoted_nulls = false, "
-        f"columns = {columns_literal}, strict_mode = true, store_rejects = true, "
+        + ("null_padding = true, parallel = false, " if dialect.short_rows else "")
+        + f"columns = {columns_literal}, strict_mode = true, store_rejects = true, "
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     )
     params = [str(read_path), dialect.header, dialect.delimiter, dialect.quote, dialect.escape, encoding,
@@ -588,14 +591,15 @@ def stage_json(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTable:
         if not document:
             _read_ndjson(path, writer)
         writer.flush()
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read file ({_first_line(exc)})") from exc
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as JSON ({_first_line(exc)})") from exc
-    if not writer.keys:
+        if not writer.keys:
+            raise SourceError(f"{path}: no JSON objects found")
+    except (OSError, duckdb.Error, SourceError) as exc:
         con.execute(f"DROP TABLE IF EXISTS {writer.target}")
         common.clear_rejected(con, spec.name)
-        raise SourceError(f"{path}: no JSON objects found")
+        if isinstance(exc, SourceError):
+            raise
+        what = "cannot read file" if isinstance(exc, OSError) else "cannot read as JSON"
+        raise SourceError(f"{path}: {what} ({_first_line(exc)})") from exc
     options = {"format": "json" if document else "ndjson", "encoding": "utf-8"}
     return _finish(con, spec, writer.columns(), options)
 
@@ -609,7 +613,7 @@ def _first_line_parses(path: Path) -> bool:
             if line:
                 try:
                     _DECODER.decode(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     return False
                 return True
     return True
@@ -630,7 +634,7 @@ def _read_ndjson(path: Path, writer: _JsonWriter) -> None:
                 continue
             try:
                 value = _DECODER.decode(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 writer.reject(number, line, "malformed JSON")
                 continue
             writer.add(value, number, line)
@@ -659,7 +663,7 @@ def _read_json_document(path: Path, writer: _JsonWriter, fallback: bool) -> bool
         counted = position
         try:
             value, stop = _DECODER.raw_decode(text, position)
-        except ValueError:
+        except (ValueError, RecursionError):
             if fallback and not values:
                 return False
             writer.reject(line, text[position:], "malformed JSON")

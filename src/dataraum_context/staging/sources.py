@@ -69,6 +69,7 @@ def _folder_specs(folder: Path, skipped: list[str] | None) -> list[SourceSpec]:
             if skipped is not None:
                 skipped.append(str(entry.resolve()))
             continue
+        entry = entry.absolute()
         try:
             specs.append(file_spec(entry).model_copy(update={"in_folder": True}))
         except SourceError as exc:
