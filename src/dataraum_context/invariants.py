@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,8 @@ def _reread(raw: str, formats: list[str], decided: str) -> Any:
             parsed = datetime.strptime(text, _python_format(f))
         except ValueError:
             continue
+        if "%y" in f and parsed.replace(tzinfo=None) > datetime.now() + timedelta(days=1):
+            parsed = parsed.replace(year=parsed.year - 100)  # two-digit years: never in the future
         if decided == "DATE":
             return parsed.date()
         if decided == "TIME":

@@ -152,3 +152,14 @@ def test_offsets_with_am_pm(con) -> None:
     decision, typed, quarantined = typed_column(con, values)
     assert (decision.decided_type, quarantined) == ("TIMESTAMP WITH TIME ZONE", [])
     assert typed[0] == datetime(2024, 1, 5, 9, 0, tzinfo=UTC) and typed[1] == datetime(2024, 2, 6, 20, 30, tzinfo=UTC)
+
+
+def test_two_digit_years_are_not_in_the_future(con) -> None:
+    decision, typed, _ = typed_column(con, ["25/11/63", "29/10/63", "13/01/64", "01/02/24"] * 10)
+    assert decision.decided_type == "DATE"
+    assert typed[:4] == [date(1963, 11, 25), date(1963, 10, 29), date(1964, 1, 13), date(2024, 2, 1)]
+
+
+def test_month_name_first_with_dashes(con) -> None:
+    decision, typed, _ = typed_column(con, ["Jan-1-1995", "Feb-1-1995", "Dec-31-1996"] * 10)
+    assert decision.decided_type == "DATE" and typed[0] == date(1995, 1, 1)

@@ -243,6 +243,8 @@ def _temporal_parse(fmt: ValueFormat, target: str, v: str) -> str:
     if not whens:
         return "NULL"
     value = f"(CASE {' '.join(whens)} END)"
+    if any("%y" in f for f in fmt.formats):  # two-digit years: the latest reading not after today
+        value = f"(CASE WHEN {value} > current_date + INTERVAL 1 DAY THEN {value} - INTERVAL 100 YEAR ELSE {value} END)"
     if t == "DATE":
         return f"CAST({value} AS DATE)"
     if t == "TIME":
