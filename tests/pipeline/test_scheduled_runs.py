@@ -89,3 +89,35 @@ def test_a_busy_workspace_gives_a_clear_message_after_the_wait(tmp_path: Path) -
     # A progress line while waiting, then the error.
     assert len(lines) == 2 and "Traceback" not in result.stderr
     assert lines[0].startswith("waiting for workspace") and "busy" in lines[1]
+
+
+def test_reused_type_results_keep_their_parse(tmp_path: Path) -> None:
+    """Regression: memoised candidates came back without their parse (an excluded field), so a
+    re-run with only the auto-accept threshold changed typed every column as VARCHAR with an empty
+    quarantine. Value formats are plain stored data now: the typed layer is the same."""
+    import duckdb
+
+    workspace = tmp_path / "ws"
+    env = {"DATARAUM_WORKSPACE": str(workspace)}
+
+    def typed_state() -> tuple[list, list]:
+        con = duckdb.connect(str(workspace / "data.duckdb"), read_only=True)
+        try:
+            types = con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'typed' ORDER BY ALL"
+            ).fetchall()
+            quarantine = con.execute("SELECT table_name, column_name, count(*) FROM quarantine.cast_failures GROUP BY ALL ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+        return types, quarantine
+
+    first = run_cli("run", str(DEMO_DATA), "--review", "defer", "--json", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    before = typed_state()
+    second = run_cli("run", str(DEMO_DATA), "--review", "defer", "--json", cwd=tmp_path,
+                     env={**env, "DATARAUM_AUTO_ACCEPT_THRESHOLD": "0.95"})
+    assert second.returncode == 0, second.stderr
+    after = typed_state()
+    assert after == before
+    assert any(t == "DECIMAL(9,2)" for _, _, t in after[0]) and after[1]  # typed, with the demo's quarantine
