@@ -66,6 +66,9 @@ DATE_FORMATS: tuple[str, ...] = tuple(
 _DATEY = r"(?i)[0-9]{1,4}[/.\-][0-9a-z]{1,9}[/.\-][0-9]{2,4}.*|[a-z]{3,9}\.? [0-9]{1,2},? [0-9]{4}.*|[0-9]{1,2}[ \-][a-z]{3,9}[ \-,]+[0-9]{2,4}.*|[a-z]{3,9}, .*[0-9]{4}.*|[a-z]{3,9}-[0-9]{1,2}-[0-9]{2,4}.*|[0-9]{1,2}:[0-5][0-9].*"
 
 
+_DATEY_RX = re.compile(_DATEY[4:], re.IGNORECASE)
+
+
 def has_time(fmt: str) -> bool:
     return "%H" in fmt or "%I" in fmt
 
@@ -220,32 +223,65 @@ def boolean_candidates(con, table: str, columns: list[str]) -> list[Candidate]: 
     return out
 
 
+_SHAPES = {
+    "%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%y": r"\d{2}", "%b": r"[a-z]{3,4}\.?", "%B": r"[a-z]+",
+    "%a": r"[a-z]{3}\.?", "%A": r"[a-z]+", "%H": r"\d{1,2}", "%I": r"\d{1,2}", "%M": r"\d{1,2}", "%S": r"\d{1,2}",
+    "%f": r"\d{1,9}", "%p": r"[ap]\.?m\.?", "%z": r"(?:[+-]\d{2}:?\d{2}|[+-]\d{2}|z|utc)",
+}
+
+
+def _shape(fmt: str) -> re.Pattern[str]:
+    """A Python regex for the text a strptime format can produce (a cheap first filter)."""
+    parts, i = [], 0
+    while i < len(fmt):
+        code = fmt[i : i + 2]
+        if code in _SHAPES:
+            parts.append(_SHAPES[code])
+            i += 2
+        else:
+            parts.append(re.escape(fmt[i]))
+            i += 1
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+_FORMAT_SHAPES = [_shape(f) for f in DATE_FORMATS]
+
+
 def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
     """Per date-like column, the formats whose round trip holds for most of the frequent values:
     the best one, plus formats of the same reading that cover values it does not (at most 4).
-    Where a day-first format and its month-first twin read the same values, both are returned."""
+    Where a day-first format and its month-first twin read the same values, both are returned.
+    Formats are first filtered by the shape of the values (Python), then checked in DuckDB."""
     if not columns:
         return []
-    datey = con.execute(
-        f"SELECT c, sum(n) FILTER (WHERE regexp_full_match(v, {quote_literal(_DATEY)})) / sum(n) "
-        f"FROM ({_distinct_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
+    rows = con.execute(
+        f"SELECT c, list(v ORDER BY n DESC, v), list(n ORDER BY n DESC, v) FROM "
+        f"({_distinct_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
     ).fetchall()
-    wanted = [columns[c] for c, share in datey if share is not None and share >= MIN_PATTERN_RATE]
-    if not wanted:
-        return []
     install_macros(con)
-    flags = ", ".join(
-        f"({parse_sql(ValueFormat(kind='timestamp', formats=(f,)), 'TIMESTAMP', 'v')}) IS NOT NULL" for f in DATE_FORMATS
-    )
-    # which of the frequent values each format reads
-    hits_sql = f"SELECT c, v, n, [{flags}] AS ok FROM ({_distinct_sql(table, wanted, FORMAT_SEARCH_VALUES)})"
-    per_column: dict[int, list[tuple[str, int, list[bool]]]] = {}
-    for c, v, n, ok in con.execute(hits_sql).fetchall():
-        per_column.setdefault(int(c), []).append((v, int(n), list(ok)))
     out: list[Candidate] = []
-    for c, values in per_column.items():
-        column = wanted[c]
-        out.extend(_choose_formats(column, values))
+    for c, values, counts in rows:
+        datey = sum(n for v, n in zip(values, counts) if _DATEY_RX.fullmatch(v))
+        if datey < MIN_PATTERN_RATE * sum(counts):
+            continue
+        shaped = [k for k, rx in enumerate(_FORMAT_SHAPES) if any(rx.fullmatch(v) for v in values)]
+        if not shaped:
+            continue
+        flags = ", ".join(
+            f"({parse_sql(ValueFormat(kind='timestamp', formats=(DATE_FORMATS[k],)), 'TIMESTAMP', 'v')}) IS NOT NULL"
+            for k in shaped
+        )
+        checked = con.execute(
+            f"SELECT v, n, [{flags}] FROM (SELECT unnest(?::VARCHAR[]) AS v, unnest(?::BIGINT[]) AS n)",
+            [values, counts],
+        ).fetchall()
+        found = []
+        for v, n, ok in checked:
+            full = [False] * len(DATE_FORMATS)
+            for k, hit in zip(shaped, ok):
+                full[k] = bool(hit)
+            found.append((v, int(n), full))
+        out.extend(_choose_formats(columns[c], found))
     return out
 
 
