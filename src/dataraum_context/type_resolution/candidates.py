@@ -351,9 +351,10 @@ def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN0
         v = f"v{i}"
         if cand.fmt.kind in NUMBER_KINDS:
             level1.append(f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}")
-            mark = quote_literal(re.escape(cand.fmt.decimal_mark) + "([0-9]+)")
-            frac = "0" if cand.fmt.kind == "integer" else f"length(regexp_extract({v}, {mark}, 1))"
-            whole = f"length(ltrim(split_part(regexp_replace({digits_sql(cand.fmt, v)}, '[eE].*', ''), '.', 1), '0'))"
+            mantissa = f"split_part(lower({digits_sql(cand.fmt, v)}), 'e', 1)"
+            # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
+            frac = "0" if cand.fmt.kind == "integer" else f"length(split_part({mantissa}, '.', 2))"
+            whole = f"length(ltrim(split_part({mantissa}, '.', 1), '0'))"
             double = f"TRY_CAST({signed_sql(cand.fmt, v)} AS DOUBLE)"
             level2 += [
                 f"ok{k}",

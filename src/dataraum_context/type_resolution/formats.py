@@ -138,12 +138,16 @@ def number_regex(fmt: ValueFormat, max_frac: int | None = None) -> str:
 
 def digits_sql(fmt: ValueFormat, v: str) -> str:
     """SQL: the unsigned number of a matching value as plain text (`1234.50`; a double keeps
-    its exponent): grouping, currency, percent sign, spaces and the sign removed."""
-    kept = "0-9" + (re.escape(fmt.decimal_mark) if fmt.kind != "integer" else "")
-    if fmt.kind == "double":
-        body = f"ltrim(regexp_replace({v}, {quote_literal('[^' + kept + 'eE+-]')}, '', 'g'), '+-')"
-    else:
+    its exponent): grouping, currency, percent sign, spaces and the sign removed. Plain string
+    functions where the characters are known (a regex only for money's currency tokens)."""
+    if fmt.kind == "money":
+        kept = "0-9" + re.escape(fmt.decimal_mark)
         body = f"regexp_replace({v}, {quote_literal('[^' + kept + ']')}, '', 'g')"
+    else:
+        drop = "+- %\u00a0\u202f" + (fmt.grouping or "")
+        body = f"translate({v}, {quote_literal(drop)}, '')"
+        if fmt.kind == "double":  # keep the exponent's sign: only a leading sign is dropped
+            body = f"translate(ltrim({v}, '+-'), {quote_literal(drop.replace('+-', ''))}, '')"
     if fmt.decimal_mark != "." and fmt.kind != "integer":
         body = f"replace({body}, {quote_literal(fmt.decimal_mark)}, '.')"
     return body
@@ -162,8 +166,8 @@ def signed_sql(fmt: ValueFormat, v: str) -> str:
 
 def significant_digits_sql(fmt: ValueFormat, v: str) -> str:
     """SQL: significant digits of a matching value (leading and trailing zeros aside)."""
-    mantissa = f"regexp_replace({v}, '[eE].*', '')" if fmt.kind == "double" else v
-    return f"length(trim(regexp_replace({mantissa}, '[^0-9]', '', 'g'), '0'))"
+    mantissa = f"split_part(lower({digits_sql(fmt, v)}), 'e', 1)"
+    return f"length(trim(replace({mantissa}, '.', ''), '0'))"
 
 
 def install_macros(con) -> None:  # noqa: ANN001 - a DuckDB connection
