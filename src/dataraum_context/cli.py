@@ -185,7 +185,12 @@ def run(
     )
     # Every option a later stage needs is checked now, before anything is written; paths
     # come back absolute, so that `resume` from another folder finds them again.
-    settings, paths = preflight(settings, paths)
+    try:
+        settings, paths = preflight(settings, paths)
+    except DataraumError as exc:
+        if as_json:  # --json always prints one object; no run was started
+            _print_json({"run_id": None, "status": "failed", "tables": [], "error": str(exc)})
+        raise
     settings.workspace.mkdir(parents=True, exist_ok=True)
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"
