@@ -176,7 +176,6 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Stage, profile and describe the tables at PATH... and record the run."""
-    from dataraum_context.pipeline.runner import execute_run
     from dataraum_context.preflight import preflight
 
     settings = load_settings(
@@ -191,6 +190,8 @@ def run(
         if as_json:  # --json always prints one object; no run was started
             _print_json({"run_id": None, "status": "failed", "tables": [], "error": str(exc)})
         raise
+    from dataraum_context.pipeline.runner import execute_run  # heavy: only once the options are known good
+
     settings.workspace.mkdir(parents=True, exist_ok=True)
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"

@@ -84,3 +84,11 @@ def test_paths_are_stored_absolute(data: Path, cli) -> None:
     options = metadata_rows({"DATARAUM_WORKSPACE": str(cli.workspace)}, "SELECT options FROM runs")[0][0]
     options = json.loads(options) if isinstance(options, str) else options
     assert options["rules_file"] == str((data / "rules.yaml").resolve())
+
+
+def test_shipped_provider_table_matches_the_registry() -> None:
+    from dataraum_context.llm.provider import PROVIDERS, provider_spec
+    from dataraum_context.preflight import SHIPPED_PROVIDERS
+
+    provider_spec("anthropic")  # imports (registers) every shipped provider
+    assert SHIPPED_PROVIDERS == {name: (s.env_key, s.base_url_env) for name, s in PROVIDERS.items()}
