@@ -464,6 +464,7 @@ def resume(
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
     wanted = _run_uuid(settings, run_id)
+    _run_async(lambda: _with_session(settings, lambda s: _preflight_resume(s, wanted)))
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"
 
@@ -474,6 +475,29 @@ def resume(
         return await resume_run(settings, wanted, None, log_path, force=force)
 
     _finish_outcome(_run_async(go), as_json)
+
+
+async def _preflight_resume(session: Any, wanted: uuid.UUID | None) -> None:
+    """Check the options the run to resume recorded (LLM key, ontology, rules, modules)
+    before claiming it: a missing one is one line, exit 2, and the run stays resumable."""
+    from dataraum_context.pipeline.db_models import Run
+    from dataraum_context.pipeline.runner import lease_is_void
+    from dataraum_context.preflight import check_stored_options
+
+    if wanted is not None:
+        candidates = [await session.get(Run, wanted)]
+    else:
+        query = sa.select(Run).where(Run.status.in_(("paused", "running"))).order_by(Run.started_at.desc())
+        candidates = list((await session.execute(query)).scalars())
+    for run_row in candidates:
+        if run_row is None or run_row.status not in ("paused", "running"):
+            return
+        if run_row.status == "paused" or lease_is_void(run_row):
+            try:
+                check_stored_options(dict(run_row.options or {}))
+            except DataraumError as exc:
+                raise UserError(f"cannot resume run {run_row.run_id}: {exc}") from None
+            return
 
 
 def _finish_outcome(outcome: Any, as_json: bool) -> None:

@@ -126,6 +126,17 @@ def check_modules(modules: list[Path]) -> list[Path]:
     return resolved
 
 
+def check_stored_options(options: dict[str, object]) -> None:
+    """Before a resume: what the rest of a recorded run needs (ontology, LLM key, rules,
+    modules) is still there; a missing one is a `UserError` and the run stays resumable."""
+    ontology, llm, rules = options.get("ontology"), options.get("llm"), options.get("rules_file")
+    check_ontology(str(ontology) if ontology else None)
+    check_llm(str(llm) if llm else None)
+    check_rules(Path(str(rules)) if rules else None)
+    modules = options.get("modules") or []
+    check_modules([Path(str(m)) for m in modules] if isinstance(modules, list) else [])
+
+
 def preflight(settings: Settings, paths: list[str]) -> tuple[Settings, list[str]]:
     """Check everything a run needs; return the settings and paths made absolute.
 
