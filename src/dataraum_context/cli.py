@@ -177,7 +177,6 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Stage, profile and describe the tables at PATH... and record the run."""
-    from dataraum_context.pipeline.runner import execute_run
     from dataraum_context.preflight import preflight
 
     settings = load_settings(
@@ -186,7 +185,14 @@ def run(
     )
     # Every option a later stage needs is checked now, before anything is written; paths
     # come back absolute, so that `resume` from another folder finds them again.
-    settings, paths = preflight(settings, paths)
+    try:
+        settings, paths = preflight(settings, paths)
+    except DataraumError as exc:
+        if as_json:  # --json always prints one object; no run was started
+            _print_json({"run_id": None, "status": "failed", "tables": [], "error": str(exc)})
+        raise
+    from dataraum_context.pipeline.runner import execute_run  # heavy: only once the options are known good
+
     settings.workspace.mkdir(parents=True, exist_ok=True)
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"
@@ -474,6 +480,7 @@ def resume(
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
     wanted = _run_uuid(settings, run_id)
+    _run_async(lambda: _with_session(settings, lambda s: _preflight_resume(s, wanted)))
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"
 
@@ -484,6 +491,29 @@ def resume(
         return await resume_run(settings, wanted, None, log_path, force=force, source_urls=source_url)
 
     _finish_outcome(_run_async(go), as_json)
+
+
+async def _preflight_resume(session: Any, wanted: uuid.UUID | None) -> None:
+    """Check the options the run to resume recorded (LLM key, ontology, rules, modules)
+    before claiming it: a missing one is one line, exit 2, and the run stays resumable."""
+    from dataraum_context.pipeline.db_models import Run
+    from dataraum_context.pipeline.runner import lease_is_void
+    from dataraum_context.preflight import check_stored_options
+
+    if wanted is not None:
+        candidates = [await session.get(Run, wanted)]
+    else:
+        query = sa.select(Run).where(Run.status.in_(("paused", "running"))).order_by(Run.started_at.desc())
+        candidates = list((await session.execute(query)).scalars())
+    for run_row in candidates:
+        if run_row is None or run_row.status not in ("paused", "running"):
+            return
+        if run_row.status == "paused" or lease_is_void(run_row):
+            try:
+                check_stored_options(dict(run_row.options or {}))
+            except DataraumError as exc:
+                raise UserError(f"cannot resume run {run_row.run_id}: {exc}") from None
+            return
 
 
 def _finish_outcome(outcome: Any, as_json: bool) -> None:

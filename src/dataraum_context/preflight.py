@@ -79,13 +79,27 @@ def check_ontology(spec: str | None) -> str | None:
     return spec
 
 
+# The shipped providers' environment (API key, base URL), so that the check does not
+# import their SDKs (seconds); a test keeps it equal to the registry in `llm.provider`.
+SHIPPED_PROVIDERS = {
+    "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+    "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
+}
+
+
 def check_llm(provider: str | None) -> None:
     """The provider is known and its API key is in the environment."""
     if provider is None:
         return
-    from dataraum_context.llm.provider import api_key_for, provider_spec
+    if provider in SHIPPED_PROVIDERS:
+        import os
 
-    api_key_for(provider_spec(provider))
+        env_key, base_url_env = SHIPPED_PROVIDERS[provider]
+        if not os.environ.get(env_key, "").strip():
+            hint = " (a local OpenAI-compatible server accepts any value)" if os.environ.get(base_url_env) else ""
+            raise ConfigError(f"{env_key} is not set: export it to use --llm {provider}{hint}")
+        return
+    raise ConfigError(f"unknown LLM provider {provider!r}: use one of {', '.join(sorted(SHIPPED_PROVIDERS))}")
 
 
 def check_rules(path: Path | None) -> Path | None:
@@ -110,6 +124,17 @@ def check_modules(modules: list[Path]) -> list[Path]:
     resolved = [_absolute(m) for m in modules]
     build_driver([], resolved)
     return resolved
+
+
+def check_stored_options(options: dict[str, object]) -> None:
+    """Before a resume: what the rest of a recorded run needs (ontology, LLM key, rules,
+    modules) is still there; a missing one is a `UserError` and the run stays resumable."""
+    ontology, llm, rules = options.get("ontology"), options.get("llm"), options.get("rules_file")
+    check_ontology(str(ontology) if ontology else None)
+    check_llm(str(llm) if llm else None)
+    check_rules(Path(str(rules)) if rules else None)
+    modules = options.get("modules") or []
+    check_modules([Path(str(m)) for m in modules] if isinstance(modules, list) else [])
 
 
 def preflight(settings: Settings, paths: list[str]) -> tuple[Settings, list[str]]:

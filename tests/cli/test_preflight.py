@@ -84,3 +84,27 @@ def test_paths_are_stored_absolute(data: Path, cli) -> None:
     options = metadata_rows({"DATARAUM_WORKSPACE": str(cli.workspace)}, "SELECT options FROM runs")[0][0]
     options = json.loads(options) if isinstance(options, str) else options
     assert options["rules_file"] == str((data / "rules.yaml").resolve())
+
+
+def test_shipped_provider_table_matches_the_registry() -> None:
+    from dataraum_context.llm.provider import PROVIDERS, provider_spec
+    from dataraum_context.preflight import SHIPPED_PROVIDERS
+
+    provider_spec("anthropic")  # imports (registers) every shipped provider
+    assert SHIPPED_PROVIDERS == {name: (s.env_key, s.base_url_env) for name, s in PROVIDERS.items()}
+
+
+def test_resume_checks_the_recorded_options_first_and_the_run_stays_paused(tmp_path: Path, cli) -> None:
+    from helpers import write_review_file
+
+    data = write_review_file(tmp_path / "rev.csv")
+    # An unreachable local endpoint: nothing leaves the machine (and the run pauses before the LLM is used).
+    llm_env = {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    first = cli("run", str(data), "--llm", "openai", "--json", env=llm_env)
+    assert first.returncode == 3, first.stderr
+    run_id = json.loads(first.stdout)["run_id"]
+    assert cli("review", "approve", "--all").returncode == 0
+    for args in (["resume"], ["resume", run_id[:8]]):
+        result = cli(*args, env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})  # the key is gone
+        assert_clean_error(result, "OPENAI_API_KEY", run_id)
+        assert json.loads(cli("status", run_id, "--json").stdout)["status"] == "paused"

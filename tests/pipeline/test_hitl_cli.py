@@ -207,6 +207,7 @@ def test_killed_mid_stage_resumes_to_the_same_result(tmp_path: Path, dr, other_m
     resumed = dr("resume", "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["status"] == "completed"
+    assert json.loads(resumed.stdout)["tables"] == ["rev"]  # staged before the kill, still reported
 
     # The same as an uninterrupted run, and nothing written twice.
     other_env = dict(dr.env, DATARAUM_WORKSPACE=str(tmp_path / "ws-clean"))

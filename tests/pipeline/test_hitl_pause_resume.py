@@ -37,7 +37,7 @@ def snapshot(dr, workspace: Path) -> dict[str, Any]:
     """Metadata (the context document, ids and times aside) and the typed data."""
     ctx = dr("context", "--format", "json")
     assert ctx.returncode == 0, ctx.stderr
-    doc = json.loads(ctx.stdout)
+    doc = _without_ids_and_times(json.loads(ctx.stdout))
     doc.pop("run")
     con = duckdb.connect(str(workspace / "data.duckdb"), read_only=True)
     try:
@@ -49,6 +49,16 @@ def snapshot(dr, workspace: Path) -> dict[str, Any]:
     finally:
         con.close()
     return {"doc": doc, "typed": typed, "types": types, "quarantine": quarantine}
+
+
+def _without_ids_and_times(value: Any) -> Any:
+    """The document with the review ids and decision times of its provenance left out
+    (they differ between deciding through review items and deciding up front)."""
+    if isinstance(value, dict):
+        return {k: _without_ids_and_times(v) for k, v in value.items() if k not in ("at", "review_id", "id")}
+    if isinstance(value, list):
+        return [_without_ids_and_times(v) for v in value]
+    return value
 
 
 def node_counts(dr, run_id: str) -> dict[str, int]:

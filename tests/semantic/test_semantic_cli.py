@@ -32,3 +32,5 @@ def test_unknown_ontology_name_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     summary = json.loads(result.stdout)
     assert summary["status"] == "failed" and "unknown ontology 'astrology'" in summary["error"]
+    # Found before stage 1 (preflight): no run was started, nothing was written.
+    assert summary["run_id"] is None and not (tmp_path / "ws").exists()

@@ -15,7 +15,9 @@ earlier decision re-applied), or the annotating stage's source):
   (a rejection keeps its reason);
 
 `reviews` / `status` / `values` / `proposed` come from the review items that decided it
-(empty or `null` when no review was asked for).
+(empty or `null` when no review was asked for). An automatic decision is made again by
+every run, so its `at` is `null`: it is the time of the run (`run.started_at`). This keeps
+an unchanged re-run's document identical.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def _type_decision(decision: TypeDecision | None, reviews: list[ReviewItem]) -> 
         "type": decision.decided_type,
         "source": decision.decision_source,
         "by": decision.decided_by,
-        "at": _iso(decision.decided_at),
+        "at": _iso(reviews[-1].reviewed_at if reviews else decision.decided_at)
+        if decision.decision_source != "auto" else None,
         "reason": decision.decision_reason,
         "previous_type": decision.previous_type,
         "reviews": [_review_ref(item) for item in reviews],
@@ -207,6 +210,7 @@ async def _attach_decisions(session: AsyncSession, doc: dict[str, Any], reviews:
     from dataraum_context.pipeline.review_models import relationship_target
 
     annotated_at: dict[tuple[str, str], Any] | None = None
+    automatic = ("rules", "llm", "auto", None)
     for table in doc.get("tables") or []:
         for column in table.get("columns") or []:
             semantic = column.get("semantic")
@@ -216,11 +220,14 @@ async def _attach_decisions(session: AsyncSession, doc: dict[str, Any], reviews:
             if item is not None:
                 semantic["decision"] = _decision_from_review(item)
                 continue
-            if annotated_at is None:
-                annotated_at = await _annotation_times(session)
+            at = None
+            if semantic.get("source") not in automatic:
+                if annotated_at is None:
+                    annotated_at = await _annotation_times(session)
+                at = _iso(annotated_at.get((table["name"], column["name"])))
             semantic["decision"] = {
                 "source": semantic.get("source"), "status": None, "by": semantic.get("annotated_by"),
-                "at": _iso(annotated_at.get((table["name"], column["name"]))), "reason": None,
+                "at": at, "reason": None,
                 "values": None, "proposed": None, "review_id": None,
             }
     relationships = doc.get("relationships")
@@ -239,7 +246,7 @@ async def _attach_decisions(session: AsyncSession, doc: dict[str, Any], reviews:
             "source": "auto" if rel.get("status") in ("accepted", "candidate") else None,
             "status": rel.get("status"),
             "by": (row.confirmed_by if row is not None else None) or "system",
-            "at": _iso((row.confirmed_at or row.detected_at) if row is not None else None),
+            "at": _iso(row.confirmed_at) if row is not None else None,
             "reason": evidence.get("decision_reason"),
             "values": None, "proposed": None, "review_id": None,
         }

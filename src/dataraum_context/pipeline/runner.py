@@ -321,7 +321,8 @@ class _Executor:
                     )
                 )
                 completed = await self._completed(session)
-                await self._set_run(session, completed_stages=[*completed, stage.name])
+                # The summary goes with the stage: a run killed later and resumed still knows its tables.
+                await self._set_run(session, completed_stages=[*completed, stage.name], summary=self.ctx.summary)
             self.listener.stage_finished(stage.name)
             if stage.name == stop_after:
                 break

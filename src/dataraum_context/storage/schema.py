@@ -1,16 +1,20 @@
-"""Schema creation and version check for the metadata store.
+"""Schema creation, migrations and version check for the metadata store.
 
 Importing this module registers every model with `Base.metadata`. `init_schema`
-is idempotent: it creates what is missing, records the schema version once, and
-refuses a database written by another schema version with a clear message.
+is idempotent: a new store is built by the Alembic migrations
+(`storage/migrations`); a store written before migrations existed (schema version
+1, no `alembic_version` table) is stamped with the baseline revision and upgraded
+in place; a store already at the newest revision is left alone (one cheap check).
+A store written by a newer dataraum (a newer schema version, or a revision this
+code does not know) or by an unsupported older one is refused with a clear message.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -32,29 +36,86 @@ from dataraum_context.storage.base import Base
 from dataraum_context.storage.core import SCHEMA_VERSION, SchemaVersion
 from dataraum_context.storage.engine import redact_url
 
+# The oldest schema version that migrations can upgrade (the baseline revision's).
+OLDEST_MIGRATABLE = 1
+_ALEMBIC_TABLE = "alembic_version"
+
+
+def _alembic(connection: sa.Connection) -> tuple[Any, Any]:
+    """Alembic's config (running on `connection`) and its script directory."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from dataraum_context.storage.migrations import SCRIPT_LOCATION
+
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.attributes["connection"] = connection
+    return config, ScriptDirectory.from_config(config)
+
+
+def _refuse(stored: int | str, newer: bool) -> MetadataStoreError:
+    age = "a newer" if newer else "an older"
+    return MetadataStoreError(
+        f"metadata database has schema version {stored}, written by {age} dataraum; "
+        f"this dataraum {__version__} needs version {SCHEMA_VERSION} "
+        "(use a new workspace or metadata URL)"
+    )
+
+
+def _migrate(connection: sa.Connection, revision: str | None, pre_migrations: bool) -> None:
+    """Bring the store to the newest revision (stamping a pre-migration store first)."""
+    from alembic import command
+    from alembic.util import CommandError
+
+    config, script = _alembic(connection)
+    if revision is not None:
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            raise _refuse(f"{SCHEMA_VERSION} (migration {revision})", newer=True) from None
+    elif pre_migrations:
+        from dataraum_context.storage.migrations import BASELINE
+
+        command.stamp(config, BASELINE)
+    command.upgrade(config, "head")
+
 
 def _init_sync(connection: sa.Connection) -> None:
+    from dataraum_context.storage.migrations import HEAD
+
     if connection.dialect.name == "postgresql":
         # Serialise concurrent initialisers of one database.
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(7312026)"))
     inspector = sa.inspect(connection)
-    if inspector.has_table(SchemaVersion.__tablename__):
-        row = connection.execute(sa.select(SchemaVersion.version)).first()
-        if row is not None and row.version == SCHEMA_VERSION and all(
-            inspector.has_table(name) for name in Base.metadata.tables
-        ):
-            return  # initialised by this schema version: nothing to do
-        if row is not None and row.version != SCHEMA_VERSION:
-            age = "an older" if row.version < SCHEMA_VERSION else "a newer"
-            raise MetadataStoreError(
-                f"metadata database has schema version {row.version}, written by {age} dataraum; "
-                f"this dataraum {__version__} needs version {SCHEMA_VERSION} "
-                "(use a new workspace or metadata URL)"
-            )
+    has_version_table = inspector.has_table(SchemaVersion.__tablename__)
+    row = connection.execute(sa.select(SchemaVersion.version)).first() if has_version_table else None
+    if row is not None and row.version > SCHEMA_VERSION:
+        raise _refuse(row.version, newer=True)
+    if row is not None and row.version < OLDEST_MIGRATABLE:
+        raise _refuse(row.version, newer=False)
+    revision = None
+    if inspector.has_table(_ALEMBIC_TABLE):
+        revision = connection.execute(sa.text(f"SELECT version_num FROM {_ALEMBIC_TABLE}")).scalar()
+    if (
+        revision == HEAD
+        and row is not None
+        and row.version == SCHEMA_VERSION
+        and all(inspector.has_table(name) for name in Base.metadata.tables)
+    ):
+        return  # at the newest revision: nothing to do
+    if revision != HEAD:
+        _migrate(connection, revision, pre_migrations=has_version_table)
+    # Tables of models newer than the newest revision (a safety net, never a substitute
+    # for a revision: columns added to existing tables need one).
     Base.metadata.create_all(connection, checkfirst=True)
-    if connection.execute(sa.select(sa.func.count()).select_from(SchemaVersion)).scalar_one() == 0:
+    if row is None:
         connection.execute(
             sa.insert(SchemaVersion).values(id=1, version=SCHEMA_VERSION, dataraum_version=__version__)
+        )
+    elif row.version != SCHEMA_VERSION:
+        connection.execute(
+            sa.update(SchemaVersion).values(version=SCHEMA_VERSION, dataraum_version=__version__)
         )
     views.create_views(connection)
 
@@ -66,14 +127,12 @@ def _sqlite_init_lock(engine: AsyncEngine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
+    from filelock import FileLock
+
     lock_path = Path(database).with_name(Path(database).name + ".init-lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(lock_path, thread_local=False):  # an OS lock, on Unix and on Windows
+        yield
 
 
 async def init_schema(engine: AsyncEngine) -> None:
