@@ -11,10 +11,20 @@ a checkpoint; then, by the run's policy, the run pauses (`block`, when items are
 open), goes on leaving them open (`defer`) or accepts them (`auto`). The rest of
 the stage receives the decisions as the `review_decisions` input.
 
-`resume_run` claims a paused or interrupted run with a compare-and-swap on the
-run's version plus a lease (host, pid, expiry), refuses upstream code drift, loads
-the checkpointed outputs as overrides and continues after the gate (or with the
-first uncommitted stage).
+Run state you can trust (see pipeline/runstore.py): every metadata write goes through
+one counted transaction helper (`_tx`), and every change of the run's row is a
+compare-and-swap on its version. The gate's review items, its checkpoint and the run's
+`paused` status commit in one transaction, so a kill at any moment never leaves a run
+that passes a gate with open items. Ctrl-C stops before the next node (and interrupts
+DuckDB); the run is recorded `interrupted` and the CLI exits 130. Faults of the machine
+(full disk, read-only stores, bad URLs) fail the run with one line (exit 2).
+
+`resume_run` marks runs whose process is gone `interrupted`, refuses a run that a newer
+completed run superseded or whose DuckDB tables another run has rewritten since (the
+workspace's write log, storage/workspace.py), finds database passwords where the first
+run found them (pipeline/source_secrets.py), claims the run with a compare-and-swap
+plus a lease (host, pid, expiry), refuses upstream code drift, loads the checkpointed
+outputs as overrides and continues after the gate (or with the first uncommitted stage).
 """
 
 from __future__ import annotations
@@ -47,7 +57,7 @@ from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
-from dataraum_context.pipeline.memo import NodeMemo, StopRequested
+from dataraum_context.pipeline.memo import NodeMemo
 from dataraum_context.pipeline.runstore import (
     RunLostError, RunStore, latest_resumable, reap_dead_runs, superseding_run, transition,
 )

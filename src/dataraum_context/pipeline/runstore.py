@@ -33,9 +33,8 @@ from dataraum_context.storage.base import utcnow
 
 FAULT_ENV = "DATARAUM_FAULT_EXIT_AT_COMMIT"
 FAULT_EXIT_CODE = 86
-# Runs that may be resumed, and runs that are over.
+# Runs that may be resumed.
 RESUMABLE = ("paused", "interrupted")
-FINAL = ("completed", "failed", "superseded")
 
 
 class RunLostError(DataraumError):
