@@ -59,7 +59,7 @@ from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, nod
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
 from dataraum_context.pipeline.memo import NodeMemo
 from dataraum_context.pipeline.runstore import (
-    RunLostError, RunStore, latest_resumable, reap_dead_runs, superseding_run, transition,
+    RunLostError, RunStore, latest_resumable, prune_results, reap_dead_runs, superseding_run, transition,
 )
 from dataraum_context.pipeline.review_models import ReviewDecisions
 from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
@@ -75,7 +75,7 @@ from dataraum_context.storage.workspace import (
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
 # Settings that are not part of a run's recorded options (where it runs, not what it does).
-_LOCAL_SETTINGS = {"workspace", "metadata_url"}
+_LOCAL_SETTINGS = {"workspace", "metadata_url", "keep_runs"}
 
 
 class ProgressListener(Protocol):
@@ -200,6 +200,7 @@ class _Executor:
         self.ctx: RunContext | None = None
         self.current_stage = "run"
         self.memo_run: uuid.UUID | None = None  # the run whose results the memo offers
+        self.keep_runs = settings.keep_runs
 
     # ------------------------------------------------------------------ metadata writes
 
@@ -422,6 +423,8 @@ class _Executor:
             else:  # interrupted: where it stopped, for status and resume
                 values["current_stage"] = self.current_stage
             await self._set_run(session, **values)
+            if outcome.status in ("completed", "failed"):
+                await prune_results(session, self.keep_runs)
 
     async def guarded(self, paths: list[str], *, start: int, gate_passed: bool, stop_after: str | None) -> RunOutcome:
         """`drive` with the workspace open, a heartbeat, and failures recorded on the run."""
@@ -693,6 +696,7 @@ async def _resume_run(
             workspace=settings.workspace, metadata_url=settings.metadata_url,
         )
         executor = _Executor(resumed_settings, sessions, listener, log_path)
+        executor.keep_runs = settings.keep_runs
         executor.store = store  # one commit count for the whole process
         executor.run_id, executor.version = run.run_id, version + 1
         executor.ctx = RunContext(
