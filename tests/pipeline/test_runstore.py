@@ -119,3 +119,36 @@ def test_fault_hook_exits_after_the_nth_commit(tmp_path: Path) -> None:
 
     with sqlite3.connect(tmp_path / "x.db") as con:
         assert con.execute("SELECT count(*) FROM t").fetchone() == (3,)
+
+
+def test_retention_keeps_recent_and_resumable_runs(store_url: str) -> None:
+    from dataraum_context.pipeline.db_models import Checkpoint
+    from dataraum_context.pipeline.runstore import prune_results
+
+    async def go() -> None:
+        engine = create_engine(store_url)
+        try:
+            await init_schema(engine)
+            sessions = session_factory(engine)
+            now = utcnow()
+            statuses = ["completed", "paused", "completed", "interrupted", "failed", "completed", "completed"]
+            runs = [
+                Run(status=s, version=0, paths=[], completed_stages=[], started_at=now - timedelta(minutes=10 - i))
+                for i, s in enumerate(statuses)
+            ]
+            async with sessions.begin() as session:
+                session.add_all(runs)
+            async with sessions.begin() as session:
+                for run in runs:
+                    session.add(Checkpoint(run_id=run.run_id, dataflow_name="staging", status="completed",
+                                           checkpoint_type="stage", checkpoint_state={"outputs": {"x": 1}}))
+            async with sessions.begin() as session:
+                assert await prune_results(session, keep=2) == 3
+            async with sessions() as session:
+                kept = set((await session.execute(sa.select(Checkpoint.run_id))).scalars())
+            # the two most recent, the paused and the interrupted run
+            assert kept == {runs[6].run_id, runs[5].run_id, runs[1].run_id, runs[3].run_id}
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
