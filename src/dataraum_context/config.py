@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     lock_timeout_seconds: float = Field(default=600.0, ge=0.0)
     # Reuse results of unchanged inputs from the previous run (scheduled runs).
     reuse_unchanged: bool = True
+    # Saved results (checkpoints, memo) of this many recent runs are kept, plus those of
+    # paused and interrupted runs; older ones are pruned when a run ends.
+    keep_runs: int = Field(default=5, ge=1)
     # Extra Hamilton modules with custom nodes (`--module FILE`).
     modules: list[Path] = Field(default_factory=list)
 

@@ -12,12 +12,19 @@ done, and checks:
 
 The decision is a rejection (the column stays text), so a gate passed without it
 shows in the document. SQLite and PostgreSQL.
+
+To keep the process count down, the resume phase starts every case from one paused and
+decided workspace, copied (PostgreSQL: `CREATE DATABASE ... TEMPLATE`), and reads of the
+store happen in this process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,25 @@ FAULT = "DATARAUM_FAULT_EXIT_AT_COMMIT"
 FAULT_EXIT = 86
 GATED_STAGE = "type_resolution"
 pytestmark = pytest.mark.slow
+PG_DSN = os.environ.get("DATARAUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _clone_database(url: str) -> tuple[str, str]:
+    """A copy of the PostgreSQL database at `url` (CREATE DATABASE ... TEMPLATE); its URL."""
+    import asyncpg
+
+    source = url.rsplit("/", 1)[1]
+    target = f"dataraum_test_{uuid.uuid4().hex[:10]}"
+
+    async def go() -> None:
+        con = await asyncpg.connect(PG_DSN, timeout=10)
+        try:
+            await con.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+        finally:
+            await con.close()
+
+    asyncio.run(go())
+    return f"{url.rsplit('/', 1)[0]}/{target}", target
 
 
 class Scenario:
@@ -68,9 +94,7 @@ class Scenario:
 
     def decide(self) -> None:
         """Reject every pending item (its column stays text)."""
-        listed = self.cli("review", "list", "--pending", "--json")
-        assert listed.returncode == 0, listed.stderr
-        ids = [item["id"] for item in json.loads(listed.stdout)["items"]]
+        ids = [str(uuid.UUID(str(row[0]))) for row in metadata_rows(self.env, "SELECT review_id FROM review_queue WHERE status = 'pending'")]
         assert ids, "paused without pending items\n" + "\n".join(self.log)
         decided = self.cli("review", "reject", *ids, "--reason", "kept as text")
         assert decided.returncode == 0, decided.stderr
@@ -88,9 +112,29 @@ class Scenario:
         raise AssertionError("resume did not finish\n" + "\n".join(self.log))
 
     def document(self) -> dict[str, Any]:
-        result = self.cli("context", "--format", "json")
-        assert result.returncode == 0, result.stderr
-        return _strip(json.loads(result.stdout))
+        from dataraum_context.context.document import build_context
+        from dataraum_context.storage.engine import create_engine, session_factory
+
+        url = self.env.get("DATARAUM_METADATA_URL") or f"sqlite+aiosqlite:///{Path(self.env['DATARAUM_WORKSPACE']) / 'metadata.db'}"
+
+        async def go() -> dict[str, Any]:
+            engine = create_engine(url)
+            try:
+                async with session_factory(engine)() as session:
+                    return await build_context(session)
+            finally:
+                await engine.dispose()
+
+        return _strip(json.loads(json.dumps(asyncio.run(go()), default=str)))
+
+    def clone(self, name: str, pg_databases: Any) -> Scenario:
+        """A copy of this (idle) workspace and store."""
+        url = None
+        if "DATARAUM_METADATA_URL" in self.env:
+            url, target = _clone_database(self.env["DATARAUM_METADATA_URL"])
+            pg_databases.names.append(target)  # dropped at the end of the session
+        shutil.copytree(self.env["DATARAUM_WORKSPACE"], self.cwd / name)
+        return Scenario(self.cwd, name, url, self.data)
 
     def final_run_status(self) -> list[str]:
         return [row[0] for row in metadata_rows(self.env, "SELECT status FROM runs")]
@@ -125,19 +169,23 @@ def test_kill_at_every_commit_boundary(tmp_path: Path, backend: str, request: py
     columns = {(t["name"], c["name"]): c for t in expected["tables"] for c in t["columns"]}
     assert columns[("orders", "total_amount")]["resolved_type"] == "VARCHAR"
 
+    # The resume phase starts from one paused, decided workspace.
+    decided = new("decided")
+    paused = decided.cli("run", str(data), "--json")
+    assert paused.returncode == 3, paused.stderr
+    decided.decide()
+
     boundaries = {"run": 0, "resume": 0}
     for phase in ("run", "resume"):
         n = 0
         while True:
             n += 1
             assert n < 60, "more commits than expected"
-            case = new(f"ws-{phase}-{n}")
             if phase == "run":
+                case = new(f"ws-{phase}-{n}")
                 killed = case.cli("run", str(data), "--json", fault=n)
             else:
-                paused = case.cli("run", str(data), "--json")
-                assert paused.returncode == 3, paused.stderr
-                case.decide()
+                case = decided.clone(f"ws-{phase}-{n}", request.getfixturevalue("pg_databases") if backend == "postgres" else None)
                 killed = case.cli("resume", "--json", fault=n)
             if killed.returncode != FAULT_EXIT:
                 # Past the last commit: this process ran uninterrupted.

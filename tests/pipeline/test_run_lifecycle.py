@@ -101,7 +101,11 @@ def test_ctrl_c_marks_the_run_interrupted_and_exits_130(tmp_path: Path, dr) -> N
     )
     deadline = time.monotonic() + 300
     sent = False
+    store_file = Path(dr.env["DATARAUM_WORKSPACE"]) / "data.duckdb"  # exists once stage 1 runs
     while time.monotonic() < deadline and proc.poll() is None:
+        if not store_file.exists():
+            time.sleep(0.05)
+            continue
         with contextlib.suppress(Exception):
             rows = metadata_rows(dr.env, "SELECT current_stage FROM runs")
             if rows and rows[0][0] == "profiling":

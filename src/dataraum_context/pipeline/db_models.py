@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dataraum_context.storage.base import Base, JSONType, UTCDateTime, new_id, utcnow
 
-RUN_STATUSES = ("running", "paused", "completed", "failed")
+RUN_STATUSES = ("running", "paused", "interrupted", "completed", "failed")
 
 
 class Run(Base):

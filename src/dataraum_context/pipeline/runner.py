@@ -11,10 +11,20 @@ a checkpoint; then, by the run's policy, the run pauses (`block`, when items are
 open), goes on leaving them open (`defer`) or accepts them (`auto`). The rest of
 the stage receives the decisions as the `review_decisions` input.
 
-`resume_run` claims a paused or interrupted run with a compare-and-swap on the
-run's version plus a lease (host, pid, expiry), refuses upstream code drift, loads
-the checkpointed outputs as overrides and continues after the gate (or with the
-first uncommitted stage).
+Run state you can trust (see pipeline/runstore.py): every metadata write goes through
+one counted transaction helper (`_tx`), and every change of the run's row is a
+compare-and-swap on its version. The gate's review items, its checkpoint and the run's
+`paused` status commit in one transaction, so a kill at any moment never leaves a run
+that passes a gate with open items. Ctrl-C stops before the next node (and interrupts
+DuckDB); the run is recorded `interrupted` and the CLI exits 130. Faults of the machine
+(full disk, read-only stores, bad URLs) fail the run with one line (exit 2).
+
+`resume_run` marks runs whose process is gone `interrupted`, refuses a run that a newer
+completed run superseded or whose DuckDB tables another run has rewritten since (the
+workspace's write log, storage/workspace.py), finds database passwords where the first
+run found them (pipeline/source_secrets.py), claims the run with a compare-and-swap
+plus a lease (host, pid, expiry), refuses upstream code drift, loads the checkpointed
+outputs as overrides and continues after the gate (or with the first uncommitted stage).
 """
 
 from __future__ import annotations
@@ -47,9 +57,9 @@ from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
-from dataraum_context.pipeline.memo import NodeMemo, StopRequested
+from dataraum_context.pipeline.memo import NodeMemo
 from dataraum_context.pipeline.runstore import (
-    RunLostError, RunStore, latest_resumable, reap_dead_runs, superseding_run, transition,
+    RunLostError, RunStore, latest_resumable, prune_results, reap_dead_runs, superseding_run, transition,
 )
 from dataraum_context.pipeline.review_models import ReviewDecisions
 from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
@@ -65,7 +75,7 @@ from dataraum_context.storage.workspace import (
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
 # Settings that are not part of a run's recorded options (where it runs, not what it does).
-_LOCAL_SETTINGS = {"workspace", "metadata_url"}
+_LOCAL_SETTINGS = {"workspace", "metadata_url", "keep_runs"}
 
 
 class ProgressListener(Protocol):
@@ -190,6 +200,7 @@ class _Executor:
         self.ctx: RunContext | None = None
         self.current_stage = "run"
         self.memo_run: uuid.UUID | None = None  # the run whose results the memo offers
+        self.keep_runs = settings.keep_runs
 
     # ------------------------------------------------------------------ metadata writes
 
@@ -413,6 +424,8 @@ class _Executor:
             else:  # interrupted: where it stopped, for status and resume
                 values["current_stage"] = self.current_stage
             await self._set_run(session, **values)
+            if outcome.status in ("completed", "failed"):
+                await prune_results(session, self.keep_runs)
 
     async def guarded(self, paths: list[str], *, start: int, gate_passed: bool, stop_after: str | None) -> RunOutcome:
         """`drive` with the workspace open, a heartbeat, and failures recorded on the run."""
@@ -684,6 +697,7 @@ async def _resume_run(
             workspace=settings.workspace, metadata_url=settings.metadata_url,
         )
         executor = _Executor(resumed_settings, sessions, listener, log_path)
+        executor.keep_runs = settings.keep_runs
         executor.store = store  # one commit count for the whole process
         executor.run_id, executor.version = run.run_id, version + 1
         executor.ctx = RunContext(

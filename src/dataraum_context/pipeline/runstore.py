@@ -28,14 +28,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dataraum_context.errors import DataraumError
-from dataraum_context.pipeline.db_models import Run
+from dataraum_context.pipeline.db_models import Checkpoint, Run
 from dataraum_context.storage.base import utcnow
 
 FAULT_ENV = "DATARAUM_FAULT_EXIT_AT_COMMIT"
 FAULT_EXIT_CODE = 86
-# Runs that may be resumed, and runs that are over.
+# Runs that may be resumed.
 RESUMABLE = ("paused", "interrupted")
-FINAL = ("completed", "failed", "superseded")
 
 
 class RunLostError(DataraumError):
@@ -136,3 +135,18 @@ async def latest_resumable(session: AsyncSession) -> Run | None:
     if last_completed is not None:
         query = query.where(Run.started_at > last_completed)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def prune_results(session: AsyncSession, keep: int) -> int:
+    """Delete the saved results (checkpoints: node outputs and memo entries) of runs
+    older than the `keep` most recent, except runs that may still resume. Run rows,
+    node records and review items stay (history, decision memory). Returns the count."""
+    recent_ids = list((await session.execute(sa.select(Run.run_id).order_by(Run.started_at.desc()).limit(keep))).scalars())
+    live = list(
+        (await session.execute(sa.select(Run.run_id).where(Run.status.in_((*RESUMABLE, "running"))))).scalars()
+    )
+    keep_ids = set(recent_ids) | set(live)
+    result = await session.execute(
+        sa.delete(Checkpoint).where(Checkpoint.run_id.is_not(None), Checkpoint.run_id.not_in(keep_ids))
+    )
+    return int(result.rowcount or 0)
