@@ -242,3 +242,21 @@ def test_mixed_million_rows_shape(con: duckdb.DuckDBPyConnection) -> None:
     assert by_name["order_date"].numeric_count == 0
     for name in ("id", "qty", "price", "amount", "ratio", "big"):
         _check_readable(by_name[name].histogram, by_name[name].numeric_count)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["0.99"] * 96 + ["1.99"] * 4,  # quantile edges collapse onto two values
+        ["0"] * 97 + ["5", "40", "1000"],  # an integer column of mostly 0
+        ["0"] * 99 + ["1000000"],
+        ["1.5"] * 50 + ["2.5"] * 50,
+    ],
+)
+def test_histogram_when_quantiles_collapse(con: duckdb.DuckDBPyConnection, make_raw, values: list[str]) -> None:
+    """Regression: the histogram SQL had no bucket (`CASE ELSE`) when the quantile edges collapsed."""
+    table = make_raw("collapsed", {"x": values})
+    profile = profile_table(con, "collapsed", table, ["x"])
+    histogram = profile.columns[0].histogram
+    assert histogram is not None and len(histogram) >= 1
+    assert sum(b["count"] for b in histogram) == len(values)

@@ -211,6 +211,10 @@ def _buckets(stats: dict[str, Any]) -> tuple[str, list[tuple[float, float]]] | N
         return "equal_width", list(zip(edges[:-1], edges[1:]))
     q = dict(zip(_FRACTIONS, stats["quantiles"]))
     quantile_edges = sorted({lo, hi, *(q[f] for f in _QUANTILE_EDGES)})
+    if len(quantile_edges) < 4:  # the quantiles collapsed onto a few values: skewed equal width says more
+        if integers:
+            return "integer_width", [(a, b - 1) for a, b in zip(edges, edges[1:])]
+        return "equal_width", list(zip(edges[:-1], edges[1:]))
     return "quantile", list(zip(quantile_edges[:-1], quantile_edges[1:]))
 
 
@@ -224,6 +228,8 @@ def _bucket_expression(kind: str, bounds: list[tuple[float, float]], params: lis
         width = 1.0 if kind == "integer" else (bounds[0][1] - lo + (1.0 if kind == "integer_width" else 0.0))
         params += [lo, width]
         return f"least(CAST(floor((n - ?) / ?) AS BIGINT), {last})"
+    if last == 0:
+        return "0"
     whens = []
     for k, (_, upper) in enumerate(bounds[:-1]):
         params.append(upper)
