@@ -48,6 +48,7 @@ def test_slice_is_small_and_documented() -> None:
         assert name in readme, f"{name} has no source/licence line in the README"
 
 
+@pytest.mark.slow  # about 1-3 s a file, ~40 s in all on a loaded 2-core machine
 @pytest.mark.parametrize("name", FILES)
 def test_whole_pipeline_keeps_every_record(name: str, tmp_path: Path) -> None:
     path = SLICE / name
@@ -71,6 +72,7 @@ def test_whole_pipeline_keeps_every_record(name: str, tmp_path: Path) -> None:
         con.close()
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(reason="scikit-learn's CSVs start with a preamble line (n_samples,n_features,class names): "
                           "read as the header, every data row is rejected (bench/CORPUS_FINDINGS.md)", strict=False)
 def test_preamble_line_does_not_reject_every_row(tmp_path: Path) -> None:
