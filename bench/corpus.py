@@ -155,6 +155,55 @@ def _innermost_frame(log: str) -> str:
         return f
 
 
+def classify(rec: dict[str, Any]) -> str:
+    """ok (completed or paused), refused (exit 2: a one-line message to the user; the runner logs
+    the traceback of every failure, so the log alone does not make a crash), crash (anything else)."""
+    if rec.get("status") in ("timeout", "died", "memory", "escaped"):
+        return "crash"
+    if rec.get("status") in ("completed", "paused") and rec.get("exit_code") is None:
+        return "ok"
+    return "refused" if rec.get("exit_code") == 2 else "crash"
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+NUMERIC = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "DOUBLE", "FLOAT", "REAL")
+
+
+def _fidelity(con: Any, table: str, types: dict[str, str]) -> dict[str, Any]:
+    """A sceptic's look at the typed values (not the invariants module, which the lead owns):
+    numeric cells whose value differs from their raw text read as a plain number (rounding, a
+    thousands/decimal misreading), and the raw -> typed mapping of every BOOLEAN column."""
+    from dataraum_context.sqlutil import quote_ident
+
+    out: dict[str, Any] = {}
+    tq = quote_ident(table)
+    for col, ty in types.items():
+        c = quote_ident(col)
+        if ty in NUMERIC or ty.startswith("DECIMAL"):
+            n, ex = con.execute(
+                f"SELECT count(*), list(r.{c} || ' -> ' || CAST(y.{c} AS VARCHAR))[1:4] FROM raw.{tq} r "
+                f"JOIN typed.{tq} y USING (_row_id) WHERE y.{c} IS NOT NULL AND TRY_CAST(trim(r.{c}) AS DOUBLE) IS NOT NULL "
+                f"AND abs(TRY_CAST(trim(r.{c}) AS DOUBLE) - CAST(y.{c} AS DOUBLE)) > 1e-9 * greatest(1, abs(CAST(y.{c} AS DOUBLE)))"
+            ).fetchone()
+            if n:
+                out.setdefault("changed", []).append({"column": col, "type": ty, "cells": n, "examples": ex})
+        elif ty == "BOOLEAN":
+            pairs = con.execute(
+                f"SELECT r.{c}, CAST(y.{c} AS VARCHAR), count(*) FROM raw.{tq} r JOIN typed.{tq} y USING (_row_id) "
+                f"GROUP BY ALL ORDER BY 3 DESC LIMIT 8").fetchall()
+            out.setdefault("booleans", {})[col] = [f"{a} -> {b} ({n})" for a, b, n in pairs]
+    return out
+
+
 def _collect(ws: Path, entry: dict[str, Any], rec: dict[str, Any]) -> None:
     import sqlite3
 
@@ -178,6 +227,7 @@ def _collect(ws: Path, entry: dict[str, Any], rec: dict[str, Any]) -> None:
                 info["types"] = {c: ty for c, ty in con.execute(
                     "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema='typed' AND table_name=? "
                     "AND column_name <> '_row_id' ORDER BY ordinal_position", [t]).fetchall()}
+                info.update(_fidelity(con, t, info["types"]))
             rec["tables"][t] = info
         if ("quarantine", "rejected_rows") in schemas:
             rows = con.execute("SELECT table_name, count(*), min(line_number), any_value(left(raw_text, 200)), any_value(error) "
@@ -242,8 +292,7 @@ def _run_one(entry: dict[str, Any], work_root: Path, keep: bool) -> dict[str, An
         log = log_path.read_text(errors="replace")
         rec["crash_frame"] = _innermost_frame(log)
         rec["exception"] = next((ln for ln in reversed(log.strip().splitlines()) if ln and not ln.startswith(" ")), "")[:300]
-    rec["outcome"] = ("crash" if rec.get("exit_code", 0) not in (0, 2, 3) or log_path.exists()
-                      else "refused" if rec.get("exit_code") == 2 else "ok")
+    rec["outcome"] = classify(rec)
     try:
         _collect(ws, entry, rec)
     except Exception as exc:  # noqa: BLE001
@@ -302,9 +351,11 @@ class _Slot:
         self.entry: dict[str, Any] | None = None
         self.since = 0.0
         self.done = 0
+        self.peak = 0.0
 
 
-def run(cache: Path, limit: int | None, workers: int, timeout: float, only: str | None, keep: bool) -> Path:
+def run(cache: Path, limit: int | None, workers: int, timeout: float, only: str | None, keep: bool,
+        max_rss_mb: float = 4096.0) -> Path:
     manifest = json.loads((cache / "manifest.json").read_text())
     entries = [e for e in manifest["tables"] if not only or only in e["id"]]
     todo = stratified(entries, limit)
@@ -333,13 +384,17 @@ def run(cache: Path, limit: int | None, workers: int, timeout: float, only: str 
             try:
                 rec = s.outbox.get_nowait()
             except Exception:  # noqa: BLE001 - queue.Empty
-                if time.perf_counter() - s.since > timeout or not s.proc.is_alive():
+                rss = _rss_mb(s.proc.pid) if s.proc.pid else 0.0
+                s.peak = max(s.peak, rss)
+                if time.perf_counter() - s.since > timeout or not s.proc.is_alive() or rss > max_rss_mb:
                     alive = s.proc.is_alive()
                     s.proc.kill()
                     s.proc.join(5)
+                    status, message = (("memory", f"killed at {rss:.0f} MB resident (limit {max_rss_mb:.0f} MB)") if rss > max_rss_mb
+                                       else ("timeout", f"no result after {timeout:.0f} s") if alive
+                                       else ("died", f"worker died (exit {s.proc.exitcode})"))
                     rec = {"id": s.entry["id"], "package": s.entry["package"], "bytes": s.entry["bytes"],
-                           "status": "timeout" if alive else "died", "outcome": "crash",
-                           "message": f"no result after {timeout:.0f} s" if alive else f"worker died (exit {s.proc.exitcode})",
+                           "status": status, "outcome": "crash", "message": message,
                            "wall_s": round(time.perf_counter() - s.since, 3)}
                     slots[i] = _Slot(ctx, work_root, keep)
                     s = slots[i]
@@ -399,6 +454,8 @@ def _family(duck_type: str) -> str:
 def report(results_path: Path, out: Path) -> None:
     data = json.loads(results_path.read_text())
     res = data["results"]
+    for r in res:
+        r["outcome"] = classify(r)
     outcomes = Counter(r["outcome"] for r in res)
     n_tables = sum(len(r.get("tables", {})) for r in res)
     families: Counter[str] = Counter()
@@ -507,6 +564,19 @@ def report(results_path: Path, out: Path) -> None:
     for cells, fid, col, target, ex, rows in sorted(quarantine, key=lambda q: -q[0])[:60]:
         shown = ", ".join(f"`{e}`" for e in ex).replace("|", "/")
         lines.append(f"| {cells} | {rows} | {fid} | {col} | {target} | {shown} |")
+    changed = [(q["cells"], r["id"], q["column"], q["type"], q["examples"]) for r in res for i in r.get("tables", {}).values()
+               for q in i.get("changed", [])]
+    lines += ["", "## Numbers that changed", "",
+              "Typed numeric cells whose value differs from the raw text read as a plain number "
+              f"(`TRY_CAST(raw AS DOUBLE)`): {sum(c[0] for c in changed)} cells in {len(changed)} columns.", ""]
+    if changed:
+        lines += ["| cells | file | column | typed as | raw -> typed |", "|---|---|---|---|---|"]
+        for cells, fid, col, ty, ex in sorted(changed, key=lambda c: -c[0])[:30]:
+            lines.append(f"| {cells} | {fid} | {col} | {ty} | {', '.join(f'`{e}`' for e in ex)} |")
+    bools = [(r["id"], col, m) for r in res for i in r.get("tables", {}).values() for col, m in i.get("booleans", {}).items()]
+    if bools:
+        lines += ["", f"## Boolean columns ({len(bools)}): raw -> typed", ""]
+        lines += [f"- {fid} `{col}`: " + "; ".join(f"`{x}`" for x in m) for fid, col, m in bools[:40]]
     lines += ["", "Findings and triage: `bench/CORPUS_FINDINGS.md`.", ""]
     out.write_text("\n".join(lines))
     print(f"wrote {out}")
@@ -524,6 +594,7 @@ def main() -> None:
             p.add_argument("--timeout", type=float, default=300.0)
             p.add_argument("--only", default=None, help="only tables whose id contains this")
             p.add_argument("--keep", action="store_true", help="keep the workspaces of completed files too")
+            p.add_argument("--max-rss-mb", type=float, default=4096.0, help="kill a file's run above this resident memory")
         if name in ("run", "report"):
             p.add_argument("--out", type=Path, default=HERE / "CORPUS.md")
     args = parser.parse_args()
@@ -533,7 +604,7 @@ def main() -> None:
     elif args.cmd == "run":
         if not (cache / "manifest.json").exists():
             raise SystemExit(f"no corpus in {cache}: run `python bench/corpus.py fetch` first")
-        report(run(cache, args.limit, args.workers, args.timeout, args.only, args.keep), args.out)
+        report(run(cache, args.limit, args.workers, args.timeout, args.only, args.keep, args.max_rss_mb), args.out)
     else:
         report(cache / "results.json", args.out)
 
