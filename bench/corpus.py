@@ -534,11 +534,17 @@ def report(results_path: Path, out: Path) -> None:
     else:
         groups: dict[str, list[str]] = defaultdict(list)
         for r in crashes:
-            groups[(r.get("crash_frame") or r.get("status", "")) + " | " + (r.get("exception") or r.get("message") or "")[:160]].append(r["id"])
+            if r.get("status") == "memory":
+                key = "memory | killed above the --max-rss-mb limit"
+            elif r.get("status") == "timeout":
+                key = "timeout | " + (r.get("message") or "")
+            else:
+                key = (r.get("crash_frame") or r.get("status", "")) + " | " + (r.get("exception") or r.get("message") or "")[:160]
+            groups[key].append(r["id"])
         lines += ["| files | where | error | examples |", "|---|---|---|---|"]
         for key, ids in sorted(groups.items(), key=lambda kv: -len(kv[1])):
             where, err = key.split(" | ", 1)
-            lines.append(f"| {len(ids)} | `{where}` | {err.replace('|', '/')} | {', '.join(ids[:3])} |")
+            lines.append(f"| {len(ids)} | `{where}` | {err.replace('|', '/')} | {', '.join(ids[:8])} |")
     lines += ["", "## Refusals", ""]
     refusals = [r for r in res if r["outcome"] == "refused"]
     if not refusals:
