@@ -1,6 +1,7 @@
 """The `dataraum` command line.
 
-Exit codes: 0 completed, 3 paused for review, 2 bad input or usage, 1 unexpected
+Exit codes: 0 completed, 3 paused for review, 4 completed but some sources (files
+found in a folder) could not be staged, 2 bad input or usage, 1 unexpected
 failure. Errors are one line on stderr, never a traceback (the traceback of an
 unexpected failure goes to `<workspace>/logs/`). `--json` prints exactly one JSON
 object on stdout.
@@ -18,14 +19,18 @@ from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from dataraum_context.config import Settings, load_settings
 from dataraum_context.errors import DataraumError, UserError
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PAUSED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PAUSED, EXIT_PARTIAL = 0, 1, 2, 3, 4
+# `-h` as well as `--help`, on every command.
+HELP = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="dataraum",
@@ -33,13 +38,48 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=HELP,
 )
-review_app = typer.Typer(help="List and decide review items.", no_args_is_help=True)
+review_app = typer.Typer(help="List and decide review items.", no_args_is_help=True, context_settings=HELP)
 app.add_typer(review_app, name="review")
 
+
+def _width() -> int | None:
+    """A terminal (or `COLUMNS`) sets the width; piped output gets wide lines, never cut ids."""
+    import os
+
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        return None
+    return 200
+
+
 err_console = Console(stderr=True)
-# Piped output keeps whole lines (ids, targets) instead of Rich's 80-column default.
-out_console = Console(width=None if sys.stdout.isatty() else 200)
+out_console = Console(width=_width())
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from dataraum_context import __version__
+
+        sys.stdout.write(f"dataraum {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+def _lock_notice(message: str) -> None:
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="Print the version and exit.", callback=_version_callback, is_eager=True),
+    ] = False,
+) -> None:
+    """Turn raw tables into reviewed, queryable metadata context."""
+    from dataraum_context.storage.workspace import WorkspaceLock
+
+    WorkspaceLock.notice = staticmethod(_lock_notice)
 
 Workspace = Annotated[
     Path | None,
@@ -108,11 +148,11 @@ class _RichProgress:
         self.progress.stop()
 
     def stage_started(self, stage: str, node_count: int) -> None:
-        self.task = self.progress.add_task("", total=node_count, stage=stage)
+        self.task = self.progress.add_task("", total=node_count, stage=escape(stage))
 
     def node_started(self, node: str) -> None:
         if self.task is not None:
-            self.progress.update(self.task, description=node)
+            self.progress.update(self.task, description=escape(node))
 
     def node_finished(self, node: str, success: bool) -> None:
         if self.task is not None:
@@ -138,13 +178,15 @@ def run(
 ) -> None:
     """Stage, profile and describe the tables at PATH... and record the run."""
     from dataraum_context.pipeline.runner import execute_run
+    from dataraum_context.preflight import preflight
 
     settings = load_settings(
         config_file=config, workspace=workspace, metadata_url=metadata_url, review=review,
-        ontology=ontology, llm=llm, rules_file=rules.resolve() if rules else None,
-        # Absolute, so that `resume` from another folder finds them again.
-        modules=[m.resolve() for m in module] if module else None,
+        ontology=ontology, llm=llm, rules_file=rules, modules=module or None,
     )
+    # Every option a later stage needs is checked now, before anything is written; paths
+    # come back absolute, so that `resume` from another folder finds them again.
+    settings, paths = preflight(settings, paths)
     settings.workspace.mkdir(parents=True, exist_ok=True)
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"
@@ -170,24 +212,33 @@ def status(
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    wanted = _parse_uuid(run_id, "run id") if run_id else None
+    wanted = run_id
 
     async def work(session: Any) -> Any:
+        from dataraum_context.pipeline.runstore import reap_dead_runs
+
+        try:  # runs whose process is gone show as interrupted (best effort: the store may be full)
+            if await reap_dead_runs(session):
+                await session.commit()
+        except sa.exc.SQLAlchemyError:
+            await session.rollback()
         if wanted is None:
             from dataraum_context.pipeline.history import quality_by_run
 
             runs = (await session.execute(sa.select(Run).order_by(Run.started_at.desc()).limit(20))).scalars().all()
             quality = await quality_by_run(session, [r.run_id for r in runs])
-            return [{**_run_dict(r), "quality": quality.get(r.run_id)} for r in runs]
-        found = await session.get(Run, wanted)
-        if found is None:
-            raise UserError(f"no run {run_id}")
+            return [
+                {**_run_dict(r), **(await _gate_info(session, r)), "quality": quality.get(r.run_id)} for r in runs
+            ]
+        found = await _find_run(session, run_id)
         nodes = (
             await session.execute(
-                sa.select(NodeExecution).where(NodeExecution.run_id == wanted).order_by(NodeExecution.started_at)
+                sa.select(NodeExecution)
+                .where(NodeExecution.run_id == found.run_id)
+                .order_by(NodeExecution.started_at)
             )
         ).scalars().all()
-        result = _run_dict(found)
+        result = {**_run_dict(found), **(await _gate_info(session, found))}
         result["nodes"] = [
             {
                 "stage": n.stage,
@@ -206,26 +257,114 @@ def status(
         _print_json({"runs": payload} if isinstance(payload, list) else payload)
         return
     if isinstance(payload, list):
-        table = RichTable()
-        table.add_column("run", no_wrap=True, min_width=36)
-        for header in ("status", "started (UTC)", "duration", "tables", "quality"):
-            table.add_column(header, no_wrap=True)
-        table.add_column("error")
+        if not payload:
+            out_console.print("no runs yet")
+            return
+        rows = []
         for index, item in enumerate(payload):
             older = payload[index + 1]["quality"] if index + 1 < len(payload) else None
-            table.add_row(
-                item["id"], item["status"], item["started_at"][:19].replace("T", " "), _duration(item),
-                str(len(item["tables"])), _quality_text(item["quality"], older), item["error"] or "",
-            )
-        out_console.print(table if payload else "no runs yet")
+            rows.append([
+                item["id"], _status_text(item), item["started_at"][:19].replace("T", " "), _duration(item),
+                str(len(item["tables"])), _quality_text(item["quality"], older),
+                item["error"] or (f"{len(item['failed_sources'])} source(s) not staged" if item["failed_sources"] else ""),
+            ])
+        _print_rows(["run", "status", "started (UTC)", "duration", "tables", "quality", "error"], rows)
         return
-    out_console.print(f"run {payload['id']}: {payload['status']} ({_duration(payload)})")
+    _print_line(f"run {payload['id']}: {_status_text(payload)} ({_duration(payload)})")
+    if payload["tables"]:
+        _print_line(f"tables: {', '.join(payload['tables'])}")
     if payload["error"]:
-        out_console.print(f"error: {payload['error']}")
-    table = RichTable("stage", "node", "status", "ms")
+        _print_line(f"error: {payload['error']}")
+    for failed in payload["failed_sources"]:
+        _print_line(f"not staged: {failed['error']}")
+    if payload.get("open_items"):
+        _print_line(
+            f"waiting at the {payload['gate']} gate for {len(payload['open_items'])} review item(s) "
+            "(dataraum review show ID; then approve, reject or modify, and dataraum resume):"
+        )
+        _print_rows(
+            ["id", "type", "target"],
+            [[i["id"], _short_type(i["review_type"]), i["target"] or ""] for i in payload["open_items"]],
+        )
+    table = _table()
+    for header in ("stage", "node", "status"):
+        table.add_column(header, overflow="fold")
+    table.add_column("ms", justify="right")
     for node in payload["nodes"]:
-        table.add_row(node["stage"], node["node"], node["status"], f"{node['duration_ms']:.1f}")
+        table.add_row(escape(node["stage"]), escape(node["node"]), escape(node["status"]), f"{node['duration_ms']:.1f}")
     out_console.print(table)
+
+
+def _suggested_text(action: dict[str, Any] | None) -> str:
+    """`{"action": "quarantine", "type": "DECIMAL(9,2)", "cells": 16}` -> `quarantine type=DECIMAL(9,2) cells=16`."""
+    if not action:
+        return ""
+    parts = [str(action.get("action", ""))] if action.get("action") else []
+    parts += [f"{k}={v}" for k, v in action.items() if k != "action"]
+    return " ".join(parts)
+
+
+def _print_rows(headers: list[str], rows: list[list[str]]) -> None:
+    """A table whose first column is an id, printed whole. When every column fits the
+    console on one line per row, one column each; otherwise (e.g. 80 columns) the id and
+    one column holding the other values, labelled and wrapped."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    table = _table()
+    if sum(widths) + 3 * (len(headers) - 1) <= out_console.width:
+        for header in headers:
+            table.add_column(header, no_wrap=True)
+        for row in rows:
+            table.add_row(*(escape(cell) for cell in row))
+    else:
+        table.add_column(headers[0], no_wrap=True, min_width=36)
+        table.add_column("details", overflow="fold", ratio=1)
+        for row in rows:
+            first, *rest = (escape(cell) for cell in row[1:])
+            labelled = [f"{h}: {v}" for h, v in zip(headers[2:], rest) if v and v != "-"]
+            table.add_row(escape(row[0]), "\n".join([first, *labelled]))
+    out_console.print(table)
+
+
+def _table() -> RichTable:
+    """A table without outer borders (more room at 80 columns); data cells are escaped by callers."""
+    return RichTable(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+
+
+def _print_line(text: str) -> None:
+    """One line of data, printed literally (no Rich markup: `[customers]` stays)."""
+    out_console.print(text, markup=False, highlight=False)
+
+
+def _short_type(review_type: str) -> str:
+    return review_type.removesuffix("_review")
+
+
+def _status_text(item: dict[str, Any]) -> str:
+    if item.get("open_items"):
+        return f"{item['status']} at {item['gate']}: {len(item['open_items'])} open"
+    return str(item["status"])
+
+
+async def _find_run(session: Any, given: str) -> Any:
+    """A run by its id or a unique prefix of it (as git does for commits)."""
+    from dataraum_context.pipeline.db_models import Run
+    from dataraum_context.pipeline.review import find_by_prefix
+
+    return await find_by_prefix(session, Run, Run.run_id, given, "run")
+
+
+async def _gate_info(session: Any, run_row: Any) -> dict[str, Any]:
+    """Where a paused run waits: its gate (stage) and its open review items."""
+    if run_row.status != "paused":
+        return {"gate": None, "open_items": []}
+    from dataraum_context.pipeline import review
+
+    items = await review.list_items(session, run_id=run_row.run_id, include_decided=False)
+    gate = (run_row.summary or {}).get("paused_at") or run_row.current_stage
+    return {
+        "gate": gate,
+        "open_items": [{"id": i["id"], "review_type": i["review_type"], "target": i["target"]} for i in items],
+    }
 
 
 def _quality_text(quality: dict[str, Any] | None, older: dict[str, Any] | None) -> str:
@@ -259,15 +398,20 @@ def _run_dict(run_row: Any) -> dict[str, Any]:
         "completed_stages": run_row.completed_stages,
         "tables": summary.get("tables", []),
         "tables_changed": summary.get("tables_changed", []),
+        "failed_sources": summary.get("failed_sources", []),
         "error": run_row.error_message,
     }
 
 
-def _parse_uuid(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise UserError(f"bad {what} {value!r}: not a UUID") from None
+def _run_uuid(settings: Settings, given: str | None) -> uuid.UUID | None:
+    """The full id of the run `given` by id or unique prefix (None stays None)."""
+    if given is None:
+        return None
+
+    async def work(session: Any) -> uuid.UUID:
+        return (await _find_run(session, given)).run_id  # type: ignore[no-any-return]
+
+    return _run_async(lambda: _with_session(settings, work))
 
 
 @app.command()
@@ -316,6 +460,10 @@ def context(
 def resume(
     run_id: Annotated[str | None, typer.Argument(help="Run id; default: the latest paused or interrupted run.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Resume even if code upstream of the stop changed.")] = False,
+    source_url: Annotated[
+        list[str] | None,
+        typer.Option("--source-url", help="A database URL of the run again, with its password (never stored)."),
+    ] = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
@@ -325,21 +473,22 @@ def resume(
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    wanted = _parse_uuid(run_id, "run id") if run_id else None
+    wanted = _run_uuid(settings, run_id)
     show_progress = not as_json and err_console.is_terminal
     log_path = settings.workspace / "logs" / "last-error.log"
 
     async def go() -> Any:
         if show_progress:
             with _RichProgress() as progress:
-                return await resume_run(settings, wanted, progress, log_path, force=force)
-        return await resume_run(settings, wanted, None, log_path, force=force)
+                return await resume_run(settings, wanted, progress, log_path, force=force, source_urls=source_url)
+        return await resume_run(settings, wanted, None, log_path, force=force, source_urls=source_url)
 
     _finish_outcome(_run_async(go), as_json)
 
 
 def _finish_outcome(outcome: Any, as_json: bool) -> None:
-    """Print a run/resume outcome and exit with its code (0 done, 3 paused, 2/1 failed)."""
+    """Print a run/resume outcome and exit with its code (0 done, 3 paused, 4 done with
+    sources not staged, 2/1 failed)."""
     summary = {
         "run_id": str(outcome.run_id) if outcome.run_id else None,
         "status": outcome.status,
@@ -347,6 +496,7 @@ def _finish_outcome(outcome: Any, as_json: bool) -> None:
         "tables_changed": outcome.summary.get("tables_changed", []),
         "review": {"pending": outcome.summary.get("review_pending", 0)},
         "quality_changes": outcome.summary.get("quality_changes", []),
+        "failed_sources": outcome.summary.get("failed_sources", []),
         "duration_s": round(outcome.duration_s, 3),
         "message": outcome.message,
         "error": str(outcome.error) if outcome.error else None,
@@ -363,10 +513,15 @@ def _finish_outcome(outcome: Any, as_json: bool) -> None:
         )
     elif outcome.message:
         err_console.print(outcome.message, markup=False, highlight=False)
+    if not as_json:
+        for failed in summary["failed_sources"]:
+            err_console.print(f"not staged: {failed['error']}", markup=False, highlight=False)
     if outcome.error is not None:
         raise outcome.error
     if outcome.status == "paused":
         raise typer.Exit(EXIT_PAUSED)
+    if summary["failed_sources"]:
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @review_app.command("list")
@@ -382,7 +537,7 @@ def review_list(
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    run_uuid = _parse_uuid(run, "run id") if run else None
+    run_uuid = _run_uuid(settings, run)
     items = _run_async(
         lambda: _with_session(settings, lambda s: review.list_items(s, run_id=run_uuid, include_decided=not pending))
     )
@@ -392,26 +547,22 @@ def review_list(
     if not items:
         out_console.print("no review items")
         return
-    table = RichTable()
-    table.add_column("id", no_wrap=True, min_width=36)
-    for header in ("type", "target", "status", "suggested"):
-        table.add_column(header)
-    for item in items:
-        table.add_row(
-            item["id"], item["review_type"], item["target"] or "", item["status"],
-            json.dumps(item["suggested_action"], ensure_ascii=False),
-        )
-    out_console.print(table)
+    rows = [
+        [item["id"], _short_type(item["review_type"]), item["target"] or "", item["status"],
+         _suggested_text(item["suggested_action"])]
+        for item in items
+    ]
+    _print_rows(["id", "type", "target", "status", "suggested"], rows)
 
 
 @review_app.command("show")
 def review_show(
-    item_id: Annotated[str, typer.Argument(help="Review item id.", show_default=False)],
+    item_id: Annotated[str, typer.Argument(help="Review item id (or a unique prefix).", show_default=False)],
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one review item with its evidence."""
+    """Show one review item: the proposal, its evidence, and what each decision will do."""
     from dataraum_context.pipeline import review
 
     settings = _settings(workspace, metadata_url)
@@ -423,8 +574,12 @@ def review_show(
     payload = _run_async(lambda: _with_session(settings, work))
     if as_json:
         _print_json(payload)
-    else:
-        out_console.print_json(json.dumps(payload, default=str, ensure_ascii=False))
+        return
+    from dataraum_context.pipeline.review_text import describe, wrap
+
+    for line in describe(payload):
+        for part in wrap(line, out_console.width):
+            out_console.print(part, markup=False, highlight=False, soft_wrap=True)
 
 
 def _decide(settings: Settings, work: Callable[[Any], Awaitable[Any]], as_json: bool) -> None:
@@ -448,6 +603,10 @@ def _decide(settings: Settings, work: Callable[[Any], Awaitable[Any]], as_json: 
     else:
         for item in items:
             err_console.print(f"{item['status']}: {item['review_type']} {item['target']}", markup=False, highlight=False)
+            if item.get("preview"):
+                from dataraum_context.type_resolution.preview import describe
+
+                err_console.print(f"  {describe(item['preview'])}", markup=False, highlight=False)
         if not items:
             err_console.print("no pending review items", markup=False)
 
@@ -466,7 +625,7 @@ def review_approve(
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    run_uuid = _parse_uuid(run, "run id") if run else None
+    run_uuid = _run_uuid(settings, run)
     _decide(settings, lambda s: review.approve(s, ids or [], all_pending=all_items, run_id=run_uuid), as_json)
 
 
@@ -491,16 +650,24 @@ def review_modify(
     item_id: Annotated[str, typer.Argument(help="Review item id.", show_default=False)],
     assignments: Annotated[list[str], typer.Option("--set", help="KEY=VALUE (repeatable), e.g. type=DATE.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Set a type even when most values would not parse.")] = False,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Decide a review item with other values (e.g. --set type=DATE, --set role=measure)."""
+    """Decide a review item with other values (e.g. --set type=DATE, --set date_order=dmy, --set role=measure).
+
+    A new type is measured on the whole column first: what it reads and what it would
+    quarantine is shown and recorded; a type under which most values fail needs --force."""
     from dataraum_context.pipeline import review
 
     settings = _settings(workspace, metadata_url)
     _require_store(settings)
-    _decide(settings, lambda s: review.modify(s, item_id, assignments, reason=reason), as_json)
+    _decide(
+        settings,
+        lambda s: review.modify(s, item_id, assignments, reason=reason, duckdb_path=settings.duckdb_path, force=force),
+        as_json,
+    )
 
 
 @app.command()
@@ -551,6 +718,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         return 130
+    except OSError as exc:  # a full disk, a read-only folder ...: the machine, not dataraum
+        where = f": {exc.filename}" if exc.filename else ""
+        err_console.print(f"error: {exc.strerror or exc}{where}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE
     except Exception as exc:  # unexpected: one line, not a traceback
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         err_console.print(f"unexpected error: {text}", markup=False, highlight=False, soft_wrap=True)

@@ -32,7 +32,8 @@ def assert_run_failed(cli, message_part: str) -> None:
 def test_missing_path(tmp_path: Path, cli) -> None:
     result = cli("run", str(tmp_path / "nope.csv"))
     assert_clean_error(result, "nope.csv")
-    assert_run_failed(cli, "nope.csv")
+    # Found by the preflight: nothing is written, not even a failed run.
+    assert not cli.workspace.exists()
 
 
 def test_empty_file(tmp_path: Path, cli) -> None:

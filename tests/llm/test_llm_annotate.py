@@ -270,11 +270,17 @@ def test_concurrency_is_capped(tmp_path, provider_name, api, dialect, policy):
     import asyncio
 
     state = {"now": 0, "max": 0}
+    full = asyncio.Event()
 
     async def slow(request, body):
+        # Explicit synchronisation instead of a short sleep: the first calls stay inside
+        # until three are in at once (the cap), however slow the machine is.
         state["now"] += 1
         state["max"] = max(state["max"], state["now"])
-        await asyncio.sleep(0.02)
+        if state["now"] >= 3:
+            full.set()
+        await asyncio.wait_for(full.wait(), timeout=600)
+        await asyncio.sleep(0)
         state["now"] -= 1
         return dialect.ok(valid_answer(dialect.brief(body)))
 

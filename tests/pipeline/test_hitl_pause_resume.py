@@ -20,10 +20,9 @@ from helpers import run_cli, write_review_file
 DECISIONS = [
     # (review_type, target, CLI args, ReviewDecision fields)
     ("type_review", "rev.code", ["reject", "--reason", "codes are text"], {"action": "reject", "reason": "codes are text"}),
-    ("quarantine_review", "rev.code", ["reject", "--reason", "codes are text"], {"action": "reject", "reason": "codes are text"}),
     ("quarantine_review", "rev.amount", ["modify", "--set", "type=DOUBLE", "--reason", "measured"],
      {"action": "modify", "values": {"type": "DOUBLE"}, "reason": "measured"}),
-    ("type_review", "rev.day", ["approve"], {"action": "approve"}),
+    ("type_review", "rev.day", ["modify", "--set", "date_order=dmy"], {"action": "modify", "values": {"date_order": "dmy"}}),
 ]
 USER = {"DATARAUM_USER": "tester"}
 

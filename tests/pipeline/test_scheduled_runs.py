@@ -36,9 +36,13 @@ def test_unchanged_rerun_is_cheap_and_a_changed_file_reruns_only_its_table(tmp_p
     first = _run(tmp_path, data, workspace)
     second = _run(tmp_path, data, workspace)
     assert second["tables_changed"] == []
-    assert second["duration_s"] < 0.3 * first["duration_s"], (first["duration_s"], second["duration_s"])
-    profiling = [n for n in _nodes(tmp_path, workspace, second["run_id"]) if n["stage"] == "profiling"]
+    # Cheap by what it did, not by the clock (a busy machine makes any time ratio flaky):
+    # no per-table node was computed again.
+    nodes = _nodes(tmp_path, workspace, second["run_id"])
+    profiling = [n for n in nodes if n["stage"] == "profiling"]
     assert profiling and all(n["status"] == "cached" for n in profiling), profiling
+    recomputed = [n["node"] for n in nodes if "[" in n["node"] and n["status"] != "cached"]
+    assert recomputed == [], recomputed
 
     with (data / "customers.csv").open("a", encoding="utf-8") as fh:
         fh.write("C0999,Late Joiner,late@example.com,DE,01099,2024-12-31,yes\n")
@@ -63,7 +67,7 @@ def test_two_runs_on_one_workspace_both_finish(tmp_path: Path) -> None:
                          cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
-    results = [proc.communicate(timeout=300) for proc in procs]
+    results = [proc.communicate(timeout=3600) for proc in procs]  # only against a hang
     assert [proc.returncode for proc in procs] == [0, 0], results
     assert [json.loads(out)["status"] for out, _ in results] == ["completed", "completed"]
     history = json.loads(run_cli("status", "--json", cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace)}).stdout)
@@ -73,14 +77,15 @@ def test_two_runs_on_one_workspace_both_finish(tmp_path: Path) -> None:
 
 
 def test_a_busy_workspace_gives_a_clear_message_after_the_wait(tmp_path: Path) -> None:
-    import fcntl
+    from filelock import FileLock
 
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    with open(workspace / ".lock", "a+b") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with FileLock(workspace / ".lock", thread_local=False):
         result = run_cli("run", str(DEMO_DATA), cwd=tmp_path,
                          env={"DATARAUM_WORKSPACE": str(workspace), "DATARAUM_LOCK_TIMEOUT_SECONDS": "1"})
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "busy" in lines[0] and "Traceback" not in result.stderr
+    # A progress line while waiting, then the error.
+    assert len(lines) == 2 and "Traceback" not in result.stderr
+    assert lines[0].startswith("waiting for workspace") and "busy" in lines[1]

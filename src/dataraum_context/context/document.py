@@ -3,6 +3,19 @@
 The document reflects the workspace's current metadata and the latest run.
 A value a stage has not computed is `null`, never a made-up default; the
 `stages` key says which stages have produced results.
+
+Provenance: every decision stands next to what it changed, with who made it, when,
+why and what it replaced (`source` is `auto`, `rule`, `manual`, `memory` (a person's
+earlier decision re-applied), or the annotating stage's source):
+
+- each column's `type_decision`: {type, source, by, at, reason, previous_type, reviews}
+  (`reviews`: the decided type and quarantine review items of the column, oldest first);
+- each column's `semantic.decision`: {source, status, by, at, reason, values, proposed};
+- each relationship's `decision`: {source, status, by, at, reason, values, proposed}
+  (a rejection keeps its reason);
+
+`reviews` / `status` / `values` / `proposed` come from the review items that decided it
+(empty or `null` when no review was asked for).
 """
 
 from __future__ import annotations
@@ -22,8 +35,50 @@ SCHEMA_VERSION = "1.0"
 _SCORE_KEYS = ("completeness", "validity", "consistency", "uniqueness", "timeliness", "overall")
 
 
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _review_source(item: ReviewItem) -> str:
+    """Who settled a review item: a person, the auto policy, or decision memory."""
+    if item.reviewed_by == "auto":
+        return "auto"
+    if item.review_notes and item.review_notes.startswith("decision memory"):
+        return "memory"
+    return "manual"
+
+
+def _review_ref(item: ReviewItem | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {
+        "id": str(item.review_id),
+        "review_type": item.review_type,
+        "status": item.status,
+        "by": item.reviewed_by,
+        "at": _iso(item.reviewed_at),
+        "reason": item.review_notes,
+        "values": item.decision_values,
+    }
+
+
+def _type_decision(decision: TypeDecision | None, reviews: list[ReviewItem]) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "type": decision.decided_type,
+        "source": decision.decision_source,
+        "by": decision.decided_by,
+        "at": _iso(decision.decided_at),
+        "reason": decision.decision_reason,
+        "previous_type": decision.previous_type,
+        "reviews": [_review_ref(item) for item in reviews],
+    }
+
+
 def _column_entry(
-    column: Column, decision: TypeDecision | None, profile: ColumnProfile | None
+    column: Column, decision: TypeDecision | None, profile: ColumnProfile | None,
+    reviews: list[ReviewItem] | None = None,
 ) -> dict[str, Any]:
     return {
         "name": column.column_name,
@@ -37,6 +92,7 @@ def _column_entry(
         "pattern": decision.detected_pattern if decision else None,
         "unit": decision.detected_unit if decision else None,
         "quarantined_count": decision.quarantined_count if decision else None,
+        "type_decision": _type_decision(decision, reviews or []),
         "null_count": profile.null_count if profile else None,
         "distinct_count": profile.distinct_count if profile else None,
         "semantic": None,
@@ -46,8 +102,10 @@ def _column_entry(
 
 
 def _table_entry(
-    table: Table, decisions: dict[Any, TypeDecision], profiles: dict[Any, ColumnProfile]
+    table: Table, decisions: dict[Any, TypeDecision], profiles: dict[Any, ColumnProfile],
+    reviews: dict[tuple[str, str], ReviewItem] | None = None,
 ) -> dict[str, Any]:
+    reviews = reviews or {}
     source = table.source
     return {
         "name": table.table_name,
@@ -60,7 +118,10 @@ def _table_entry(
         "entity": None,
         "quality": {"scores": {key: None for key in _SCORE_KEYS}},
         "columns": [
-            _column_entry(column, decisions.get(column.column_id), profiles.get(column.column_id))
+            _column_entry(
+                column, decisions.get(column.column_id), profiles.get(column.column_id),
+                _decided(reviews, ("type_review", "quarantine_review"), f"{table.table_name}.{column.column_name}"),
+            )
             for column in table.columns
         ],
     }
@@ -72,6 +133,116 @@ async def _open_review_items(session: AsyncSession) -> list[dict[str, Any]]:
 
     keys = ("id", "review_type", "target", "suggested_action")
     return [{key: item[key] for key in keys} for item in await list_items(session, include_decided=False)]
+
+
+def _decided(
+    reviews: dict[tuple[str, str], ReviewItem], review_types: tuple[str, ...], target: str
+) -> list[ReviewItem]:
+    """The latest decided review item of each of `review_types` about `target`, oldest first."""
+    found = [reviews[(t, target)] for t in review_types if (t, target) in reviews]
+    return sorted(found, key=lambda i: (i.reviewed_at is not None, i.reviewed_at or i.created_at))
+
+
+async def _decided_reviews(session: AsyncSession) -> dict[tuple[str, str], ReviewItem]:
+    """The latest decided review item per (review type, target)."""
+    items = (
+        await session.execute(
+            sa.select(ReviewItem)
+            .where(ReviewItem.status.in_(("approved", "rejected", "modified")))
+            .order_by(ReviewItem.reviewed_at, ReviewItem.created_at)
+        )
+    ).scalars()
+    return {(item.review_type, item.target or ""): item for item in items}
+
+
+def _decision_from_review(item: ReviewItem) -> dict[str, Any]:
+    return {
+        "source": _review_source(item),
+        "status": item.status,
+        "by": item.reviewed_by,
+        "at": _iso(item.reviewed_at),
+        "reason": item.review_notes,
+        "values": item.decision_values,
+        "proposed": item.suggested_action,
+        "review_id": str(item.review_id),
+    }
+
+
+async def _annotation_times(session: AsyncSession) -> dict[tuple[str, str], Any]:
+    from dataraum_context.semantic.db_models import SemanticAnnotation
+
+    rows = await session.execute(
+        sa.select(Table.table_name, Column.column_name, SemanticAnnotation.annotated_at)
+        .join(Column, Column.column_id == SemanticAnnotation.column_id)
+        .join(Table, Table.table_id == Column.table_id)
+        .where(Table.layer == "raw")
+    )
+    return {(t, c): at for t, c, at in rows.all()}
+
+
+async def _relationship_rows(session: AsyncSession) -> dict[str, Any]:
+    """Stored relationships by review target: who confirmed them, when, and a decision's reason."""
+    from sqlalchemy.orm import aliased
+
+    from dataraum_context.pipeline.review_models import relationship_target
+    from dataraum_context.topology.db_models import Relationship
+
+    from_table, to_table = aliased(Table), aliased(Table)
+    from_column, to_column = aliased(Column), aliased(Column)
+    rows = await session.execute(
+        sa.select(Relationship, from_table.table_name, from_column.column_name, to_table.table_name, to_column.column_name)
+        .join(from_table, from_table.table_id == Relationship.from_table_id)
+        .join(to_table, to_table.table_id == Relationship.to_table_id)
+        .join(from_column, from_column.column_id == Relationship.from_column_id)
+        .join(to_column, to_column.column_id == Relationship.to_column_id)
+    )
+    return {
+        relationship_target(ft, list(r.from_columns or [fc]), tt, list(r.to_columns or [tc])): r
+        for r, ft, fc, tt, tc in rows.all()
+    }
+
+
+async def _attach_decisions(session: AsyncSession, doc: dict[str, Any], reviews: dict[tuple[str, str], ReviewItem]) -> None:
+    """Provenance of the semantic and relationship decisions, next to what they changed."""
+    from dataraum_context.pipeline.review_models import relationship_target
+
+    annotated_at: dict[tuple[str, str], Any] | None = None
+    for table in doc.get("tables") or []:
+        for column in table.get("columns") or []:
+            semantic = column.get("semantic")
+            if not isinstance(semantic, dict):
+                continue
+            item = reviews.get(("semantic_review", f"{table['name']}.{column['name']}"))
+            if item is not None:
+                semantic["decision"] = _decision_from_review(item)
+                continue
+            if annotated_at is None:
+                annotated_at = await _annotation_times(session)
+            semantic["decision"] = {
+                "source": semantic.get("source"), "status": None, "by": semantic.get("annotated_by"),
+                "at": _iso(annotated_at.get((table["name"], column["name"]))), "reason": None,
+                "values": None, "proposed": None, "review_id": None,
+            }
+    relationships = doc.get("relationships")
+    if not relationships:
+        return
+    stored = await _relationship_rows(session)
+    for rel in relationships:
+        target = relationship_target(rel["from_table"], rel["from_columns"], rel["to_table"], rel["to_columns"])
+        item = reviews.get(("relationship_review", target))
+        if item is not None:
+            rel["decision"] = _decision_from_review(item)
+            continue
+        row = stored.get(target)
+        evidence = (row.evidence or {}) if row is not None else {}
+        rel["decision"] = {
+            "source": "auto" if rel.get("status") in ("accepted", "candidate") else None,
+            "status": rel.get("status"),
+            "by": (row.confirmed_by if row is not None else None) or "system",
+            "at": _iso((row.confirmed_at or row.detected_at) if row is not None else None),
+            "reason": evidence.get("decision_reason"),
+            "values": None, "proposed": None, "review_id": None,
+        }
 
 
 async def build_context(session: AsyncSession) -> dict[str, Any]:
@@ -116,6 +287,7 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
     pending = (
         await session.execute(sa.select(sa.func.count()).select_from(ReviewItem).where(ReviewItem.status == "pending"))
     ).scalar_one()
+    reviews = await _decided_reviews(session)
     completed_stages = list(latest.completed_stages or []) if latest else []
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -131,7 +303,8 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
             else None
         ),
         "stages": completed_stages,
-        "tables": [_table_entry(table, decisions, profiles) for table in tables],
+        "failed_sources": list((latest.summary or {}).get("failed_sources", [])) if latest else [],
+        "tables": [_table_entry(table, decisions, profiles, reviews) for table in tables],
         "relationships": None,
         "join_paths": None,
         "review": {"pending": pending, "items": await _open_review_items(session)},
@@ -144,6 +317,7 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
 
     for contributor in (semantic_context, topology_context, temporal_context, quality_context):
         await contributor.contribute(session, doc)
+    await _attach_decisions(session, doc, reviews)
     return doc
 
 

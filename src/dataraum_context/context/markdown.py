@@ -358,9 +358,49 @@ def _table_section(table: dict[str, Any], detail: Detail) -> list[str]:
         if detail.descriptions:
             cells.append(prose(semantic.get("description")))
         lines.append(row(*cells))
+    lines += _column_decisions(table)
     if detail.column_quality:
         lines += _quality_lines(table)
     return lines
+
+
+def _who(decision: dict[str, Any]) -> str:
+    """`manual by ann, 2026-11-30 05:30:19 UTC: reason` (the parts that are known)."""
+    text = prose(decision.get("status") or decision.get("source"))
+    if decision.get("status") and decision.get("source"):
+        text += f" ({prose(decision['source'])})"
+    if decision.get("by"):
+        text += f" by {prose(decision['by'])}"
+    if decision.get("at"):
+        text += f", {_timestamp(decision['at'])}"
+    if decision.get("reason"):
+        text += f": {prose(decision['reason'])}"
+    return text
+
+
+def _column_decisions(table: dict[str, Any]) -> list[str]:
+    """Decisions a person, a rule, a policy or decision memory made about the columns
+    (plain automatic typing is in the JSON only). Plain approvals by the same hand share
+    one line; a change, a rejection or a reason gets its own."""
+    lines: list[str] = []
+    plain: dict[str, list[str]] = {}
+    for column in table.get("columns") or []:
+        typed = column.get("type_decision") or {}
+        if typed and (typed.get("source") != "auto" or typed.get("reviews")):
+            was = f" (was {prose(typed['previous_type'])})" if typed.get("previous_type") else ""
+            lines.append(f"- {code(column.get('name'))}: type {prose(typed.get('type'))}{was}, {_who(typed)}")
+        meaning = (column.get("semantic") or {}).get("decision") or {}
+        if not meaning.get("review_id"):
+            continue
+        values = meaning.get("values") or {}
+        if meaning.get("status") == "approved" and not values and not meaning.get("reason"):
+            plain.setdefault(_who({**meaning, "at": None}), []).append(code(column.get("name")))
+            continue
+        changed = f" ({prose(', '.join(f'{k}={v}' for k, v in values.items()))})" if values else ""
+        lines.append(f"- {code(column.get('name'))}: meaning{changed} {_who(meaning)}")
+    for who, names in plain.items():
+        lines.append(f"- meaning of {', '.join(names)}: {who}")
+    return ["", "Decisions:", "", *lines] if lines else []
 
 
 def _path_text(path: dict[str, Any]) -> str:
@@ -410,6 +450,18 @@ def _relationships(doc: dict[str, Any], detail: Detail) -> list[str]:
                 prose(rel.get("relationship_type")), prose(rel.get("cardinality")), percent(rel.get("coverage")),
                 number(rel.get("orphan_count")), number(rel.get("confidence")), prose(rel.get("status")),
             ))
+        decided = [rel for rel in relationships if (rel.get("decision") or {}).get("review_id")
+                   or (rel.get("decision") or {}).get("reason")]
+        if decided:
+            lines += ["", "Decisions:", ""]
+            for rel in decided:
+                decision = rel["decision"]
+                values = decision.get("values") or {}
+                changed = f" ({prose(', '.join(f'{k}={v}' for k, v in values.items()))})" if values else ""
+                lines.append(
+                    f"- {ref(rel.get('from_table'), rel.get('from_columns'))} -> "
+                    f"{ref(rel.get('to_table'), rel.get('to_columns'))}{changed}: {_who(decision)}"
+                )
     if not detail.join_paths:
         return lines
     lines += ["", "### Join paths", ""]
@@ -497,6 +549,17 @@ def _review(doc: dict[str, Any], detail: Detail) -> list[str]:
     return lines
 
 
+def _failed_sources(doc: dict[str, Any]) -> list[str]:
+    """Files of a folder that could not be staged (absent from every table above)."""
+    failed = doc.get("failed_sources") or []
+    if not failed:
+        return []
+    lines = ["", "## Sources not staged", "", *header("source", "reason")]
+    for item in failed:
+        lines.append(row(code(item.get("location")), prose(item.get("error"))))
+    return lines
+
+
 def _left_out(detail: Detail) -> list[str]:
     if not detail.left_out:
         return []
@@ -510,7 +573,7 @@ def _left_out(detail: Detail) -> list[str]:
 def render_markdown(doc: dict[str, Any], detail: Detail | None = None) -> str:
     """The context document as Markdown (everything unless `detail` says otherwise)."""
     detail = detail or Detail()
-    lines = _overview(doc)
+    lines = _overview(doc) + _failed_sources(doc)
     if detail.table_sections:
         for table in doc.get("tables") or []:
             lines += _table_section(table, detail)

@@ -220,15 +220,29 @@ async def saved_outputs(
     return outputs, gate_stage
 
 
-async def previous_memo(session: AsyncSession) -> dict[str, Any]:
-    """Reusable results recorded by the workspace's most recent run (see pipeline/memo.py)."""
+async def previous_memo(session: AsyncSession) -> tuple[uuid.UUID | None, dict[str, Any]]:
+    """Reusable results recorded by the workspace's most recent run (see pipeline/memo.py):
+    (that run's id, its entries)."""
     last = (
         await session.execute(sa.select(Run.run_id).order_by(Run.started_at.desc()).limit(1))
     ).scalar_one_or_none()
     if last is None:
-        return {}
+        return None, {}
     entries: dict[str, Any] = {}
     rows = (await session.execute(sa.select(Checkpoint.checkpoint_state).where(Checkpoint.run_id == last))).scalars()
     for state in rows:
         entries.update((state or {}).get("memo") or {})
-    return entries
+    return last, entries
+
+
+async def last_table_stamps(session: AsyncSession, run_id: uuid.UUID) -> dict[str, str] | None:
+    """The DuckDB table stamps (table -> run that wrote it) at a run's last checkpoint;
+    None when the run has no checkpoint (it saved nothing)."""
+    rows = (
+        await session.execute(
+            sa.select(Checkpoint.checkpoint_state).where(Checkpoint.run_id == run_id).order_by(Checkpoint.created_at)
+        )
+    ).scalars().all()
+    if not rows:
+        return None
+    return dict((rows[-1] or {}).get("tables") or {})

@@ -21,6 +21,7 @@ nodes (semantic, topology, quality) run whole whenever any input changed.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,10 @@ from dataraum_context.pipeline.serialize import load_outputs
 PER_TABLE_TAG = "per_table"
 # `@tag(memo="never")`: a node that reads something its inputs do not show (file contents).
 MEMO_TAG = "memo"
+
+
+class StopRequested(Exception):
+    """Raised before a node when the run was asked to stop (Ctrl-C)."""
 
 
 def memo_key(node_name: str, version: str | None, kwargs: dict[str, Any]) -> str:
@@ -88,6 +93,8 @@ class NodeMemo(NodeExecutionMethod):
         self.enabled = True
         # Nodes never reused: custom nodes (user code may read anything its inputs do not show).
         self.never: set[str] = set()
+        # Set from the signal handler: no further node starts.
+        self.stop: threading.Event | None = None
 
     def load(self, entries: dict[str, dict[str, Any]]) -> None:
         """Results of the previous run: {key: {"node": name, "value": json}}."""
@@ -117,6 +124,8 @@ class NodeMemo(NodeExecutionMethod):
         is_collect: bool,
         **future_kwargs: Any,
     ) -> Any:
+        if self.stop is not None and self.stop.is_set():
+            raise StopRequested(f"stopped before {node_name}")
         version = self.versions.get(node_name)
         if node_name in self.never or str(node_tags.get(MEMO_TAG, "")).lower() == "never":
             return node_callable(**node_kwargs)

@@ -12,6 +12,7 @@ import getpass
 import os
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -26,8 +27,8 @@ ROLES = ("key", "foreign_key", "measure", "dimension", "attribute", "timestamp")
 CARDINALITIES = ("1:1", "1:n", "n:1", "n:m")
 RELATIONSHIP_TYPES = ("foreign_key", "hierarchy", "correlation", "semantic")
 ALLOWED_KEYS: dict[str, tuple[str, ...]] = {
-    "type_review": ("type",),
-    "quarantine_review": ("type",),
+    "type_review": ("type", "date_order"),
+    "quarantine_review": ("type", "date_order"),
     "semantic_review": ("role", "entity_type", "business_name", "description", "ontology_term"),
     "relationship_review": ("relationship_type", "cardinality"),
 }
@@ -60,6 +61,8 @@ def normalize_type(value: str) -> str:
 def _check_value(review_type: str, key: str, value: str) -> str:
     if key == "type":
         return normalize_type(value)
+    if key == "date_order" and value not in ("dmy", "mdy"):
+        raise UserError(f"bad date_order {value!r}: use dmy (day first) or mdy (month first)")
     if key == "role" and value not in ROLES:
         raise UserError(f"bad role {value!r}: use one of {', '.join(ROLES)}")
     if key == "cardinality" and value not in CARDINALITIES:
@@ -105,11 +108,39 @@ def item_dict(item: ReviewItem) -> dict[str, Any]:
     }
 
 
-def _parse_id(value: str) -> uuid.UUID:
+MIN_PREFIX = 4
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+async def find_by_prefix(session: AsyncSession, model: Any, column: Any, given: str, what: str) -> Any:
+    """The row of `model` whose UUID `column` is `given` or starts with it (a unique prefix of
+    at least 4 hex digits, dashes optional, as git accepts for commits). An unknown id, a
+    malformed one or an ambiguous prefix (the matches are listed) is a one-line `UserError`."""
+    text = given.strip().lower()
     try:
-        return uuid.UUID(value)
+        full = uuid.UUID(text)
     except ValueError:
-        raise UserError(f"bad review id {value!r}: not a UUID") from None
+        full = None
+    if full is not None:
+        row = await session.get(model, full)
+        if row is None:
+            raise UserError(f"no {what} {given}")
+        return row
+    digits = text.replace("-", "")
+    if not _HEX.match(digits) or len(digits) > 32:
+        raise UserError(f"bad {what} id {given!r}: not a UUID or a prefix of one")
+    if len(digits) < MIN_PREFIX:
+        raise UserError(f"{what} id prefix {given!r} is too short: give at least {MIN_PREFIX} characters")
+    # SQLite stores UUIDs as 32 hex digits, PostgreSQL renders them with dashes: compare without.
+    hexed = sa.func.replace(sa.func.lower(sa.cast(column, sa.String)), "-", "")
+    rows = list((await session.execute(sa.select(model).where(hexed.like(f"{digits}%")).limit(11))).scalars())
+    if not rows:
+        raise UserError(f"no {what} {given}")
+    if len(rows) > 1:
+        ids = sorted(str(getattr(r, column.key)) for r in rows)
+        shown = ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "")
+        raise UserError(f"{what} id prefix {given!r} is ambiguous: {shown}")
+    return rows[0]
 
 
 async def list_items(
@@ -124,9 +155,8 @@ async def list_items(
 
 
 async def get_item(session: AsyncSession, item_id: str) -> ReviewItem:
-    item = await session.get(ReviewItem, _parse_id(item_id))
-    if item is None:
-        raise UserError(f"no review item {item_id}")
+    """A review item by its id or a unique prefix of it."""
+    item: ReviewItem = await find_by_prefix(session, ReviewItem, ReviewItem.review_id, item_id, "review item")
     return item
 
 
@@ -187,11 +217,38 @@ async def reject(session: AsyncSession, ids: list[str], *, reason: str, who: str
 
 
 async def modify(
-    session: AsyncSession, item_id: str, assignments: list[str], *, reason: str | None = None, who: str | None = None
+    session: AsyncSession,
+    item_id: str,
+    assignments: list[str],
+    *,
+    reason: str | None = None,
+    who: str | None = None,
+    duckdb_path: Path | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Decide an item with other values (`type=DATE`, `role=measure`, ...)."""
+    """Decide an item with other values (`type=DATE`, `date_order=dmy`, `role=measure`, ...).
+
+    A new type (or date order) is first measured on the whole column (`duckdb_path` given):
+    what it reads and what it would quarantine is stored with the decision and returned as
+    `preview`; a type under which most values fail is refused unless `force`."""
     [item] = await _pending(session, [item_id])
     values = parse_assignments(item.review_type, assignments)
+    measured = None
+    if duckdb_path is not None and item.review_type in ("type_review", "quarantine_review") and item.target:
+        from dataraum_context.type_resolution import preview
+
+        table, _, column = item.target.partition(".")
+        context = dict(item.context_data or {})
+        context.setdefault("table_name", table)
+        measured = preview.preview(
+            duckdb_path, context.get("table_name", table), context.get("column_name", column), context,
+            values.get("type"), values.get("date_order"),
+        )
+        preview.check(measured, force)
+        reason = (reason + "; " if reason else "") + "preview: " + preview.describe(measured)
     _decide(item, "modified", who or reviewer(), reason, values)
     await session.flush()
-    return item_dict(item)
+    result = item_dict(item)
+    if measured is not None:
+        result["preview"] = measured
+    return result

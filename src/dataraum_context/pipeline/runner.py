@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
+import signal
 import socket
+import threading
 import time
 import traceback
 import uuid
@@ -31,25 +34,33 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+import duckdb
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dataraum_context import __version__
 from dataraum_context.config import Settings
-from dataraum_context.errors import DataraumError, UserError
+from dataraum_context.errors import DataraumError, MetadataStoreError, SourceError, UserError
 from dataraum_context.pipeline import extension, gates, history
 from dataraum_context.pipeline.context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
-from dataraum_context.pipeline.memo import NodeMemo
+from dataraum_context.pipeline.memo import NodeMemo, StopRequested
+from dataraum_context.pipeline.runstore import (
+    RunLostError, RunStore, latest_resumable, reap_dead_runs, superseding_run, transition,
+)
 from dataraum_context.pipeline.review_models import ReviewDecisions
+from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
 from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import utcnow
-from dataraum_context.storage.engine import create_engine, redact_url, session_factory
+from dataraum_context.storage.engine import create_engine, parse_url, session_factory
 from dataraum_context.storage.schema import init_schema
-from dataraum_context.storage.workspace import WorkspaceLock, open_workspace
+from dataraum_context.storage.workspace import (
+    WorkspaceLock, last_write, open_workspace, record_write, stamp_tables, table_stamps,
+)
 
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
@@ -71,10 +82,16 @@ class _Silent:
     def stage_finished(self, stage: str) -> None: ...
 
 
+class RunInterrupted(DataraumError):
+    """The run was stopped by Ctrl-C (SIGINT); it can be resumed."""
+
+    exit_code = 130
+
+
 @dataclass
 class RunOutcome:
     run_id: uuid.UUID | None
-    status: str  # completed | paused | failed | claimed-elsewhere | noop
+    status: str  # completed | paused | failed | interrupted | claimed-elsewhere | noop
     error: DataraumError | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
@@ -86,23 +103,51 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_FAULT_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EIO}
+_FAULT_WORDS = ("no space left", "disk is full", "disk full", "read-only", "readonly", "permission denied", "could not write")
+
+
+def environment_fault(exc: BaseException) -> UserError | None:
+    """Ordinary faults of the machine (full disk, read-only files or folders, an unreachable
+    or unwritable metadata store) as one line for exit code 2; None for anything else."""
+    if isinstance(exc, UserError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in _FAULT_ERRNOS:
+        where = f": {exc.filename}" if exc.filename else ""
+        return UserError(f"{exc.strerror or exc}{where}")
+    if isinstance(exc, SQLAlchemyError):
+        reason = _one_line(getattr(exc, "orig", None) or exc)
+        if "autoflush" in reason and getattr(exc, "orig", None) is None:
+            reason = "write failed"
+        return MetadataStoreError(f"metadata store: {reason}")
+    if isinstance(exc, duckdb.Error) and any(word in str(exc).lower() for word in _FAULT_WORDS):
+        return UserError(f"workspace database: {_one_line(exc)}")
+    return None
+
+
+@contextlib.contextmanager
+def _faults_as_user_errors() -> Any:
+    """Outside a stage (opening stores, claiming, recording the end): faults are one line."""
+    try:
+        yield
+    except DataraumError:
+        raise
+    except Exception as exc:
+        fault = environment_fault(exc)
+        if fault is None:
+            raise
+        raise fault from None
+
+
+def _check_source_urls(paths: list[str]) -> None:
+    for path in paths:
+        if "://" in path:
+            parse_url(path, "source URL", SourceError)
+
+
 def run_options(settings: Settings) -> dict[str, Any]:
     """What a run was configured with (recorded, and used again on resume)."""
     return settings.model_dump(mode="json", exclude=_LOCAL_SETTINGS)
-
-
-def lease_is_void(run: Run) -> bool:
-    """A running run's lease is void when its process is gone (same host) or it expired."""
-    if run.lease_pid is None and run.lease_host is None:
-        return True
-    if run.lease_host == socket.gethostname() and run.lease_pid is not None:
-        try:
-            os.kill(run.lease_pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            pass
-    return run.lease_expires_at is None or run.lease_expires_at < utcnow()
 
 
 class _Executor:
@@ -117,12 +162,17 @@ class _Executor:
     ) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.store = RunStore(sessions)
+        self.version = 0  # the run row's version as this process last committed it
+        self._next_version: int | None = None
+        self.stop = threading.Event()  # set by Ctrl-C; checked before every node
         self.listener = listener or _Silent()
         self.log_path = log_path
         self.recorder = NodeRecorder()
         self.recorder.listener = self.listener
         self.memo = NodeMemo({}, {}, self.recorder.note)
         self.memo.enabled = settings.reuse_unchanged
+        self.memo.stop = self.stop
         self.dr = build_driver([self.recorder, self.memo], settings.modules)
         self.versions = node_versions(self.dr)
         self.types = node_types(self.dr)
@@ -139,6 +189,7 @@ class _Executor:
         self.run_id: uuid.UUID | None = None
         self.ctx: RunContext | None = None
         self.current_stage = "run"
+        self.memo_run: uuid.UUID | None = None  # the run whose results the memo offers
 
     # ------------------------------------------------------------------ metadata writes
 
@@ -158,10 +209,22 @@ class _Executor:
                 )
             )
 
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> Any:
+        """One metadata transaction (counted by the run store); the run's version moves
+        only when the transaction that changed it has committed."""
+        self._next_version = None
+        async with self.store.transaction() as session:
+            yield session
+        if self._next_version is not None:
+            self.version = self._next_version
+        self._next_version = None
+
     async def _set_run(self, session: AsyncSession, **values: Any) -> None:
-        await session.execute(
-            sa.update(Run).where(Run.run_id == self.run_id).values(version=Run.version + 1, **values)
-        )
+        """Change the run's row: compare-and-swap on its version (inside `_tx`)."""
+        assert self.run_id is not None
+        current = self._next_version if self._next_version is not None else self.version
+        self._next_version = await transition(session, self.run_id, current, **values)
 
     async def _heartbeat(self) -> None:
         while True:
@@ -197,7 +260,7 @@ class _Executor:
         finally:
             records = self.recorder.drain()
             if any(record.status == "failed" for record in records):
-                async with self.sessions.begin() as session:
+                async with self._tx() as session:
                     await self._record_nodes(session, stage, records)
                 records = []
         self.results.update(outputs)
@@ -221,21 +284,23 @@ class _Executor:
                 continue
             self.current_stage = stage.name
             self.listener.stage_started(stage.name, len(nodes))
-            async with self.sessions.begin() as session:
-                await session.execute(sa.update(Run).where(Run.run_id == self.run_id).values(current_stage=stage.name))
+            async with self._tx() as session:
+                await self._set_run(session, current_stage=stage.name)
+            record_write(self.con, str(self.run_id), stage.name)
             records: list[NodeRecord] = []
             if gate_nodes and not gate_passed:
                 pre_outputs, records = await self._execute(stage.name, pre, paths)
                 pending = await self._gate(stage, gate_nodes, pre_outputs, records)
                 records = []
-                if pending and self.settings.review == "block":
-                    return await self._pause(stage, pending)
+                if pending:
+                    return self._paused(stage, pending)
             gate_passed = False
             rest = [n for n in nodes if n not in self.results]
             outputs, more = await self._execute(stage.name, rest, paths) if rest else ({}, [])
             records += more
             stage_outputs = {n: self.results[n] for n in nodes if n in self.results}
-            async with self.sessions.begin() as session:
+            stamps = stamp_tables(self.con, str(self.run_id))
+            async with self._tx() as session:
                 refs = await stage.persist(session, stage_outputs, self.ctx) if stage.persist else {}
                 await self._record_nodes(session, stage.name, records)
                 session.add(
@@ -250,6 +315,7 @@ class _Executor:
                             "phase": "stage",
                             "outputs": dump_outputs(self.types, stage_outputs),
                             "refs": refs,
+                            "tables": stamps,
                             "memo": self._memo_entries(nodes),
                         },
                     )
@@ -279,11 +345,15 @@ class _Executor:
     async def _gate(
         self, stage: StageSpec, gate_nodes: list[str], pre_outputs: dict[str, Any], records: list[NodeRecord]
     ) -> int:
-        """Store the gate's proposals and checkpoint; apply `auto`; return the open item count."""
+        """Store the gate's proposals and checkpoint; apply `auto`; under `block` with open
+        items, pause the run. All in one transaction: the items, the checkpoint and the
+        run's `paused` status commit together or not at all. Returns the count the run
+        pauses for (0: go on)."""
         assert self.ctx is not None
         proposals = [p for name in gate_nodes for p in (pre_outputs.get(name) or [])]
         review_types = sorted({t for name in gate_nodes for t in gates.gate_types(self.stage_nodes[stage.name], name)})
-        async with self.sessions.begin() as session:
+        stamps = stamp_tables(self.con, str(self.run_id))
+        async with self._tx() as session:
             await self._record_nodes(session, stage.name, records)
             pending_items = await gates.store_proposals(session, self.run_id, stage.name, proposals, self.decisions)
             if pending_items and self.settings.review == "auto":
@@ -299,23 +369,26 @@ class _Executor:
                         "stage": stage.name,
                         "phase": "gate",
                         "outputs": dump_outputs(self.types, pre_outputs),
+                        "tables": stamps,
                         "memo": self._memo_entries(list(pre_outputs)),
                         "proposals": len(proposals),
                         "pending": len(pending_items),
                     },
                 )
             )
-        return len(pending_items)
+            pause_for = len(pending_items) if self.settings.review == "block" else 0
+            if pause_for:
+                summary = {**self.ctx.summary, "paused_at": stage.name, "review_pending": pause_for}
+                await self._set_run(
+                    session, status="paused", current_stage=stage.name, summary=summary,
+                    lease_host=None, lease_pid=None, lease_expires_at=None,
+                )
+        if pause_for:
+            self.ctx.summary.update(paused_at=stage.name, review_pending=pause_for)
+        return pause_for
 
-    async def _pause(self, stage: StageSpec, pending: int) -> RunOutcome:
+    def _paused(self, stage: StageSpec, pending: int) -> RunOutcome:
         assert self.ctx is not None
-        self.ctx.summary["paused_at"] = stage.name
-        self.ctx.summary["review_pending"] = pending
-        async with self.sessions.begin() as session:
-            await self._set_run(
-                session, status="paused", current_stage=stage.name, summary=self.ctx.summary,
-                lease_host=None, lease_pid=None, lease_expires_at=None,
-            )
         self.listener.stage_finished(stage.name)
         return RunOutcome(
             self.run_id, "paused", None, self.ctx.summary,
@@ -323,42 +396,95 @@ class _Executor:
         )
 
     async def finish(self, outcome: RunOutcome) -> None:
-        if self.run_id is not None:
-            async with self.sessions() as session:
-                outcome.summary["review_pending"] = await gates.pending_count(session, self.run_id)
-                outcome.summary["quality_changes"] = await history.quality_changes(session, self.run_id)
-        values: dict[str, Any] = {"summary": outcome.summary}
-        if outcome.status in ("completed", "failed"):
-            values.update(
-                status=outcome.status, finished_at=utcnow(), current_stage=None,
-                error_message=str(outcome.error) if outcome.error else None,
-                lease_host=None, lease_pid=None, lease_expires_at=None,
-            )
-        async with self.sessions.begin() as session:
+        """Record how the run ended (one transaction; a paused run was recorded at its gate)."""
+        if self.run_id is None or outcome.status == "paused":
+            return
+        async with self._tx() as session:
+            outcome.summary["review_pending"] = await gates.pending_count(session, self.run_id)
+            outcome.summary["quality_changes"] = await history.quality_changes(session, self.run_id)
+            values: dict[str, Any] = {
+                "summary": outcome.summary, "status": outcome.status, "current_stage": None,
+                "error_message": str(outcome.error) if outcome.error else None,
+                "lease_host": None, "lease_pid": None, "lease_expires_at": None,
+            }
+            if outcome.status in ("completed", "failed"):
+                values["finished_at"] = utcnow()
+            else:  # interrupted: where it stopped, for status and resume
+                values["current_stage"] = self.current_stage
             await self._set_run(session, **values)
 
     async def guarded(self, paths: list[str], *, start: int, gate_passed: bool, stop_after: str | None) -> RunOutcome:
         """`drive` with the workspace open, a heartbeat, and failures recorded on the run."""
         assert self.ctx is not None
         heartbeat = asyncio.create_task(self._heartbeat())
+        loop = asyncio.get_running_loop()
+        sigint = False
+        if threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signal.SIGINT, self._interrupt)
+                sigint = True
         try:
             self.con = open_workspace(self.settings.duckdb_path)
+            writer = last_write(self.con)
+            if self.memo_run is not None and writer is not None and writer[0] != str(self.memo_run):
+                self.memo.load({})  # the tables the offered results name were rewritten since
             outcome = await self.drive(paths, start=start, gate_passed=gate_passed, stop_after=stop_after)
+        except RunLostError as exc:
+            # Someone else owns the run now: record nothing more on it.
+            outcome = RunOutcome(self.run_id, "claimed-elsewhere", None, self.ctx.summary, message=str(exc))
         except Exception as exc:  # the run records every failure; the CLI decides the exit code
+            if self.stop.is_set():
+                message = (
+                    f"run {self.run_id} interrupted (Ctrl-C) during {self.current_stage}; "
+                    "`dataraum resume` continues it"
+                )
+                outcome = RunOutcome(self.run_id, "interrupted", RunInterrupted(message), self.ctx.summary)
+                await self._finish_safely(outcome)
+                return outcome
             if self.log_path is not None:
-                self.log_path.parent.mkdir(parents=True, exist_ok=True)
-                self.log_path.write_text("".join(traceback.format_exception(exc)))
-            error = exc if isinstance(exc, DataraumError) else DataraumError(f"{self.current_stage} failed: {_one_line(exc)}")
+                with contextlib.suppress(OSError):  # a full disk must not hide the error itself
+                    self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                    self.log_path.write_text("".join(traceback.format_exception(exc)))
+            fault = environment_fault(exc)
+            if isinstance(exc, DataraumError):
+                error = exc
+            elif fault is not None:
+                error = type(fault)(f"{self.current_stage} failed: {fault}")
+            else:
+                error = DataraumError(f"{self.current_stage} failed: {_one_line(exc)}")
             outcome = RunOutcome(self.run_id, "failed", error, self.ctx.summary)
         finally:
+            if sigint:
+                loop.remove_signal_handler(signal.SIGINT)
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             if self.con is not None:
                 self.con.close()
                 self.con = None
-        await self.finish(outcome)
+        if outcome.status != "claimed-elsewhere":
+            await self._finish_safely(outcome)
         return outcome
+
+    async def _finish_safely(self, outcome: RunOutcome) -> None:
+        try:
+            await self.finish(outcome)
+        except RunLostError as exc:
+            outcome.status, outcome.message = "claimed-elsewhere", str(exc)
+        except Exception as exc:  # the store cannot record the end: say why, keep the first error
+            fault = environment_fault(exc)
+            if fault is None:
+                raise
+            if outcome.error is None:
+                outcome.status, outcome.error = "failed", fault
+
+    def _interrupt(self) -> None:
+        """Ctrl-C: stop before the next node and interrupt the running DuckDB query; the
+        worker thread then ends with an error and the run is recorded as interrupted."""
+        self.stop.set()
+        if self.con is not None:
+            with contextlib.suppress(Exception):
+                self.con.interrupt()
 
 
 async def execute_run(
@@ -372,7 +498,26 @@ async def execute_run(
 ) -> RunOutcome:
     """Run the flow on `paths` (all stages, or up to `stop_after`). Earlier human decisions
     about the same targets are re-applied (decision memory); `decisions` adds more up front.
-    Never raises for a failing stage: the outcome says."""
+    Never raises for a failing stage: the outcome says. Faults of the machine (full disk,
+    read-only stores, a bad URL) raise a one-line `UserError`."""
+    _check_source_urls(list(paths))
+    readable = [expand(p) for p in paths]  # `${VAR}` in a URL: the secret, read now, never stored
+    with _faults_as_user_errors():
+        return await _execute_run(
+            settings, list(paths), readable, listener, log_path, stop_after=stop_after, decisions=decisions
+        )
+
+
+async def _execute_run(
+    settings: Settings,
+    paths: list[str],
+    readable: list[str],
+    listener: ProgressListener | None,
+    log_path: Path | None,
+    *,
+    stop_after: str | None,
+    decisions: ReviewDecisions | None,
+) -> RunOutcome:
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
     lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
@@ -385,17 +530,20 @@ async def execute_run(
         run = Run(
             status="running",
             review_policy=settings.review,
-            # Database URLs may carry passwords: only the redacted form is stored.
-            paths=[redact_url(p) if "://" in p else p for p in paths],
-            options=options,
+            # Database URLs may carry passwords: never stored; where they came from is.
+            paths=[stored_form(p) for p in paths],
+            options={**options, "source_secrets": [origin_of(p) for p in paths]},
             graph_fingerprint=graph_fingerprint(executor.dr, options),
             dataraum_version=__version__,
+            version=0,
             lease_host=socket.gethostname(),
             lease_pid=os.getpid(),
             lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS),
         )
-        async with sessions.begin() as session:
-            executor.memo.load(await gates.previous_memo(session))
+        async with executor.store.transaction() as session:
+            await reap_dead_runs(session)
+            executor.memo_run, entries = await gates.previous_memo(session)
+            executor.memo.load(entries)
             session.add(run)
             executor.decisions = await gates.remembered_decisions(session)
         if decisions is not None:
@@ -405,7 +553,7 @@ async def execute_run(
             run_id=run.run_id, workspace=settings.workspace, duckdb_path=settings.duckdb_path,
             review_policy=settings.review, options=options,
         )
-        outcome = await executor.guarded(list(paths), start=0, gate_passed=False, stop_after=stop_after)
+        outcome = await executor.guarded(readable, start=0, gate_passed=False, stop_after=stop_after)
         outcome.duration_s = time.perf_counter() - started
         return outcome
     finally:
@@ -419,15 +567,28 @@ async def _find_resumable(session: AsyncSession, run_id: uuid.UUID | None) -> Ru
         if run is None:
             raise UserError(f"no run {run_id}")
         return run
-    candidates = (
-        await session.execute(
-            sa.select(Run).where(Run.status.in_(("paused", "running"))).order_by(Run.started_at.desc())
-        )
-    ).scalars()
-    for run in candidates:
-        if run.status == "paused" or lease_is_void(run):
-            return run
-    return None
+    return await latest_resumable(session)
+
+
+def _refuse_stale(run: Run, duckdb_path: Path, saved_stamps: dict[str, str] | None) -> None:
+    """Refuse to resume a run after another run wrote the workspace: its saved results
+    name DuckDB tables that now hold that run's data."""
+    if saved_stamps is None or not duckdb_path.exists():
+        return  # nothing saved (it starts over), or no workspace data yet
+    con = open_workspace(duckdb_path, read_only=True)
+    try:
+        writer = last_write(con)
+        current = table_stamps(con)
+    finally:
+        con.close()
+    if writer is None or writer[0] == str(run.run_id):
+        return
+    changed = sorted(t for t, stamp in saved_stamps.items() if current.get(t) != stamp)
+    tables = f"; tables replaced: {', '.join(changed[:4])}{' ...' if len(changed) > 4 else ''}" if changed else ""
+    raise UserError(
+        f"run {run.run_id} cannot be resumed: run {writer[0]} wrote the workspace after it "
+        f"({writer[1]}){tables}; its saved results would read that run's tables; start a new run instead"
+    )
 
 
 def _check_drift(stored: dict[str, Any] | None, current: dict[str, str], executed: set[str]) -> str | None:
@@ -445,8 +606,23 @@ async def resume_run(
     log_path: Path | None = None,
     *,
     force: bool = False,
+    source_urls: list[str] | None = None,
 ) -> RunOutcome:
-    """Resume a paused (or interrupted) run; see the module docstring."""
+    """Resume a paused (or interrupted) run; see the module docstring. `source_urls` give
+    database URLs again (with their password) when the first run had them on the command line."""
+    with _faults_as_user_errors():
+        return await _resume_run(settings, run_id, listener, log_path, force=force, source_urls=source_urls or [])
+
+
+async def _resume_run(
+    settings: Settings,
+    run_id: uuid.UUID | None,
+    listener: ProgressListener | None,
+    log_path: Path | None,
+    *,
+    force: bool,
+    source_urls: list[str],
+) -> RunOutcome:
     started = time.perf_counter()
     engine = create_engine(settings.resolved_metadata_url)
     lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
@@ -454,6 +630,9 @@ async def resume_run(
         await init_schema(engine)
         await lock.acquire()
         sessions = session_factory(engine)
+        store = RunStore(sessions)
+        async with store.transaction() as session:
+            await reap_dead_runs(session)
         async with sessions() as session:
             run = await _find_resumable(session, run_id)
             if run is None:
@@ -462,40 +641,50 @@ async def resume_run(
                 return RunOutcome(run.run_id, "noop", message=f"run {run.run_id} is already completed; nothing to resume")
             if run.status == "failed":
                 raise UserError(f"run {run.run_id} failed ({run.error_message}); start a new run instead")
-            if run.status == "running" and not lease_is_void(run):
+            if run.status == "running":
                 return RunOutcome(
                     run.run_id, "claimed-elsewhere",
                     message=f"run {run.run_id} is being executed by {run.lease_host}:{run.lease_pid}",
                 )
-            if run.status == "paused":
-                open_items = await gates.pending_count(session, run.run_id)
-                if open_items and run.review_policy == "block":
-                    return RunOutcome(
-                        run.run_id, "paused", summary=dict(run.summary or {}),
-                        message=f"run {run.run_id} still has {open_items} pending review item(s); "
-                        "decide them first (dataraum review list)",
-                    )
+            newer = await superseding_run(session, run)
+            if newer is not None:
+                raise UserError(
+                    f"run {run.run_id} is superseded by run {newer.run_id} (completed "
+                    f"{newer.started_at:%Y-%m-%d %H:%M:%S} UTC); start a new run instead of resuming it"
+                )
+            open_items = await gates.pending_count(session, run.run_id)
+            if open_items and run.review_policy == "block" and run.status == "paused":
+                return RunOutcome(
+                    run.run_id, "paused", summary=dict(run.summary or {}),
+                    message=f"run {run.run_id} still has {open_items} pending review item(s); "
+                    "decide them first (dataraum review list)",
+                )
+            _refuse_stale(run, settings.duckdb_path, await gates.last_table_stamps(session, run.run_id))
             version, status = run.version, run.status
+            readable = resume_paths(
+                run.run_id, list(run.paths or []), (run.options or {}).get("source_secrets"), source_urls
+            )
         # Claim: compare-and-swap on (status, version) plus a lease for this process.
-        async with sessions.begin() as session:
+        async with store.transaction() as session:
             claimed = await session.execute(
                 sa.update(Run)
                 .where(Run.run_id == run.run_id, Run.status == status, Run.version == version)
                 .values(
-                    status="running", version=Run.version + 1, lease_host=socket.gethostname(),
+                    status="running", version=version + 1, lease_host=socket.gethostname(),
                     lease_pid=os.getpid(), lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS),
                 )
             )
         if claimed.rowcount != 1:
             return RunOutcome(run.run_id, "claimed-elsewhere", message=f"run {run.run_id} is being resumed by another process or is done")
 
-        options = dict(run.options or {})
+        options = {k: v for k, v in (run.options or {}).items() if k != "source_secrets"}
         resumed_settings = Settings(
             **{k: v for k, v in options.items() if k in Settings.model_fields},
             workspace=settings.workspace, metadata_url=settings.metadata_url,
         )
         executor = _Executor(resumed_settings, sessions, listener, log_path)
-        executor.run_id = run.run_id
+        executor.store = store  # one commit count for the whole process
+        executor.run_id, executor.version = run.run_id, version + 1
         executor.ctx = RunContext(
             run_id=run.run_id, workspace=settings.workspace, duckdb_path=resumed_settings.duckdb_path,
             review_policy=run.review_policy, options=options, summary=dict(run.summary or {}),
@@ -506,11 +695,8 @@ async def resume_run(
             executor.decisions = await gates.run_decisions(session, run.run_id)
         drifted = _check_drift(run.graph_fingerprint, executor.versions, set(saved))
         if drifted and not force:
-            async with sessions.begin() as session:
-                await session.execute(
-                    sa.update(Run).where(Run.run_id == run.run_id)
-                    .values(status=status, version=Run.version + 1, lease_host=None, lease_pid=None, lease_expires_at=None)
-                )
+            async with executor._tx() as session:
+                await executor._set_run(session, status=status, lease_host=None, lease_pid=None, lease_expires_at=None)
             raise UserError(
                 f"code changed upstream of where run {run.run_id} stopped (node {drifted!r}); "
                 "start a new run, or resume with --force to continue with the new code"
@@ -521,9 +707,23 @@ async def resume_run(
         start = next((i for i, name in enumerate(names) if name not in completed), len(names))
         gate_passed = gate_stage is not None and start < len(names) and names[start] == gate_stage
         if gate_passed and run.review_policy == "auto":
-            async with sessions.begin() as session:
+            async with executor._tx() as session:
                 executor.decisions.items.extend(await gates.auto_approve(session, await gates.pending_items(session, run.run_id)))
-        outcome = await executor.guarded(list(run.paths or []), start=start, gate_passed=gate_passed, stop_after=None)
+        elif gate_passed and run.review_policy == "block":
+            # Never pass a gate with open items under `block` (whatever state the run was left in).
+            async with executor._tx() as session:
+                open_items = await gates.pending_count(session, run.run_id)
+                if open_items:
+                    await executor._set_run(
+                        session, status="paused", current_stage=gate_stage,
+                        lease_host=None, lease_pid=None, lease_expires_at=None,
+                    )
+            if open_items:
+                return RunOutcome(
+                    run.run_id, "paused", summary=executor.ctx.summary,
+                    message=f"run {run.run_id} waits at {gate_stage}: {open_items} review item(s) to decide (dataraum review list)",
+                )
+        outcome = await executor.guarded(readable, start=start, gate_passed=gate_passed, stop_after=None)
         outcome.duration_s = time.perf_counter() - started
         return outcome
     finally:

@@ -15,11 +15,12 @@ import duckdb
 
 from dataraum_context.errors import SourceError
 from dataraum_context.staging.database import stage_database
-from dataraum_context.staging.models import SourceSpec, StagedColumn, StagedTable
+from dataraum_context.staging.models import FailedSource, SourceSpec, StagedColumn, StagedTable
 from dataraum_context.staging.readers import stage_csv, stage_json, stage_parquet
 from dataraum_context.staging.sources import discover_sources, redact_url
 
 __all__ = [
+    "FailedSource",
     "SourceSpec",
     "StagedColumn",
     "StagedTable",
@@ -31,6 +32,8 @@ __all__ = [
 
 def stage_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[StagedTable]:
     """Stage one source into `raw.*`: one table for a file, one per table for a database."""
+    if spec.error is not None:
+        raise SourceError(spec.error)
     if spec.kind in ("csv", "tsv"):
         return [stage_csv(con, spec)]
     if spec.kind == "parquet":

@@ -13,6 +13,7 @@ from dataraum_context.sqlutil import qualified, quote_ident
 RAW_SCHEMA = "raw"
 QUARANTINE_SCHEMA = "quarantine"
 REJECTED_TABLE = "rejected_rows"
+FAILED_TABLE = "failed_sources"
 NESTED_TYPE_PREFIXES = ("STRUCT", "MAP", "UNION")
 
 
@@ -24,6 +25,35 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         f"CREATE TABLE IF NOT EXISTS {rejected_table()} "
         "(table_name VARCHAR, line_number BIGINT, raw_text VARCHAR, error VARCHAR)"
     )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} "
+        "(location VARCHAR, content_hash VARCHAR, error VARCHAR)"
+    )
+
+
+def record_failed_source(con: duckdb.DuckDBPyConnection, location: str, content_hash: str, error: str) -> None:
+    """Remember that a source (a folder's file) could not be staged, and why. Kept in
+    DuckDB next to the raw tables so a run that reuses the cached staging still knows."""
+    ensure_schemas(con)
+    forget_failed_source(con, location)
+    con.execute(
+        f"INSERT INTO {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} VALUES (?, ?, ?)", [location, content_hash, error]
+    )
+
+
+def forget_failed_source(con: duckdb.DuckDBPyConnection, location: str) -> None:
+    ensure_schemas(con)
+    con.execute(f"DELETE FROM {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} WHERE location = ?", [location])
+
+
+def failed_source_error(con: duckdb.DuckDBPyConnection, location: str, content_hash: str) -> str | None:
+    """The recorded error of a source with exactly this content, if it failed."""
+    ensure_schemas(con)
+    found = con.execute(
+        f"SELECT error FROM {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} WHERE location = ? AND content_hash = ?",
+        [location, content_hash],
+    ).fetchall()
+    return str(found[0][0]) if found else None
 
 
 def raw_table(table_name: str) -> str:

@@ -38,25 +38,29 @@ class TextEncoding:
 
     @property
     def needs_transcoding(self) -> bool:
-        """DuckDB reads only little-endian UTF-16; big-endian files are transcoded first."""
-        return self.bom == "utf-16-be"
+        """DuckDB reads UTF-8, little-endian UTF-16 and Latin-1 only: big-endian UTF-16
+        and Windows code pages are transcoded to UTF-8 first."""
+        return self.bom == "utf-16-be" or self.python not in ("utf-8", "utf-16-le", "latin-1")
 
 
-@dataclass
-class Dialect:
-    """What a delimited file looks like."""
+UTF8 = TextEncoding("utf-8", "utf-8", None)
+LATIN1 = TextEncoding("latin-1", "latin-1", None)
+CP1252 = TextEncoding("cp1252", "utf-8", None)
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
-    delimiter: str
-    quote: str
-    escape: str
-    header: bool
-    newline: str
-    header_names: list[str] = field(default_factory=list)
-    field_count: int = 0
+
+class EncodingError(ValueError):
+    """No encoding we read decodes the bytes."""
 
 
 def detect_encoding(sample: bytes, complete: bool) -> TextEncoding:
-    """Guess the encoding from the first bytes: BOM, else UTF-8 if it decodes, else Latin-1.
+    """Guess the encoding from the first bytes: BOM, else UTF-8 if it decodes, else a
+    single-byte code page.
+
+    Latin-1 and Windows-1252 agree on every byte except 0x80-0x9F, which are control
+    characters in Latin-1 (never seen in real text) and `€ ‚ „ … “ ” – —`... in 1252: a
+    sample with such bytes is Windows-1252; one without is Latin-1 (DuckDB reads it
+    natively). Bytes that 1252 leaves undefined raise `EncodingError`.
 
     `complete` says the sample is the whole file; otherwise a multi-byte character cut
     at the end of the sample is not held against UTF-8.
@@ -72,8 +76,45 @@ def detect_encoding(sample: bytes, complete: bool) -> TextEncoding:
     except UnicodeDecodeError as exc:
         cut_at_end = not complete and exc.start >= len(sample) - 3 and "unexpected end" in exc.reason
         if not cut_at_end:
-            return TextEncoding("latin-1", "latin-1", None)
-    return TextEncoding("utf-8", "utf-8", None)
+            return single_byte_encoding(sample)
+    return UTF8
+
+
+def single_byte_encoding(data: bytes) -> TextEncoding:
+    """Latin-1 when no byte is in 0x80-0x9F, else Windows-1252 when it decodes the bytes."""
+    if _C1_BYTES.search(data) is None:
+        return LATIN1
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"byte 0x{data[exc.start]:02x} is not UTF-8, UTF-16, Latin-1 or Windows-1252 text"
+        ) from exc
+    return CP1252
+
+
+def has_c1_bytes(chunk: bytes) -> bool:
+    """Whether a chunk holds a byte in 0x80-0x9F (Windows-1252 punctuation, not Latin-1)."""
+    return _C1_BYTES.search(chunk) is not None
+
+
+@dataclass
+class Dialect:
+    """What a delimited file looks like."""
+
+    delimiter: str
+    quote: str
+    escape: str
+    header: bool
+    newline: str
+    header_names: list[str] = field(default_factory=list)
+    field_count: int = 0
+    skip_lines: int = 0
+    """Physical lines before the header (or first record) that are a preamble."""
+    preamble: list[str] = field(default_factory=list)
+    """The text of those lines, kept in the table's options."""
+    mixed_newlines: bool = False
+
 
 
 def decode_sample(sample: bytes, encoding: TextEncoding, complete: bool) -> str:
@@ -113,6 +154,13 @@ def detect_escape(text: str, quote: str, delimiter: str) -> str:
 
 def parse_records(text: str, delimiter: str, quote: str, escape: str, limit: int) -> list[list[str]]:
     """Parse up to `limit` non-blank records, honouring quotes and quoted newlines."""
+    return [record for record, _ in parse_numbered(text, delimiter, quote, escape, limit)]
+
+
+def parse_numbered(
+    text: str, delimiter: str, quote: str, escape: str, limit: int
+) -> list[tuple[list[str], int]]:
+    """Like `parse_records`, with the 1-based physical line each record starts on."""
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=delimiter,
@@ -121,14 +169,14 @@ def parse_records(text: str, delimiter: str, quote: str, escape: str, limit: int
         escapechar=None if escape == quote else escape,
         strict=False,
     )
-    records: list[list[str]] = []
+    records: list[tuple[list[str], int]] = []
     try:
-        for record in reader:
+        while len(records) < limit:
+            start = reader.line_num + 1
+            record = next(reader)
             if record and record != [""]:
-                records.append(record)
-            if len(records) >= limit:
-                break
-    except csv.Error:
+                records.append((record, start))
+    except (csv.Error, StopIteration):
         pass
     return records
 
@@ -153,6 +201,13 @@ def detect_delimiter(text: str, preferred: str) -> str:
         score = (share, min(count, 64), -rank, delimiter)
         if score > best:
             best = score
+    if best[1] == 0:
+        # No usual delimiter splits the lines: R's `write.table` default is a space.
+        quote = detect_quote(text, " ")
+        records = parse_records(text, " ", quote, detect_escape(text, quote, " "), SNIFF_RECORDS)
+        share, count = _consistency(records)
+        if count >= 2 and share >= 0.9:
+            return " "
     return best[3]
 
 
@@ -181,15 +236,58 @@ def detect_header(records: list[list[str]]) -> bool:
     return False
 
 
+def preamble_length(records: list[list[str]]) -> int:
+    """How many leading records are a preamble (title, `# exported ...` comments), not
+    the header or data: records with fewer fields than the file's usual count and at most
+    half of them filled, or starting with `#`, before the first full-width record."""
+    share, count = _consistency(records)
+    if count < 2 or share < 0.5:
+        return 0
+    for index, record in enumerate(records[:20]):
+        if len(record) >= count:
+            return index
+        filled = sum(1 for value in record if value.strip())
+        if filled > max(1, count // 2) and not record[0].lstrip().startswith("#"):
+            return index
+    return 0
+
+
+def fit_header(names: list[str], body: list[list[str]]) -> list[str]:
+    """Header names matched to the body's usual field count.
+
+    A header longer than the records only by empty names (`a,b,c,` over `1,2,3`) loses
+    them. A header shorter than the records gets empty names: at the end when the
+    records' extra fields are empty (every line ends with a delimiter), else at the
+    front (R's `write.csv` leaves the row-names column unnamed).
+    """
+    share, count = _consistency(body)
+    if not body or share < 0.5 or count == len(names):
+        return names
+    if count < len(names):
+        return names[:count] if not any(n.strip() for n in names[count:]) else names
+    extra = count - len(names)
+    full = [r for r in body if len(r) == count]
+    if all(not any(v.strip() for v in r[len(names):]) for r in full):
+        return names + [""] * extra
+    return [""] * extra + names
+
+
 def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
-    """Detect delimiter, quote, escape, newline and header of a decoded sample."""
+    """Detect delimiter, quote, escape, newline, preamble and header of a decoded sample."""
     delimiter = detect_delimiter(text, preferred_delimiter)
     quote = detect_quote(text, delimiter)
     escape = detect_escape(text, quote, delimiter)
-    records = parse_records(text, delimiter, quote, escape, SNIFF_RECORDS)
+    numbered = parse_numbered(text, delimiter, quote, escape, SNIFF_RECORDS)
+    skip = preamble_length([record for record, _ in numbered])
+    skip_lines = numbered[skip][1] - 1 if skip else 0
+    lines = io.StringIO(text, newline="")
+    preamble = [lines.readline().rstrip("\r\n") for _ in range(skip_lines)]
+    records = [record for record, _ in numbered[skip:]]
     header = detect_header(records)
     share, count = _consistency(records)
     first = records[0] if records else []
+    if header:
+        first = fit_header(first, records[1:])
     return Dialect(
         delimiter=delimiter,
         quote=quote,
@@ -198,7 +296,16 @@ def sniff_dialect(text: str, preferred_delimiter: str = ",") -> Dialect:
         newline=detect_newline(text),
         header_names=list(first) if header else [],
         field_count=max(len(first), count) if not header else len(first),
+        skip_lines=skip_lines,
+        preamble=preamble,
+        mixed_newlines=mixed_newlines(text),
     )
+
+
+def mixed_newlines(text: str) -> bool:
+    """Whether some lines end in CRLF and others in a bare LF."""
+    crlf = text.count("\r\n")
+    return 0 < crlf < text.count("\n")
 
 
 def unique_column_names(originals: list[str], reserved: tuple[str, ...] = ("_row_id",)) -> list[str]:

@@ -92,8 +92,8 @@ class _RawWriter:
             self.con.unregister(view)
         self.rows += len(batch)
 
-    def staged(self) -> StagedTable:
-        """Describe the finished table."""
+    def staged(self, binary_values: int = 0) -> StagedTable:
+        """Describe the finished table (`binary_values`: values kept as `\\x` hex text)."""
         con, target = self.con, self.target
         columns = [StagedColumn(name=n, original_name=o, position=i, raw_type=t or "")
                    for i, (n, (o, t)) in enumerate(zip(self.names, self.source_columns))]
@@ -101,6 +101,8 @@ class _RawWriter:
             "database": self.spec.location,
             "source_table": self.table_name,
         }
+        if binary_values:
+            options["binary_values"] = binary_values
         return StagedTable(
             table_name=self.table_name,
             source_name=self.spec.name,
@@ -128,6 +130,8 @@ def _stage_sqlite(
         source = sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True, timeout=CONNECT_TIMEOUT_SECONDS)
     except sqlite3.Error as exc:
         raise SourceError(f"{spec.location}: cannot open SQLite database ({exc})") from exc
+    decoder = _TextOrHex()
+    source.text_factory = decoder
     with closing(source):
         try:
             found = [r[0] for r in source.execute(
@@ -137,12 +141,28 @@ def _stage_sqlite(
             for table in _select_tables(spec, found, wanted):
                 cols = [(r[1], r[2]) for r in source.execute(f"PRAGMA table_info({quote_ident(table)})")]
                 writer = _RawWriter(con, spec, table, cols)
+                decoder.count = 0
                 for batch in _sqlite_batches(source, table, cols):
                     writer.append(batch)
-                staged.append(writer.staged())
+                staged.append(writer.staged(binary_values=decoder.count))
             return staged
         except sqlite3.DatabaseError as exc:
             raise SourceError(f"{spec.location}: cannot read SQLite database ({exc})") from exc
+
+
+class _TextOrHex:
+    """sqlite3 `text_factory`: UTF-8 text as it is; bytes that are not UTF-8 (binary
+    BLOBs, mis-encoded TEXT) as `\\x` + hex (PostgreSQL's bytea notation), counted."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.count += 1
+            return "\\x" + data.hex()
 
 
 def _sqlite_batches(source: sqlite3.Connection, table: str, cols: TableColumns) -> Batches:

@@ -26,6 +26,19 @@ class SourceSpec(BaseModel):
     content_hash: str = ""
     """Files: sha256 of the bytes. Databases: a value unique to this discovery (their
     content is only known by reading them), so a database source never counts as unchanged."""
+    in_folder: bool = False
+    """Found inside a folder the user named (not named itself): if it cannot be staged,
+    the other sources still are and it is reported in `failed_sources`."""
+    error: str | None = None
+    """Set when discovery already found the file unusable (empty, binary...): the one-line
+    reason, raised as a SourceError when it is staged."""
+
+
+class FailedSource(BaseModel):
+    """A source found in a folder that could not be staged."""
+
+    location: str
+    error: str
 
 
 class StagedColumn(BaseModel):

@@ -109,4 +109,8 @@ async def persist_staging(session: AsyncSession, results: dict[str, Any], ctx: R
             }
     ctx.summary["tables"] = sorted(references)
     ctx.summary["tables_changed"] = sorted(changed)
+    failed = results.get("failed_sources") or []
+    ctx.summary["failed_sources"] = [
+        f.model_dump() if hasattr(f, "model_dump") else dict(f) for f in failed
+    ]
     return {"tables": references}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import gzip
+import stat
+import uuid
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,7 +69,10 @@ def _folder_specs(folder: Path, skipped: list[str] | None) -> list[SourceSpec]:
             if skipped is not None:
                 skipped.append(str(entry.resolve()))
             continue
-        specs.append(file_spec(entry))
+        try:
+            specs.append(file_spec(entry).model_copy(update={"in_folder": True}))
+        except SourceError as exc:
+            specs.append(failed_spec(entry, str(exc)))
     if not specs:
         raise SourceError(f"{folder}: folder has no supported files ({_supported_list()})")
     return specs
@@ -111,6 +115,7 @@ def file_spec(path: Path) -> SourceSpec:
     kind = file_kind(path)
     if kind is None:
         raise SourceError(f"{path}: unsupported file format (expected {_supported_list()})")
+    check_regular_file(path)
     head = _read_head(path)
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise SourceError(f"{path}: file is empty")
@@ -125,11 +130,35 @@ def file_spec(path: Path) -> SourceSpec:
     return SourceSpec(name=stem, kind=kind, location=str(path.resolve()), content_hash=file_sha256(path))
 
 
+def check_regular_file(path: Path) -> None:
+    """Refuse at once what is not a regular file: reading a FIFO, a device or a socket
+    would block or never end."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(mode):
+        what = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+        raise SourceError(f"{path}: not a regular file ({what})")
+
+
+def failed_spec(path: Path, error: str) -> SourceSpec:
+    """A folder's file that cannot be staged: kept as a spec carrying its error."""
+    stem, _, _ = split_name(path)
+    try:
+        content_hash = file_sha256(path)
+    except OSError:
+        content_hash = f"unreadable:{uuid.uuid4().hex}"
+    return SourceSpec(name=stem, kind=file_kind(path) or "csv", location=str(path.resolve()),
+                      content_hash=content_hash, in_folder=True, error=error)
+
+
 def _read_head(path: Path) -> bytes:
     try:
         with open_binary(path) as handle:
             return handle.read(SNIFF_BYTES)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(f"{path}: cannot read file ({exc})") from exc
 
 

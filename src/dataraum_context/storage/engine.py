@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,17 +10,29 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from dataraum_context.errors import MetadataStoreError
+from dataraum_context.errors import MetadataStoreError, UserError
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 
 
+def mask_password(url: str) -> str:
+    """Hide a password in URL text that may not even parse."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def parse_url(url: str, what: str = "metadata URL", error: type[UserError] = MetadataStoreError) -> sa.URL:
+    """Parse a URL; a malformed one is `error` with one line that names the problem."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise error(f"bad {what} {mask_password(url)!r}: not a URL (scheme://user@host:port/database)") from None
+    except ValueError:
+        raise error(f"bad {what} {mask_password(url)!r}: the port is not a number") from None
+
+
 def normalize_url(url: str) -> sa.URL:
     """Parse a metadata URL; plain `sqlite://` / `postgresql://` get their async driver."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise MetadataStoreError(f"bad metadata URL {redact_url(url)!r}: not a SQLAlchemy URL") from None
+    parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise MetadataStoreError(
@@ -37,8 +50,8 @@ def redact_url(url: str | sa.URL) -> str:
     """The URL with its password hidden, for messages."""
     try:
         parsed = url if isinstance(url, sa.URL) else make_url(url)
-    except ArgumentError:
-        return "<unparseable URL>"
+    except (ArgumentError, ValueError):
+        return mask_password(str(url))
     return parsed.render_as_string(hide_password=True)
 
 

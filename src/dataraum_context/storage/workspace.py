@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import duckdb
+from filelock import FileLock, Timeout
 
 from dataraum_context.errors import UserError
 
@@ -31,45 +32,134 @@ def open_workspace(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCon
     return con
 
 
-class WorkspaceLock:
-    """One run at a time per workspace: an advisory lock on `<workspace>/.lock`.
+def _no_notice(message: str) -> None:
+    """Default: nothing (the CLI sets `WorkspaceLock.notice` to print a progress line)."""
 
-    A second run waits (polling) up to `timeout` seconds, then gives up with a clear
-    message. The operating system drops the lock when its process dies, so a killed
-    run never blocks the workspace.
+
+class WorkspaceLock:
+    """One run at a time per workspace: an operating-system lock on `<workspace>/.lock`
+    (through `filelock`, so it works on Windows as well as on Unix).
+
+    A second run waits (polling) up to `timeout` seconds, saying so on `notice` when it
+    starts waiting and every `NOTICE_EVERY` seconds after, then gives up with a clear
+    message. The operating system drops the lock when its process dies, so a killed run
+    never blocks the workspace.
     """
+
+    NOTICE_EVERY = 30.0
+    POLL_SECONDS = 0.2
+    # Where waiting is reported (one line each time); the CLI points it at stderr.
+    notice: Callable[[str], None] = staticmethod(_no_notice)
 
     def __init__(self, workspace: Path, timeout: float) -> None:
         self.path = workspace / ".lock"
         self.timeout = timeout
-        self._handle: Any = None
+        self._lock: FileLock | None = None
 
     async def acquire(self) -> None:
         import asyncio
-        import fcntl
         import time
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")  # noqa: SIM115 - held until release()
-        deadline = time.monotonic() + self.timeout
+        # Keep the file (deleting it races with a waiting process); never fall back to a
+        # "soft" lock, which a killed process would leave behind.
+        try:
+            lock = FileLock(self.path, thread_local=False, preserve_lock_file=True, fallback_to_soft=False)
+        except TypeError:  # filelock 3.x: keeps the file and has no soft fallback anyway
+            lock = FileLock(self.path, thread_local=False)
+        started = time.monotonic()
+        next_notice = started
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._handle = handle
+                lock.acquire(timeout=0)
+                self._lock = lock
                 return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.close()
+            except Timeout:
+                now = time.monotonic()
+                if now - started >= self.timeout:
                     raise UserError(
                         f"workspace {self.path.parent} is busy: another dataraum run is using it "
                         f"(waited {self.timeout:g}s; raise DATARAUM_LOCK_TIMEOUT_SECONDS to wait longer)"
                     ) from None
-                await asyncio.sleep(0.2)
+                if now >= next_notice:
+                    waited = f" ({now - started:.0f}s so far)" if now > started + 1 else ""
+                    type(self).notice(
+                        f"waiting for workspace {self.path.parent}: another dataraum run is using it{waited}; "
+                        f"giving up after {self.timeout:g}s"
+                    )
+                    next_notice = now + self.NOTICE_EVERY
+                await asyncio.sleep(self.POLL_SECONDS)
+            except OSError as exc:
+                raise UserError(f"cannot lock workspace {self.path.parent}: {exc.strerror or exc}") from None
 
     def release(self) -> None:
-        import fcntl
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
-        if self._handle is not None:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
+
+# ---------------------------------------------------------------------------- generations
+#
+# Which run wrote the workspace's tables. Before a stage executes, the runner appends
+# (run, stage) to `main.dataraum_writes`: the last row names the run whose tables the
+# workspace holds now. After the stage, every table of the layers that has no stamp yet
+# (created or replaced by that stage: `CREATE OR REPLACE` drops a table's comment) gets
+# the run's id as its comment. Checkpoints record these stamps; resuming a run after
+# another run wrote the workspace is refused (it would read that run's tables).
+
+WRITES_TABLE = "main.dataraum_writes"
+STAMP_PREFIX = "dataraum-run:"
+
+
+def record_write(con: duckdb.DuckDBPyConnection, run_id: str, stage: str) -> int:
+    """Note that `run_id` is about to write the workspace in `stage`; returns the generation."""
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {WRITES_TABLE} "
+        "(generation BIGINT, run_id VARCHAR, stage VARCHAR, written_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    generation = con.execute(f"SELECT coalesce(max(generation), 0) + 1 FROM {WRITES_TABLE}").fetchone()[0]
+    con.execute(f"INSERT INTO {WRITES_TABLE} (generation, run_id, stage) VALUES (?, ?, ?)", [generation, run_id, stage])
+    return int(generation)
+
+
+def last_write(con: duckdb.DuckDBPyConnection) -> tuple[str, str, int] | None:
+    """(run id, stage, generation) of the last write, or None (nothing recorded)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'dataraum_writes'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute(f"SELECT run_id, stage, generation FROM {WRITES_TABLE} ORDER BY generation DESC LIMIT 1").fetchone()
+    return (str(row[0]), str(row[1]), int(row[2])) if row else None
+
+
+def stamp_tables(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
+    """Stamp unstamped layer tables with `run_id`; returns every layer table's stamp."""
+    from dataraum_context.sqlutil import quote_ident, quote_literal
+
+    rows = con.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+        f"WHERE database_name = current_database() AND schema_name IN ({', '.join('?' for _ in LAYERS)}) "
+        "ORDER BY schema_name, table_name",
+        list(LAYERS),
+    ).fetchall()
+    stamps: dict[str, str] = {}
+    for schema, table, comment in rows:
+        if not (comment or "").startswith(STAMP_PREFIX):
+            comment = STAMP_PREFIX + run_id
+            con.execute(f"COMMENT ON TABLE {quote_ident(schema)}.{quote_ident(table)} IS {quote_literal(comment)}")
+        stamps[f"{schema}.{table}"] = comment[len(STAMP_PREFIX):]
+    return stamps
+
+
+def table_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Every layer table's stamp (None: written by a stage that has not finished)."""
+    rows = con.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+        f"WHERE database_name = current_database() AND schema_name IN ({', '.join('?' for _ in LAYERS)})",
+        list(LAYERS),
+    ).fetchall()
+    return {
+        f"{schema}.{table}": (comment[len(STAMP_PREFIX):] if (comment or "").startswith(STAMP_PREFIX) else None)
+        for schema, table, comment in rows
+    }

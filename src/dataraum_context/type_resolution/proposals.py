@@ -21,7 +21,7 @@ from dataraum_context.pipeline.review_models import (
     evidence_digest,
 )
 from dataraum_context.type_resolution.models import ColumnTypeDecision
-from dataraum_context.type_resolution.resolver import VARCHAR, verify_decisions
+from dataraum_context.type_resolution.resolver import VARCHAR, format_for_decision, verify_decisions
 
 TYPE_REVIEW = "type_review"
 QUARANTINE_REVIEW = "quarantine_review"
@@ -43,6 +43,7 @@ def _candidates_context(decision: ColumnTypeDecision) -> list[dict[str, Any]]:
             "pattern": c.pattern,
             "unit": c.unit,
             "failed_examples": c.failed_examples,
+            "value_format": c.value_format.model_dump(mode="json") if c.value_format else None,
         }
         for c in decision.candidates
     ]
@@ -54,6 +55,8 @@ def type_proposals(decisions: list[ColumnTypeDecision], failed_examples: dict[st
     result: list[ReviewProposal] = []
     for decision in decisions:
         context = {
+            "table_name": decision.table_name,
+            "column_name": decision.column_name,
             "decided_type": decision.decided_type,
             "confidence": decision.confidence,
             "parse_success_rate": decision.parse_success_rate,
@@ -61,6 +64,8 @@ def type_proposals(decisions: list[ColumnTypeDecision], failed_examples: dict[st
             "pattern": decision.pattern,
             "unit": decision.unit,
             "sample_values": decision.sample_values,
+            "value_format": decision.value_format.model_dump(mode="json") if decision.value_format else None,
+            "proposed_type": decision.proposed_type,
             "candidates": _candidates_context(decision),
         }
         common = {"target_kind": "column", "table_name": decision.table_name, "column_name": decision.column_name}
@@ -139,8 +144,13 @@ def apply_type_decisions(
             new_type = VARCHAR
             reason = f"{review.review_type} rejected, kept as text" + (f": {why}" if why else "")
         else:
-            new_type = review.values["type"]
-            reason = f"set to {new_type} in review" + (f": {why}" if why else "")
+            order = review.values.get("date_order")
+            new_type = review.values.get("type") or (
+                next((c.data_type for c in decision.candidates if c.pattern and c.pattern.endswith("_" + order)), None)
+                if order else None
+            ) or decision.proposed_type or decision.decided_type
+            what = f"{new_type}" + (f", {order} date order" if order else "")
+            reason = f"set to {what} in review" + (f": {why}" if why else "")
         update: dict[str, Any] = {
             "decision_source": source,
             "decided_by": who,
@@ -148,15 +158,18 @@ def apply_type_decisions(
             "needs_review": False,
             "confidence": 1.0 if source == "manual" else decision.confidence,
         }
-        if new_type != decision.decided_type:
-            same = next((c for c in decision.candidates if c.data_type == new_type), None)
+        order = review.values.get("date_order") if review.action == "modify" else None
+        if new_type != decision.decided_type or order is not None:
+            fmt = format_for_decision(decision, new_type, order)
+            same = next((c for c in decision.candidates if c.value_format == fmt), None)
             update.update(
                 decided_type=new_type,
                 previous_type=decision.decided_type,
-                parse_sql=None if new_type == VARCHAR else (same.parse_sql if same else f"TRY_CAST({{v}} AS {new_type})"),
+                value_format=fmt,
                 pattern=same.pattern if same else (None if new_type == VARCHAR else decision.pattern),
                 unit=same.unit if same else None,
                 failed_count=0,
+                proposed_type=None,
             )
             changed.setdefault(decision.table_name, []).append(len(final))
         final.append(decision.model_copy(update=update))

@@ -1,21 +1,25 @@
 """Type candidates and decisions, by evidence measured in DuckDB.
 
-For each column the profiling stage found patterns on a sample (and, for
-`<number> <unit>` columns, a unit). Every plausible pattern's parse expression is
-evaluated on the sample (one aggregate query per table): its parse success rate is
-the candidate's confidence there. Decisions follow the evidence, then the decided
-parse is checked once on the whole column (`verify_decisions`, one scan per table),
-which settles the confidence, the quarantine count and DECIMAL sizes:
+Candidates (`candidates.table_candidates`) are value formats measured on the sample
+with the lossless predicate of `formats`. Decisions follow the evidence, then the
+decided format is measured once on the whole column (`verify_decisions`), which
+settles the confidence, the DECIMAL size and what would be quarantined:
 
 - a configured rule (column-name glob -> type) wins (`decision_source='rule'`);
 - digit strings with leading zeros (postal codes, SKUs) stay text;
-- day-first vs month-first dates: values only one reading allows decide; a column of
-  only ambiguous values gets day-first with low confidence, i.e. a review item;
-- numbers written with a fixed number of decimals (`12.50`, money) become
-  `DECIMAL(p,s)`: `s` from the data, `p` the smallest DuckDB storage width (9, 18, 38)
-  that holds the largest value, so the width costs nothing and leaves headroom;
-- the best candidate is taken when at least 80% of the values parse; below the auto
-  threshold the decision needs review, and cells that fail go to the quarantine.
+- the candidate that reads the most values wins; ties go to the narrower type
+  (boolean, integer, decimal, money, percent, double, dates, ...);
+- two readings that give different values (`1.718`: decimal or thousands;
+  `03/07/2024`: day or month first) are never picked silently: the reading that
+  changes no text (plain dot decimals) is the default and the column is a review
+  item; where no reading is neutral (day/month order that no value settles) the column
+  stays text and the review item offers the readings;
+- at least `MIN_PARSE_RATE` (80%) of the values must be read to leave text;
+- quarantine is for garbage only: a column is typed with its failures quarantined
+  only when they are at most `MAX_QUARANTINE_SHARE` (2%) of its values and at most
+  `MAX_QUARANTINE_DISTINCT` (10) distinct texts. More, or more varied, failures are
+  meaningful text (`D10`, `796A`, `80503-9130`, `Unknown`, `5 months`): the column stays
+  text and becomes a review item that offers the type.
 """
 
 from __future__ import annotations
@@ -26,26 +30,32 @@ from typing import Any
 
 import duckdb
 
-from dataraum_context.detectors.patterns import NULL_TOKENS, PATTERNS, PATTERNS_BY_NAME, PatternMatch
-from dataraum_context.detectors.units import UnitResult, unit_parse_sql
+from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
+from dataraum_context.detectors.units import UnitResult
 from dataraum_context.sqlutil import quote_ident, quote_literal
+from dataraum_context.type_resolution import candidates as cands
+from dataraum_context.type_resolution.formats import (
+    NUMBER_KINDS,
+    ValueFormat,
+    default_format,
+    format_for_type,
+    install_macros,
+    parse_sql,
+)
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCandidateResult
 
 VARCHAR = "VARCHAR"
-MIN_PATTERN_RATE = 0.5  # a pattern must match this share of the sample to become a candidate
-MIN_PARSE_RATE = 0.8  # below this share of parseable values a column stays text
-MAX_CANDIDATES = 5
-DECIMAL_WIDTHS = (9, 18, 38)
-MAX_FIXED_SCALE = 6
-_ORDER = {p.name: i for i, p in enumerate(PATTERNS)}
-# Where the decimal digits of a value are, per pattern, for sizing DECIMAL(p,s).
-_SCALE_REGEX = {
-    "decimal": r"\.(\d+)",
-    "currency_us": r"\.(\d+)",
-    "currency_eu": r",(\d+)",
-    "integer": None,
+MIN_PARSE_RATE = 0.8
+MAX_QUARANTINE_SHARE = 0.02
+MAX_QUARANTINE_DISTINCT = 10
+AMBIGUOUS_FACTOR = 0.6  # confidence discount of a default reading when another reading is as good
+_KIND_ORDER = {
+    k: i
+    for i, k in enumerate(
+        ("boolean", "integer", "decimal", "money", "percent", "double", "date", "timestamp", "time",
+         "timestamptz", "uuid", "json", "unit")
+    )
 }
-_MONEY = {"currency_us", "currency_eu"}
 
 
 def null_test_sql(v: str, null_tokens: frozenset[str] = NULL_TOKENS) -> str:
@@ -54,117 +64,45 @@ def null_test_sql(v: str, null_tokens: frozenset[str] = NULL_TOKENS) -> str:
     return f"({v} IS NULL OR trim({v}) IN ({tokens}))"
 
 
-def _parse_expr(parse_sql: str, column_sql: str) -> str:
-    return "(" + parse_sql.replace("{v}", f"trim({column_sql})") + ")"
-
-
-def _candidate_specs(
-    matches: list[PatternMatch], unit: UnitResult | None
-) -> list[tuple[str, str, PatternMatch]]:
-    """(pattern name, parse template, match) for each pattern that may type the column."""
-    specs: list[tuple[str, str, PatternMatch]] = []
-    names = {m.name for m in matches}
-    for match in matches:
-        if match.target_type is None or match.match_rate < MIN_PATTERN_RATE:
-            continue
-        if match.name == "number_with_unit":
-            if unit is None or unit.unit is None:
-                continue
-            specs.append((match.name, unit_parse_sql("{v}", unit), match))
-            continue
-        if match.name == "date_ambiguous":
-            # Parsed by whichever reading the evidence picks; both are evaluated.
-            for reading in ("date_dmy", "date_mdy"):
-                if reading not in names:
-                    pattern = PATTERNS_BY_NAME[reading]
-                    specs.append((reading, pattern.parse_sql or "", match))
-            continue
-        parse = PATTERNS_BY_NAME[match.name].parse_sql
-        if parse:
-            specs.append((match.name, parse, match))
-    specs.sort(key=lambda s: (-s[2].match_rate, _ORDER.get(s[0], 999)))
-    return specs[:MAX_CANDIDATES]
+def _rank(c: TypeCandidateResult) -> tuple:
+    kind = c.value_format.kind if c.value_format else "unit"
+    return (-c.confidence, _KIND_ORDER.get(kind, 99))
 
 
 def evaluate_candidates(
     con: duckdb.DuckDBPyConnection,
-    raw_table: str,
+    sample_table: str,
     patterns: Mapping[str, list[PatternMatch]],
     units: Mapping[str, UnitResult],
 ) -> dict[str, list[TypeCandidateResult]]:
-    """Candidates per column with their parse success rates over `table` (one scan; the sample)."""
-    selects: list[str] = []
-    plan: list[tuple[str, str, str, PatternMatch, int]] = []  # column, pattern, parse, match, first select index
-    nonnull_index: dict[str, int] = {}
-    for column, matches in patterns.items():
-        col = quote_ident(column)
-        nonnull_index[column] = len(selects)
-        selects.append(f"count_if(NOT {null_test_sql(col)})")
-        for name, parse, match in _candidate_specs(matches, units.get(column)):
-            expr = _parse_expr(parse, col)
-            first = len(selects)
-            selects.append(f"count_if(NOT {null_test_sql(col)} AND {expr} IS NOT NULL)")
-            scale_rx = _SCALE_REGEX.get(name, None)
-            if name in _SCALE_REGEX:
-                digits = (
-                    f"length(regexp_extract(trim({col}), {quote_literal(scale_rx)}, 1))" if scale_rx else "0"
+    """Candidates per column with their parse success rates over `sample_table`."""
+    found = cands.table_candidates(con, sample_table, list(patterns), patterns, units)
+    result: dict[str, list[TypeCandidateResult]] = {}
+    for column, column_cands in found.items():
+        matches = {m.name: m for m in patterns.get(column, [])}
+        unit = units.get(column)
+        out = []
+        for c in column_cands:
+            if c.data_type == VARCHAR or c.parsed == 0:
+                continue
+            match = matches.get(c.label)
+            with_unit = unit is not None and unit.unit is not None and c.fmt.kind in ("unit", "money")
+            out.append(
+                TypeCandidateResult(
+                    data_type=c.data_type,
+                    confidence=round(c.rate, 6),
+                    parse_success_rate=round(c.rate, 6),
+                    failed_examples=list(match.failed_examples) if match else [],
+                    pattern=c.label,
+                    pattern_match_rate=round(match.match_rate, 6) if match else None,
+                    unit=unit.unit if with_unit else None,
+                    unit_confidence=unit.confidence if with_unit else None,
+                    value_format=c.fmt,
                 )
-                ok = f"{expr} IS NOT NULL"
-                selects.append(f"min({digits}) FILTER (WHERE {ok})")
-                selects.append(f"max({digits}) FILTER (WHERE {ok})")
-                selects.append(
-                    f"max(length(split_part(CAST(abs(TRY_CAST({expr} AS DECIMAL(38,10))) AS VARCHAR), '.', 1)))"
-                    f" FILTER (WHERE {ok})"
-                )
-            plan.append((column, name, parse, match, first))
-    if not selects:
-        return {}
-    row = con.execute(f"SELECT {', '.join(selects)} FROM {raw_table}").fetchall()[0]
-
-    result: dict[str, list[TypeCandidateResult]] = {column: [] for column in patterns}
-    for column, name, parse, match, first in plan:
-        nonnull = int(row[nonnull_index[column]] or 0)
-        parsed = int(row[first] or 0)
-        rate = parsed / nonnull if nonnull else 0.0
-        pattern = PATTERNS_BY_NAME.get(name)
-        data_type = (pattern.target_type if pattern else None) or "DOUBLE"
-        unit_result = units.get(column) if name == "number_with_unit" or name in _MONEY else None
-        if unit_result is not None and unit_result.unit is None:
-            unit_result = None
-        if name in _SCALE_REGEX and parsed:
-            min_scale, max_scale, int_digits = (int(row[first + k] or 0) for k in (1, 2, 3))
-            data_type, parse = _size_numeric(name, parse, min_scale, max_scale, int_digits)
-        result[column].append(
-            TypeCandidateResult(
-                data_type=data_type,
-                confidence=round(rate, 6),
-                parse_success_rate=round(rate, 6),
-                failed_examples=list(match.failed_examples),
-                pattern=name,
-                pattern_match_rate=round(match.match_rate, 6),
-                unit=unit_result.unit if unit_result else None,
-                unit_confidence=unit_result.confidence if unit_result else None,
-                parse_sql=parse,
             )
-        )
-    for candidates in result.values():
-        candidates.sort(key=lambda c: (-c.confidence, _ORDER.get(c.pattern or "", 999)))
+        out.sort(key=_rank)
+        result[column] = out
     return result
-
-
-def _size_numeric(name: str, parse: str, min_scale: int, max_scale: int, int_digits: int) -> tuple[str, str]:
-    """DECIMAL(p,s) for fixed-point data (money, or the same number of decimals everywhere)."""
-    if name == "integer":
-        return "BIGINT", parse
-    fixed = name in _MONEY or (min_scale == max_scale and 0 < max_scale <= MAX_FIXED_SCALE)
-    if not fixed:
-        return "DOUBLE", parse
-    scale = max(max_scale, 2) if name in _MONEY else max_scale
-    needed = max(int_digits, 1) + scale
-    width = next((w for w in DECIMAL_WIDTHS if w >= needed), None)
-    if width is None:
-        return "DOUBLE", parse
-    return f"DECIMAL({width},{scale})", parse
 
 
 def _rule_type(column: str, rules: Mapping[str, str]) -> tuple[str, str] | None:
@@ -172,6 +110,15 @@ def _rule_type(column: str, rules: Mapping[str, str]) -> tuple[str, str] | None:
         if fnmatch.fnmatchcase(column.lower(), glob.lower()):
             return glob, data_type
     return None
+
+
+def _conflicting(a: ValueFormat | None, b: ValueFormat | None) -> bool:
+    """Two number readings that give different values for the same text (`1.718`)."""
+    if a is None or b is None or a.kind not in NUMBER_KINDS or b.kind not in NUMBER_KINDS:
+        return False
+    return (a.grouping is not None and a.grouping == (b.decimal_mark if b.kind != "integer" else None)) or (
+        b.grouping is not None and b.grouping == (a.decimal_mark if a.kind != "integer" else None)
+    )
 
 
 def decide_column(
@@ -187,7 +134,7 @@ def decide_column(
     unit: UnitResult | None = None,
 ) -> ColumnTypeDecision:
     """The decision for one column, from its candidates and the evidence."""
-    top_pattern = next((m for m in matches if m.match_rate >= MIN_PATTERN_RATE), None)
+    top_pattern = next((m for m in matches if m.match_rate >= cands.MIN_PATTERN_RATE), None)
     sample_values = list(top_pattern.examples) if top_pattern else []
     base: dict[str, Any] = {
         "table_name": table_name,
@@ -196,14 +143,15 @@ def decide_column(
         "sample_values": sample_values,
         "pattern": top_pattern.name if top_pattern else None,
     }
+    ranked = sorted(candidates, key=_rank)
     rule = _rule_type(column_name, rules)
     if rule is not None:
         glob, data_type = rule
-        same = next((c for c in candidates if c.data_type == data_type), None)
-        parse = same.parse_sql if same else f"TRY_CAST({{v}} AS {data_type})"
+        same = next((c for c in ranked if c.data_type == data_type), None)
+        fmt = same.value_format if same else format_for_type(ranked[0].value_format if ranked else None, data_type)
         return ColumnTypeDecision(
             **base, decided_type=data_type, decision_source="rule", confidence=1.0,
-            reason=f"rule {glob!r} -> {data_type}", parse_sql=None if data_type == VARCHAR else parse,
+            reason=f"rule {glob!r} -> {data_type}", value_format=None if data_type == VARCHAR else fmt,
         )
     if nonnull_count == 0:
         return ColumnTypeDecision(
@@ -211,49 +159,75 @@ def decide_column(
         )
     leading = next((m for m in matches if m.name == "leading_zero_code"), None)
     numeric_codes = {"leading_zero_code", "integer", "postal_code_5digit", "zip_plus4", "card_number"}
-    if leading is not None and all(m.name in numeric_codes or m.match_rate < MIN_PATTERN_RATE for m in matches):
+    if leading is not None and all(m.name in numeric_codes or m.match_rate < cands.MIN_PATTERN_RATE for m in matches):
         return ColumnTypeDecision(
             **{**base, "pattern": top_pattern.name if top_pattern and top_pattern.name != "integer" else "leading_zero_code"},
             decided_type=VARCHAR, decision_source="auto", confidence=1.0,
             reason=f"{leading.matched} of {leading.total} sampled values are digit codes with leading zeros; kept as text",
         )
 
-    ranked = list(candidates)
-    confidence_factor = 1.0
-    reason_extra = ""
-    dates = [c for c in ranked if c.pattern in ("date_dmy", "date_mdy")]
-    if len(dates) == 2 and date_evidence is not None:
-        dmy, mdy = date_evidence.get("dmy_only", 0), date_evidence.get("mdy_only", 0)
+    factor, extra, keep_text = 1.0, "", None
+    dated = [c for c in ranked if c.pattern and (c.pattern.endswith("_dmy") or c.pattern.endswith("_mdy"))]
+    orders = {c.pattern.rsplit("_", 1)[1] for c in dated}
+    if orders == {"dmy", "mdy"} and ranked and ranked[0] in dated:
+        evidence = date_evidence or {}
+        dmy, mdy = evidence.get("dmy_only", 0), evidence.get("mdy_only", 0)
         if dmy and not mdy:
-            pick, reason_extra = "date_dmy", f"; {dmy} values have a day > 12 (day-first only)"
+            drop, extra = "mdy", f"; {dmy} values have a day > 12 first (day-first only)"
         elif mdy and not dmy:
-            pick, reason_extra = "date_mdy", f"; {mdy} values have a day > 12 in second place (month-first only)"
+            drop, extra = "dmy", f"; {mdy} values have a day > 12 second (month-first only)"
         else:
-            pick = "date_dmy" if dmy >= mdy else "date_mdy"
-            confidence_factor = 0.6
-            reason_extra = (
-                f"; day-first/month-first undecided (dmy-only {dmy}, mdy-only {mdy}, ambiguous "
-                f"{date_evidence.get('ambiguous', 0)})"
+            drop = None
+            keep_text = (
+                f"day-first or month-first undecided (dmy-only {dmy}, mdy-only {mdy}, ambiguous "
+                f"{evidence.get('ambiguous', 0)}); kept as text: answer with --set date_order=dmy|mdy"
             )
-        ranked = [c for c in ranked if c.pattern != ("date_mdy" if pick == "date_dmy" else "date_dmy")]
+        if drop:
+            ranked = [c for c in ranked if not (c in dated and c.pattern.endswith("_" + drop))]
     best = ranked[0] if ranked else None
+    if best is not None and keep_text is None:
+        rival = next(
+            (c for c in ranked[1:] if abs(c.confidence - best.confidence) < 1e-9 and _conflicting(best.value_format, c.value_format)),
+            None,
+        )
+        if rival is not None:
+            neutral = next((c for c in (best, rival) if c.value_format and c.value_format.identity), None)
+            other = rival if neutral is best else best
+            if neutral is not None:
+                best, factor = neutral, AMBIGUOUS_FACTOR
+                extra = (
+                    f"; also readable as {other.value_format.describe() if other.value_format else other.pattern} "
+                    "(a different value): the reading that changes no digits is the default"
+                )
+            else:
+                keep_text = (
+                    f"readable as {best.value_format.describe() if best.value_format else best.pattern} or as "
+                    f"{rival.value_format.describe() if rival.value_format else rival.pattern}, which give different "
+                    "values; kept as text"
+                )
+    if keep_text is not None:
+        return ColumnTypeDecision(
+            **base, decided_type=VARCHAR, decision_source="auto", confidence=AMBIGUOUS_FACTOR, reason=keep_text,
+            needs_review=True, proposed_type=best.data_type if best else None,
+        )
     if best is None or (best.parse_success_rate or 0.0) < MIN_PARSE_RATE:
         rate = best.parse_success_rate if best else 0.0
         return ColumnTypeDecision(
             **base, decided_type=VARCHAR, decision_source="auto", confidence=round(1.0 - (rate or 0.0), 6),
             reason="text" if best is None else f"only {rate:.0%} of values parse as {best.data_type}; kept as text",
         )
-    confidence = round((best.parse_success_rate or 0.0) * confidence_factor, 6)
+    confidence = round((best.parse_success_rate or 0.0) * factor, 6)
+    described = best.value_format.describe() if best.value_format else best.pattern
     return ColumnTypeDecision(
         **{**base, "pattern": best.pattern},
-        evidence_factor=confidence_factor,
+        evidence_factor=factor,
         parse_success_rate=best.parse_success_rate,
         decided_type=best.data_type,
         decision_source="auto",
         confidence=confidence,
-        reason=f"{best.data_type} ({best.pattern}){reason_extra}",
+        reason=f"{best.data_type} ({described}){extra}",
         unit=unit.unit if unit is not None and best.pattern == "number_with_unit" else best.unit,
-        parse_sql=best.parse_sql,
+        value_format=best.value_format,
         needs_review=confidence < threshold,
     )
 
@@ -282,7 +256,8 @@ def decide_tables(
             profile = profiles.get(table.table_name, {}).get(name)
             nonnull = (profile.total_count - profile.null_count) if profile else 1
             evidence = None
-            if {"date_dmy", "date_mdy"} <= {c.pattern for c in column_candidates}:
+            orders = {c.pattern.rsplit("_", 1)[-1] for c in column_candidates if c.pattern}
+            if {"dmy", "mdy"} <= orders:
                 evidence = date_order_evidence(con, table.raw_table, name)  # whole column: rare values decide
             table_decisions.append(
                 decide_column(
@@ -301,6 +276,24 @@ def decide_tables(
     return decisions
 
 
+def _failures(
+    con: duckdb.DuckDBPyConnection, raw_table: str, decisions: list[ColumnTypeDecision]
+) -> list[tuple[int, int, int]]:
+    """(non-null, read, distinct failing texts) per decision under its exact parse (one scan)."""
+    selects = []
+    for d in decisions:
+        col = quote_ident(d.column_name)
+        present = f"NOT {null_test_sql(col)}"
+        parsed = parse_sql(d.value_format, d.decided_type, f"trim({col})")
+        selects += [
+            f"count_if({present})",
+            f"count_if({present} AND ({parsed}) IS NOT NULL)",
+            f"count(DISTINCT trim({col})) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
+        ]
+    row = con.execute(f"SELECT {', '.join(selects)} FROM {raw_table}").fetchall()[0]
+    return [tuple(int(x or 0) for x in row[3 * i : 3 * i + 3]) for i in range(len(decisions))]  # type: ignore[misc]
+
+
 def verify_decisions(
     con: duckdb.DuckDBPyConnection,
     raw_table: str,
@@ -308,60 +301,74 @@ def verify_decisions(
     *,
     threshold: float,
 ) -> list[ColumnTypeDecision]:
-    """Check each decision on the whole column (one scan per table) and settle it.
+    """Check each decision on the whole column and settle it.
 
-    Candidates were measured on the sample; here the decided parse runs over every
-    value: its success rate becomes the confidence, failures the quarantine count,
-    and DECIMAL widths and scales are sized from all values, not the sample's. A
-    column where fewer than MIN_PARSE_RATE of the values parse stays text.
+    The decided format is measured over every value (numbers re-sized from all their
+    digits), then counted once more with the exact parse of the final type: its success
+    rate is the confidence, its failures the quarantine count. See the module docstring
+    for when failures keep a column as text.
     """
-    selects: list[str] = []
-    plan: list[tuple[int, int]] = []  # (decision index, first select index)
-    for index, decision in enumerate(decisions):
-        if decision.decided_type == VARCHAR or not decision.parse_sql:
-            continue
-        col = quote_ident(decision.column_name)
-        expr = _parse_expr(decision.parse_sql, col)
-        first = len(selects)
-        selects.append(f"count_if(NOT {null_test_sql(col)})")
-        selects.append(f"count_if(NOT {null_test_sql(col)} AND {expr} IS NOT NULL)")
-        if decision.decided_type.startswith("DECIMAL"):
-            scale_rx = _SCALE_REGEX.get(decision.pattern or "")
-            digits = f"length(regexp_extract(trim({col}), {quote_literal(scale_rx)}, 1))" if scale_rx else "0"
-            ok = f"{expr} IS NOT NULL"
-            selects.append(f"min({digits}) FILTER (WHERE {ok})")
-            selects.append(f"max({digits}) FILTER (WHERE {ok})")
-            selects.append(
-                f"max(length(split_part(CAST(abs(TRY_CAST({expr} AS DECIMAL(38,10))) AS VARCHAR), '.', 1)))"
-                f" FILTER (WHERE {ok})"
-            )
-        plan.append((index, first))
-    if not selects:
-        return list(decisions)
-    row = con.execute(f"SELECT {', '.join(selects)} FROM {raw_table}").fetchall()[0]
     settled = list(decisions)
-    for index, first in plan:
-        decision = decisions[index]
-        nonnull, parsed = int(row[first] or 0), int(row[first + 1] or 0)
+    typed = [i for i, d in enumerate(decisions) if d.decided_type != VARCHAR and d.value_format is not None]
+    if not typed:
+        return settled
+    install_macros(con)
+    autos = [i for i in typed if decisions[i].decision_source == "auto" and decisions[i].value_format.kind in NUMBER_KINDS]  # type: ignore[union-attr]
+    measured = [
+        cands.Candidate(decisions[i].column_name, decisions[i].pattern or "", decisions[i].value_format)  # type: ignore[arg-type]
+        for i in autos
+    ]
+    cands.measure(con, raw_table, measured)
+    for i, m in zip(autos, measured):
+        if m.data_type != VARCHAR:
+            settled[i] = settled[i].model_copy(update={"decided_type": m.data_type})
+    counts = _failures(con, raw_table, [settled[i] for i in typed])
+    for i, (nonnull, parsed, failed_distinct) in zip(typed, counts):
+        decision = settled[i]
         rate = parsed / nonnull if nonnull else 0.0
-        update: dict[str, Any] = {"parse_success_rate": round(rate, 6), "failed_count": nonnull - parsed}
+        failed = nonnull - parsed
+        update: dict[str, Any] = {
+            "parse_success_rate": round(rate, 6), "failed_count": failed, "failed_distinct": failed_distinct,
+        }
         if decision.decision_source != "auto":  # a rule or a person decided: measure, do not second-guess
-            settled[index] = decision.model_copy(update=update)
+            settled[i] = decision.model_copy(update=update)
             continue
-        if decision.decided_type.startswith("DECIMAL") and parsed:
-            min_scale, max_scale, int_digits = (int(row[first + k] or 0) for k in (2, 3, 4))
-            update["decided_type"], _ = _size_numeric(decision.pattern or "decimal", decision.parse_sql or "", min_scale, max_scale, int_digits)
         if rate < MIN_PARSE_RATE:
             update.update(
-                decided_type=VARCHAR, parse_sql=None, confidence=round(1.0 - rate, 6), needs_review=False,
-                failed_count=0, reason=f"only {rate:.0%} of values parse as {decision.decided_type}; kept as text",
+                decided_type=VARCHAR, value_format=None, confidence=round(1.0 - rate, 6), needs_review=False,
+                failed_count=0, failed_distinct=0,
+                reason=f"only {rate:.0%} of values parse as {decision.decided_type}; kept as text",
+            )
+        elif failed > MAX_QUARANTINE_SHARE * nonnull or failed_distinct > MAX_QUARANTINE_DISTINCT:
+            update.update(
+                decided_type=VARCHAR, value_format=decision.value_format, confidence=round(rate * decision.evidence_factor, 6),
+                needs_review=True, proposed_type=decision.decided_type, failed_count=0,
+                reason=(
+                    f"{rate:.2%} of values parse as {decision.decided_type}, but {failed} values in "
+                    f"{failed_distinct} distinct forms do not: too many or too varied to quarantine; kept as text"
+                ),
             )
         else:
             confidence = round(rate * decision.evidence_factor, 6)
             update.update(
                 confidence=confidence,
-                needs_review=decision.decision_source == "auto" and confidence < threshold,
+                needs_review=confidence < threshold,
                 reason=f"{rate:.2%} of non-null values parse as " + decision.reason,
             )
-        settled[index] = decision.model_copy(update=update)
+        settled[i] = decision.model_copy(update=update)
     return settled
+
+
+def format_for_decision(decision: ColumnTypeDecision, new_type: str, date_order: str | None = None) -> ValueFormat | None:
+    """How to read the column as `new_type` (a person's choice): the candidate of that type
+    (of that day/month order), else the column's own normalisation when it fits, else the default."""
+    if new_type == VARCHAR:
+        return None
+    pool = [c for c in sorted(decision.candidates, key=_rank) if c.value_format is not None]
+    if date_order is not None:
+        pool = [c for c in pool if c.pattern and c.pattern.endswith("_" + date_order)] or pool
+    same = next((c for c in pool if c.data_type == new_type), None)
+    if same is not None:
+        return same.value_format
+    current = decision.value_format or (pool[0].value_format if pool else None)
+    return format_for_type(current, new_type) or default_format(new_type)

@@ -13,7 +13,8 @@ import duckdb
 
 from dataraum_context.errors import DataraumError
 from dataraum_context.sqlutil import qualified, quote_ident
-from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult
+from dataraum_context.type_resolution.formats import install_macros
+from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult, decision_parse_sql
 from dataraum_context.type_resolution.resolver import VARCHAR, null_test_sql
 
 QUARANTINE_TABLE = "quarantine.cast_failures"
@@ -29,15 +30,41 @@ def ensure_quarantine(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+LINEAGE_TABLE = "lineage.typed_columns"
+
+
+def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: list[ColumnTypeDecision]) -> None:
+    """`lineage.typed_columns`: how each typed column was read (type, value format, parse SQL),
+    next to the data, so the typed layer can be checked against the raw layer at any time."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS lineage")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LINEAGE_TABLE} (table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, "
+        "decided_type VARCHAR NOT NULL, value_format JSON, parse_sql VARCHAR)"
+    )
+    con.execute(f"DELETE FROM {LINEAGE_TABLE} WHERE table_name = ?", [table_name])
+    rows = [
+        (
+            table_name, d.column_name, d.decided_type,
+            d.value_format.model_dump_json() if d.value_format is not None else None,
+            decision_parse_sql(d, "{v}"),
+        )
+        for d in decisions
+    ]
+    if rows:
+        con.executemany(f"INSERT INTO {LINEAGE_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+
+
 def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
-    """The typed value of one raw cell under `decision` (NULL for nulls and failures)."""
-    if decision.decided_type == VARCHAR or not decision.parse_sql:
-        value = f"CAST({column_sql} AS VARCHAR)"
-        target = VARCHAR
+    """The typed value of one raw cell under `decision` (NULL for nulls and failures).
+
+    The parse is the decision's lossless predicate (`formats.parse_sql`); a typed decision
+    without a value format raises instead of silently keeping text."""
+    parsed = decision_parse_sql(decision, f"trim({column_sql})")
+    if parsed is None:
+        value, target = f"CAST({column_sql} AS VARCHAR)", VARCHAR
     else:
-        value = "(" + decision.parse_sql.replace("{v}", f"trim({column_sql})") + ")"
-        target = decision.decided_type
-    return f"CASE WHEN {null_test_sql(column_sql)} THEN NULL ELSE TRY_CAST({value} AS {target}) END"
+        value, target = parsed, decision.decided_type
+    return f"CASE WHEN {null_test_sql(column_sql)} THEN NULL ELSE CAST({value} AS {target}) END"
 
 
 def build_typed_table(
@@ -47,8 +74,12 @@ def build_typed_table(
     raw_row_count: int,
     decisions: list[ColumnTypeDecision],
 ) -> TypedTableResult:
-    """Create `typed.<table>` and refresh the table's quarantine rows (one scan each)."""
+    """Create `typed.<table>` and refresh the table's quarantine rows (one scan each).
+
+    The quarantine holds exactly the cells that are neither null nor a null token in the raw
+    layer and that the column's parse does not read: the same expression builds both."""
     ensure_quarantine(con)
+    install_macros(con)
     con.execute("CREATE SCHEMA IF NOT EXISTS typed")
     typed_table = qualified("typed", table_name)
     selects = ["_row_id"]
@@ -58,17 +89,29 @@ def build_typed_table(
     con.execute(
         f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} ORDER BY _row_id"
     )
+    record_lineage(con, table_name, decisions)
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
-    # Only columns whose whole-column check found failures are scanned again.
+    checks = []
+    params: list[str] = []
     for decision in decisions:
-        if decision.failed_count <= 0 or decision.decided_type == VARCHAR or not decision.parse_sql:
+        parsed = decision_parse_sql(decision, f"trim({quote_ident(decision.column_name)})")
+        if parsed is None:
             continue
         col = quote_ident(decision.column_name)
-        reason = f"not a valid {decision.decided_type}" + (f" ({decision.pattern})" if decision.pattern else "")
+        reason = f"not a valid {decision.decided_type}" + (
+            f" ({decision.value_format.describe()})" if decision.value_format else ""
+        )
+        checks.append(
+            f"CASE WHEN NOT {null_test_sql(col)} AND ({parsed}) IS NULL THEN "
+            f"{{'column_name': ?, 'raw_value': {col}, 'target_type': ?, 'reason': ?}} END"
+        )
+        params += [decision.column_name, decision.decided_type, reason]
+    if checks:  # one scan for every column's failures
         con.execute(
-            f"INSERT INTO {QUARANTINE_TABLE} SELECT ?, ?, _row_id, {col}, ?, ? FROM {raw_table} "
-            f"WHERE NOT {null_test_sql(col)} AND ({typed_expression(decision, col)}) IS NULL ORDER BY _row_id",
-            [table_name, decision.column_name, decision.decided_type, reason],
+            f"INSERT INTO {QUARANTINE_TABLE} SELECT ?, f.column_name, _row_id, f.raw_value, f.target_type, f.reason "
+            f"FROM (SELECT _row_id, unnest(list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)) AS f "
+            f"FROM {raw_table}) ORDER BY _row_id",
+            [table_name, *params],
         )
     quarantined: dict[str, int] = {}
     examples: dict[str, list[str]] = {}

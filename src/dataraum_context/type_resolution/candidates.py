@@ -1,0 +1,390 @@
+"""Which value formats a column could be written in, and how many of its values each reads.
+
+Candidates come from the evidence profiling found on the sample (value patterns, units)
+plus two searches run here on the sample's distinct values: the date/time formats whose
+round trip holds, and a pair of yes/no words from one language. Every candidate is then
+measured with the lossless predicate of `formats` (one aggregate query per table), and
+number candidates are sized from what they read: DECIMAL(p,s) from the digits seen,
+BIGINT or HUGEINT from the integer digits, DOUBLE only for values of at most 15
+significant digits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
+from dataraum_context.detectors.units import UnitResult
+from dataraum_context.sqlutil import quote_ident, quote_literal
+from dataraum_context.type_resolution.formats import (
+    BOOLEAN_WORDS,
+    MAX_DOUBLE_DIGITS,
+    NUMBER_KINDS,
+    ValueFormat,
+    canonical_number_sql,
+    install_macros,
+    parse_sql,
+)
+
+DECIMAL_WIDTHS = (9, 18, 38)
+MAX_FIXED_SCALE = 6
+MAX_BIGINT_DIGITS = 18
+MAX_HUGEINT_DIGITS = 38
+FORMAT_SEARCH_VALUES = 200  # most frequent distinct sample values a date format search looks at
+MAX_FORMATS = 4
+MIN_PATTERN_RATE = 0.5
+
+# --------------------------------------------------------------------------- date/time formats
+
+_NUMERIC_DATES = [
+    *(f"%d{s}%m{s}{y}" for s in "/-." for y in ("%Y", "%y")),
+    *(f"%m{s}%d{s}{y}" for s in "/-" for y in ("%Y", "%y")),
+    *(f"%Y{s}%m{s}%d" for s in "/-."),
+]
+_TEXT_DATES = [
+    "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%B-%Y", "%d-%b-%y", "%d %b %y", "%d/%b/%Y", "%d.%b.%Y",
+    "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%a, %d %b %Y", "%A, %B %d, %Y", "%d %B, %Y",
+]  # fmt: skip
+_TIMES = [
+    "%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p", "%I:%M:%S%p", "%I:%M:%S.%f %p",
+]
+DATE_FORMATS: tuple[str, ...] = tuple(
+    [*_NUMERIC_DATES, *_TEXT_DATES]
+    + [f"{d} {t}" for d in [*_NUMERIC_DATES, *_TEXT_DATES] for t in _TIMES]
+    + [f"%Y-%m-%dT{t}" for t in ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f")]
+    + [f"{d}, {t}" for d in _TEXT_DATES[8:12] for t in ("%I:%M %p", "%H:%M")]
+    + _TIMES
+)
+_DATEY = r"(?i)[0-9]{1,4}[/.\-][0-9a-z]{1,9}[/.\-][0-9]{2,4}.*|[a-z]{3,9}\.? [0-9]{1,2},? [0-9]{4}.*|[0-9]{1,2}[ \-][a-z]{3,9}[ \-,]+[0-9]{2,4}.*|[a-z]{3,9}, .*[0-9]{4}.*|[0-9]{1,2}:[0-5][0-9].*"
+
+
+def has_time(fmt: str) -> bool:
+    return "%H" in fmt or "%I" in fmt
+
+
+def has_date(fmt: str) -> bool:
+    return "%d" in fmt or "%Y" in fmt or "%y" in fmt
+
+
+def date_order(fmt: str) -> str | None:
+    """'dmy' / 'mdy' for numeric day/month formats that have a twin reading, else None."""
+    if "%b" in fmt or "%B" in fmt or fmt.startswith("%Y") or not has_date(fmt):
+        return None
+    return "dmy" if fmt.index("%d") < fmt.index("%m") else "mdy"
+
+
+def twin_format(fmt: str) -> str | None:
+    """The same format with day and month swapped (`%d/%m/%Y` <-> `%m/%d/%Y`)."""
+    if date_order(fmt) is None:
+        return None
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def temporal_label(formats: tuple[str, ...]) -> str:
+    """The pattern name that describes a set of formats (for the context and semantics)."""
+    first = formats[0]
+    if not has_date(first):
+        return "time_12h" if "%p" in first else "time"
+    order = date_order(first)
+    timed = any(has_time(f) for f in formats)
+    if first.startswith("%Y-%m-%d"):
+        return "iso_datetime" if timed else "iso_date"
+    if order is None:
+        return "datetime_text" if timed else ("date_text" if ("%b" in first or "%B" in first) else "date_ymd")
+    return f"datetime_{order}" if timed else f"date_{order}"
+
+
+# --------------------------------------------------------------------------- candidate specs
+
+
+@dataclass
+class Candidate:
+    """A format to measure for one column, and what measuring found."""
+
+    column: str
+    label: str  # a pattern-like name: 'integer', 'decimal_comma', 'currency_us', 'date_dmy', ...
+    fmt: ValueFormat
+    data_type: str = "VARCHAR"  # for numbers: sized after measuring
+    parsed: int = 0
+    nonnull: int = 0
+    match_rate: float | None = None
+    failed_examples: list[str] | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.parsed / self.nonnull if self.nonnull else 0.0
+
+
+_NUMBER_SPECS: dict[str, list[tuple[str, dict]]] = {
+    "integer": [("integer", {"kind": "integer"}), ("decimal", {"kind": "decimal"})],
+    "decimal": [("decimal", {"kind": "decimal"})],
+    "decimal_comma": [("decimal_comma", {"kind": "decimal", "decimal_mark": ","})],
+    "decimal_thousands_comma": [("decimal_thousands_comma", {"kind": "decimal", "grouping": ","})],
+    "decimal_thousands_dot": [("decimal_thousands_dot", {"kind": "decimal", "grouping": ".", "decimal_mark": ","})],
+    "integer_thousands_comma": [
+        ("integer_thousands_comma", {"kind": "integer", "grouping": ","}),
+        ("decimal_thousands_comma", {"kind": "decimal", "grouping": ","}),
+    ],
+    "integer_thousands_dot": [
+        ("integer_thousands_dot", {"kind": "integer", "grouping": ".", "decimal_mark": ","}),
+        ("decimal_thousands_dot", {"kind": "decimal", "grouping": ".", "decimal_mark": ","}),
+    ],
+    "scientific": [("scientific", {"kind": "double"})],
+    "percentage": [("percentage", {"kind": "percent"}), ("percentage", {"kind": "percent", "decimal_mark": ","})],
+}
+
+
+def number_candidates(column: str, matches: list[PatternMatch], unit: UnitResult | None) -> list[Candidate]:
+    """Number formats the column's patterns point to (any pattern seen at all on the sample)."""
+    seen: dict[tuple, Candidate] = {}
+    names = {m.name: m for m in matches}
+    for name, match in names.items():
+        for label, spec in _NUMBER_SPECS.get(name, []):
+            fmt = ValueFormat(**spec)
+            seen.setdefault((fmt.kind, fmt.grouping, fmt.decimal_mark), Candidate(column, label, fmt, match_rate=match.match_rate))
+    for name, grouping, mark in (("currency_us", ",", "."), ("currency_eu", ".", ",")):
+        if name in names:
+            tokens: tuple[str, ...] = ()
+            if unit is not None and unit.unit is not None and unit.dimension == "[currency]":
+                tokens = tuple(sorted(unit.conversions))
+            for g in (grouping, " ") if name == "currency_eu" else (grouping,):
+                fmt = ValueFormat(kind="money", grouping=g, decimal_mark=mark, currency=tokens)
+                seen.setdefault(("money", g, mark), Candidate(column, name, fmt, match_rate=names[name].match_rate))
+    # a column of integers and decimals: the decimal reading covers both
+    if "integer" in names and "decimal" in names:
+        seen.setdefault(("decimal", None, "."), Candidate(column, "decimal", ValueFormat(kind="decimal")))
+    return list(seen.values())
+
+
+def other_candidates(column: str, matches: list[PatternMatch], unit: UnitResult | None) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in matches:
+        if m.match_rate < MIN_PATTERN_RATE:
+            continue
+        if m.name == "uuid":
+            out.append(Candidate(column, "uuid", ValueFormat(kind="uuid"), data_type="UUID", match_rate=m.match_rate))
+        elif m.name == "json":
+            out.append(Candidate(column, "json", ValueFormat(kind="json"), data_type="JSON", match_rate=m.match_rate))
+        elif m.name == "datetime_offset":
+            out.append(Candidate(column, "datetime_offset", ValueFormat(kind="timestamptz"),
+                                 data_type="TIMESTAMP WITH TIME ZONE", match_rate=m.match_rate))
+        elif m.name == "number_with_unit" and unit is not None and unit.unit is not None and unit.conversions:
+            money = unit.dimension == "[currency]"
+            fmt = ValueFormat(kind="unit", unit=unit.unit, unit_dimension=unit.dimension, conversions=dict(unit.conversions))
+            out.append(Candidate(column, "number_with_unit", fmt, data_type="DECIMAL(38,10)" if money else "DOUBLE",
+                                 match_rate=m.match_rate))
+    return out
+
+
+# --------------------------------------------------------------------------- searches on the sample
+
+
+def _distinct_sql(table: str, columns: list[str], limit: int | None) -> str:
+    tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
+    union = " UNION ALL ".join(
+        f"SELECT {i} AS c, trim(CAST({quote_ident(col)} AS VARCHAR)) AS v FROM {table}" for i, col in enumerate(columns)
+    )
+    ranked = (
+        f"SELECT c, v, count(*) AS n FROM ({union}) WHERE v IS NOT NULL AND v NOT IN ({tokens}) GROUP BY c, v"
+    )
+    if limit is None:
+        return ranked
+    return f"SELECT c, v, n FROM ({ranked}) QUALIFY row_number() OVER (PARTITION BY c ORDER BY n DESC, v) <= {int(limit)}"
+
+
+def boolean_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
+    """Columns whose values are exactly yes/no words of one language (both seen)."""
+    if not columns:
+        return []
+    rows = con.execute(
+        f"SELECT c, list(DISTINCT lower(v)) FROM ({_distinct_sql(table, columns, 12)}) GROUP BY c "
+        f"HAVING count(DISTINCT lower(v)) BETWEEN 2 AND 8"
+    ).fetchall()
+    out = []
+    for index, words in rows:
+        words = set(words)
+        for language, (trues, falses) in BOOLEAN_WORDS.items():
+            t, f = words & set(trues), words & set(falses)
+            if t and f and words <= set(trues) | set(falses):
+                fmt = ValueFormat(kind="boolean", true_words=tuple(sorted(t)), false_words=tuple(sorted(f)))
+                out.append(Candidate(columns[index], "boolean", fmt, data_type="BOOLEAN"))
+                break
+    return out
+
+
+def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
+    """Per date-like column, the formats whose round trip holds for most of the frequent values:
+    the best one, plus formats of the same reading that cover values it does not (at most 4).
+    Where a day-first format and its month-first twin read the same values, both are returned."""
+    if not columns:
+        return []
+    datey = con.execute(
+        f"SELECT c, sum(n) FILTER (WHERE regexp_full_match(v, {quote_literal(_DATEY)})) / sum(n) "
+        f"FROM ({_distinct_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
+    ).fetchall()
+    wanted = [columns[c] for c, share in datey if share is not None and share >= MIN_PATTERN_RATE]
+    if not wanted:
+        return []
+    install_macros(con)
+    flags = ", ".join(
+        f"({parse_sql(ValueFormat(kind='timestamp', formats=(f,)), 'TIMESTAMP', 'v')}) IS NOT NULL" for f in DATE_FORMATS
+    )
+    # which of the frequent values each format reads
+    hits_sql = f"SELECT c, v, n, [{flags}] AS ok FROM ({_distinct_sql(table, wanted, FORMAT_SEARCH_VALUES)})"
+    per_column: dict[int, list[tuple[str, int, list[bool]]]] = {}
+    for c, v, n, ok in con.execute(hits_sql).fetchall():
+        per_column.setdefault(int(c), []).append((v, int(n), list(ok)))
+    out: list[Candidate] = []
+    for c, values in per_column.items():
+        column = wanted[c]
+        out.extend(_choose_formats(column, values))
+    return out
+
+
+def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> list[Candidate]:
+    covered = [sum(n for _, n, ok in values if ok[k]) for k in range(len(DATE_FORMATS))]
+    best = max(range(len(DATE_FORMATS)), key=lambda k: (covered[k], -k))
+    if covered[best] == 0:
+        return []
+    readings = [best]
+    twin = twin_format(DATE_FORMATS[best])
+    if twin is not None and twin in DATE_FORMATS and covered[DATE_FORMATS.index(twin)] == covered[best]:
+        readings.append(DATE_FORMATS.index(twin))
+    out = []
+    for first in readings:
+        order = date_order(DATE_FORMATS[first])
+        chosen = [first]
+        read = {v for v, _, ok in values if ok[first]}
+        for _ in range(MAX_FORMATS - 1):
+            def gain(k: int) -> int:
+                return sum(n for v, n, ok in values if ok[k] and v not in read)
+
+            options = [
+                k for k in range(len(DATE_FORMATS))
+                if k not in chosen and date_order(DATE_FORMATS[k]) in (None, order)
+                and has_date(DATE_FORMATS[k]) == has_date(DATE_FORMATS[first])
+            ]
+            if not options:
+                break
+            k = max(options, key=lambda k: (gain(k), -k))
+            if gain(k) == 0:
+                break
+            chosen.append(k)
+            read |= {v for v, _, ok in values if ok[k]}
+        formats = tuple(DATE_FORMATS[k] for k in chosen)
+        if not has_date(formats[0]):
+            kind, data_type = "time", "TIME"
+        elif any(has_time(f) for f in formats):
+            kind, data_type = "timestamp", "TIMESTAMP"
+        else:
+            kind, data_type = "date", "DATE"
+        out.append(Candidate(column, temporal_label(formats), ValueFormat(kind=kind, formats=formats), data_type=data_type))
+    return out
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
+    """Fill `parsed`/`nonnull` (and, for numbers, the sized `data_type`) of every candidate,
+    over all rows of `table` (one aggregate scan)."""
+    if not candidates:
+        return
+    install_macros(con)
+    selects: list[str] = []
+    plan: list[tuple[Candidate, int]] = []
+    nonnull_at: dict[str, int] = {}
+    from dataraum_context.type_resolution.resolver import null_test_sql
+
+    for cand in candidates:
+        col = quote_ident(cand.column)
+        v = f"trim({col})"
+        present = f"NOT {null_test_sql(col)}"
+        if cand.column not in nonnull_at:
+            nonnull_at[cand.column] = len(selects)
+            selects.append(f"count_if({present})")
+        first = len(selects)
+        if cand.fmt.kind in NUMBER_KINDS:
+            text = canonical_number_sql(cand.fmt, v)
+            mark = re.escape(cand.fmt.decimal_mark)
+            frac = (  # digits written after the mark (trailing zeros count: 2.50 has scale 2)
+                "0" if cand.fmt.kind == "integer" else f"length(regexp_extract({v}, {quote_literal(mark + '([0-9]+)')}, 1))"
+            )
+            whole = f"length(split_part(ltrim(regexp_replace({text}, '[eE].*', ''), '-'), '.', 1))"
+            from dataraum_context.type_resolution.formats import _sig_digits_sql
+
+            sig = _sig_digits_sql(text)
+            ok = f"{present} AND {text} IS NOT NULL"
+            selects += [
+                f"count_if({ok})",
+                f"min({frac}) FILTER (WHERE {ok})",
+                f"max({frac}) FILTER (WHERE {ok})",
+                f"max({whole}) FILTER (WHERE {ok})",
+                f"count_if({ok} AND {sig} <= {MAX_DOUBLE_DIGITS} AND isfinite(TRY_CAST({text} AS DOUBLE)))",
+                f"bool_or(contains(lower({text}), 'e')) FILTER (WHERE {ok})",
+            ]
+        else:
+            selects.append(f"count_if({present} AND ({parse_sql(cand.fmt, cand.data_type, v)}) IS NOT NULL)")
+        plan.append((cand, first))
+    row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchall()[0]
+    for cand, first in plan:
+        cand.nonnull = int(row[nonnull_at[cand.column]] or 0)
+        if cand.fmt.kind not in NUMBER_KINDS:
+            cand.parsed = int(row[first] or 0)
+            continue
+        count, min_frac, max_frac, whole, double_ok, exponent = row[first : first + 6]
+        cand.data_type, cand.parsed = size_number(
+            cand.fmt, int(count or 0), int(min_frac or 0), int(max_frac or 0), int(whole or 0), int(double_ok or 0),
+            bool(exponent),
+        )
+
+
+def size_number(
+    fmt: ValueFormat, count: int, min_frac: int, max_frac: int, whole: int, double_ok: int, exponent: bool
+) -> tuple[str, int]:
+    """(type, values it reads) for a number format, from the digits its values have."""
+    if fmt.kind == "integer":
+        if whole <= MAX_BIGINT_DIGITS:
+            return "BIGINT", count
+        if whole <= MAX_HUGEINT_DIGITS:
+            return "HUGEINT", count
+        return "VARCHAR", 0
+    if fmt.kind == "double" or exponent:
+        return "DOUBLE", double_ok
+    if fmt.kind == "percent":
+        scale = max_frac + 2
+        width = next((w for w in DECIMAL_WIDTHS if w >= max(whole, 1) + max_frac), None)
+        return (f"DECIMAL({width},{scale})", count) if width is not None and scale <= width else ("VARCHAR", 0)
+    money = fmt.kind == "money"
+    fixed = money or (min_frac == max_frac and 0 < max_frac <= MAX_FIXED_SCALE)
+    scale = max(max_frac, 2) if money else max_frac
+    width = next((w for w in DECIMAL_WIDTHS if w >= max(whole, 1) + scale), None)
+    if fixed and width is not None:
+        return f"DECIMAL({width},{scale})", count
+    if double_ok == count:
+        return "DOUBLE", count
+    if width is not None:  # more than 15 significant digits: only a decimal keeps them
+        return f"DECIMAL({width},{scale})", count
+    return "DOUBLE", double_ok
+
+
+def table_candidates(
+    con,  # noqa: ANN001
+    sample_table: str,
+    columns: list[str],
+    patterns: Mapping[str, list[PatternMatch]],
+    units: Mapping[str, UnitResult],
+) -> dict[str, list[Candidate]]:
+    """Every candidate of every column of a table, measured on the sample."""
+    found: dict[str, list[Candidate]] = {c: [] for c in columns}
+    for column in columns:
+        matches = list(patterns.get(column, []))
+        found[column] += number_candidates(column, matches, units.get(column))
+        found[column] += other_candidates(column, matches, units.get(column))
+    for cand in itertools.chain(boolean_candidates(con, sample_table, columns), temporal_candidates(con, sample_table, columns)):
+        found[cand.column].append(cand)
+    measure(con, sample_table, [c for cands in found.values() for c in cands])
+    return found
