@@ -73,9 +73,8 @@ def test_whole_pipeline_keeps_every_record(name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="scikit-learn's CSVs start with a preamble line (n_samples,n_features,class names): "
-                          "read as the header, every data row is rejected (bench/CORPUS_FINDINGS.md)", strict=False)
 def test_preamble_line_does_not_reject_every_row(tmp_path: Path) -> None:
+    """scikit-learn's CSVs start with `n_samples,n_features,class names` (fewer fields than the data)."""
     outcome, con = run_file(SLICE / "wine_data.csv", tmp_path / "ws")
     try:
         assert con.execute("SELECT count(*) FROM raw.wine_data").fetchone()[0] == 178
