@@ -406,16 +406,16 @@ def run(cache: Path, limit: int | None, workers: int, timeout: float, only: str 
                     s.entry = None
                     s.done += 1
                 if len(results) % 25 == 0:
-                    _save(results_path, manifest, results, started, limit, workers, len(entries))
+                    _save(results_path, manifest, results, started, limit, workers, len(entries), len(todo))
     for s in slots:
         s.inbox.put(None)
         s.proc.join(10)
-    _save(results_path, manifest, results, started, limit, workers, len(entries))
+    _save(results_path, manifest, results, started, limit, workers, len(entries), len(todo))
     return results_path
 
 
 def _save(path: Path, manifest: dict[str, Any], results: list[dict[str, Any]], started: float,
-          limit: int | None, workers: int, available: int) -> None:
+          limit: int | None, workers: int, available: int, selected: int | None = None) -> None:
     try:
         load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     except OSError:
@@ -427,6 +427,7 @@ def _save(path: Path, manifest: dict[str, Any], results: list[dict[str, Any]], s
         "uptime": load,
         "elapsed_s": round(time.perf_counter() - started, 1),
         "available_tables": available,
+        "selected": selected,
         "packages": [{k: p[k] for k in ("registry", "name", "version", "licence")} for p in manifest["packages"]],
         "results": results,
     }
@@ -454,6 +455,8 @@ def _family(duck_type: str) -> str:
 def report(results_path: Path, out: Path) -> None:
     data = json.loads(results_path.read_text())
     res = data["results"]
+    if not data.get("selected") and "--limit " in data.get("command", ""):
+        data["selected"] = int(data["command"].split("--limit ")[1].split()[0])
     for r in res:
         r["outcome"] = classify(r)
     outcomes = Counter(r["outcome"] for r in res)
@@ -499,7 +502,9 @@ def report(results_path: Path, out: Path) -> None:
         f"- date: {data['date']}; machine: {data['machine']}",
         f"- load (`uptime` at the end): `{data['uptime']}`",
         f"- files run: {len(res)} of {data['available_tables']} available"
-        + (" (stratified subset: round-robin over packages and their collections)" if len(res) < data["available_tables"] else ""),
+        + (" (stratified subset: round-robin over packages and their collections)" if len(res) < data["available_tables"] else "")
+        + (f"; the run was stopped after {len(res)} of the {data['selected']} selected files (time budget)"
+           if data.get("selected") and len(res) < data["selected"] else ""),
         f"- elapsed: {data['elapsed_s']:.0f} s; per file median {wall[len(wall) // 2] if wall else 0:.1f} s, max {wall[-1] if wall else 0:.1f} s",
         "",
         "Packages:",
@@ -520,7 +525,7 @@ def report(results_path: Path, out: Path) -> None:
         f"| crashes (exit 1, traceback, timeout) | {outcomes.get('crash', 0)} |",
         f"| tables staged | {n_tables} |",
         f"| typed columns | {columns} |",
-        f"| invariant violations | {inv_count if inv_available else 'invariants: not available (module `dataraum_context.invariants` missing)'} |",
+        f"| invariant violations (`invariants.check_workspace`) | {inv_count if inv_available else 'invariants: not available (module `dataraum_context.invariants` missing)'} |",
         f"| raw rows != typed rows | {len(row_mismatch)} |",
         f"| tables with rejected rows / rejected rows | {rejected_files} / {rejected_rows} |",
         f"| quarantined cells / columns with any | {sum(q[0] for q in quarantine)} / {len(quarantine)} |",
