@@ -557,6 +557,9 @@ def report(results_path: Path, out: Path) -> None:
     else:
         lines += ["| file | message |", "|---|---|"]
         lines += [f"| {r['id']} | {(r.get('message') or '').replace('|', '/')[:200]} |" for r in refusals]
+    violations = [(r["id"], v) for r in res if isinstance(r.get("invariants"), list) for v in r["invariants"]]
+    if violations:
+        lines += ["", "## Invariant violations", ""] + [f"- {fid}: {v}" for fid, v in violations[:40]]
     if row_mismatch:
         lines += ["", "## Raw rows != typed rows", ""] + [f"- {m}" for m in row_mismatch]
     lines += ["", "## Types by family", "", "| family | columns | share |", "|---|---|---|"]
