@@ -497,23 +497,17 @@ async def _preflight_resume(session: Any, wanted: uuid.UUID | None) -> None:
     """Check the options the run to resume recorded (LLM key, ontology, rules, modules)
     before claiming it: a missing one is one line, exit 2, and the run stays resumable."""
     from dataraum_context.pipeline.db_models import Run
-    from dataraum_context.pipeline.runner import lease_is_void
+    from dataraum_context.pipeline.runstore import RESUMABLE, latest_resumable, lease_is_void
     from dataraum_context.preflight import check_stored_options
 
-    if wanted is not None:
-        candidates = [await session.get(Run, wanted)]
-    else:
-        query = sa.select(Run).where(Run.status.in_(("paused", "running"))).order_by(Run.started_at.desc())
-        candidates = list((await session.execute(query)).scalars())
-    for run_row in candidates:
-        if run_row is None or run_row.status not in ("paused", "running"):
-            return
-        if run_row.status == "paused" or lease_is_void(run_row):
-            try:
-                check_stored_options(dict(run_row.options or {}))
-            except DataraumError as exc:
-                raise UserError(f"cannot resume run {run_row.run_id}: {exc}") from None
-            return
+    run_row = await session.get(Run, wanted) if wanted is not None else await latest_resumable(session)
+    if run_row is None:
+        return
+    if run_row.status in RESUMABLE or (run_row.status == "running" and lease_is_void(run_row)):
+        try:
+            check_stored_options(dict(run_row.options or {}))
+        except DataraumError as exc:
+            raise UserError(f"cannot resume run {run_row.run_id}: {exc}") from None
 
 
 def _finish_outcome(outcome: Any, as_json: bool) -> None:

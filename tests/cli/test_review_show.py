@@ -13,20 +13,20 @@ from dataraum_context.pipeline.review_text import describe
 def test_review_show_text_has_evidence_and_effects(tmp_path: Path, cli) -> None:
     assert cli("run", str(write_review_file(tmp_path / "rev.csv")), "--json").returncode == 3
     items = {i["target"] + ":" + i["review_type"]: i for i in json.loads(cli("review", "list", "--json").stdout)["items"]}
-    quarantine = items["rev.code:quarantine_review"]
+    quarantine = items["rev.amount:quarantine_review"]  # 2% 'oops': quarantined (codes x1.. are kept as text)
     shown = cli("review", "show", quarantine["id"][:8], env={"COLUMNS": "80"})
     assert shown.returncode == 0, shown.stderr
     text = shown.stdout
     assert not text.lstrip().startswith("{")
     assert all(len(line) <= 80 for line in text.splitlines())
-    for needle in (quarantine["id"], "rev.code", "BIGINT", "85.0% parse", "'x1'", "30 cell(s)",
+    for needle in (quarantine["id"], "rev.amount", "DECIMAL(9,2)", "98.0% parse", "'oops'", "4 cell(s)",
                    f"approve {quarantine['id']}", f"reject {quarantine['id']}", f"modify {quarantine['id']}",
                    "stays text (VARCHAR)", "quarantine.rev"):
         assert needle in text, (needle, text)
     day = items["rev.day:type_review"]
     day_text = cli("review", "show", day["id"]).stdout
     assert "date_dmy: 100.0% parse" in day_text and "date_mdy: 100.0% parse" in day_text
-    assert "day-first/month-first" in day_text
+    assert "day-first or month-first" in day_text
     # Machines get JSON.
     assert json.loads(cli("review", "show", day["id"], "--json").stdout)["id"] == day["id"]
     # A decided item says who decided, when and why, instead of the choices.
