@@ -163,3 +163,19 @@ def test_two_digit_years_are_not_in_the_future(con) -> None:
 def test_month_name_first_with_dashes(con) -> None:
     decision, typed, _ = typed_column(con, ["Jan-1-1995", "Feb-1-1995", "Dec-31-1996"] * 10)
     assert decision.decided_type == "DATE" and typed[0] == date(1995, 1, 1)
+
+
+def test_shortest_float_text_is_a_double(con) -> None:
+    """Python/JavaScript write floats in their shortest form (up to 17 digits): each is exactly a double."""
+    import random
+
+    rng = random.Random(7)
+    values = [repr(rng.random() / 1000) for _ in range(300)]
+    decision, typed, quarantined = typed_column(con, values)
+    assert (decision.decided_type, quarantined) == ("DOUBLE", [])
+    assert [repr(t) for t in typed] == values
+
+
+def test_lenient_json_is_not_json(con) -> None:
+    decision, typed, _ = typed_column(con, ["[1,]", "[2,]", "[3,]"] * 10)
+    assert decision.decided_type == "VARCHAR" and typed[0] == "[1,]"

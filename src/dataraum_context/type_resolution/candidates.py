@@ -21,7 +21,6 @@ from dataraum_context.detectors.units import UnitResult
 from dataraum_context.sqlutil import quote_ident, quote_literal
 from dataraum_context.type_resolution.formats import (
     BOOLEAN_WORDS,
-    MAX_DOUBLE_DIGITS,
     NUMBER_KINDS,
     ValueFormat,
     digits_sql,
@@ -29,7 +28,7 @@ from dataraum_context.type_resolution.formats import (
     number_regex,
     parse_sql,
     signed_sql,
-    significant_digits_sql,
+    round_trips_sql,
 )
 
 DECIMAL_WIDTHS = (9, 18, 38)
@@ -360,8 +359,7 @@ def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN0
                 f"ok{k}",
                 f"CASE WHEN ok{k} THEN {frac} END AS frac{k}",
                 f"CASE WHEN ok{k} THEN {whole} END AS whole{k}",
-                f"CASE WHEN ok{k} THEN {significant_digits_sql(cand.fmt, v)} <= {MAX_DOUBLE_DIGITS} "
-                f"AND isfinite({double}) END AS dbl{k}",
+                f"CASE WHEN ok{k} THEN isfinite({double}) AND {round_trips_sql(cand.fmt, v, double)} END AS dbl{k}",
                 f"CASE WHEN ok{k} THEN contains(lower({v}), 'e') END AS exp{k}",
             ]
             aggs += [

@@ -14,8 +14,8 @@ on the whole column and to build the typed layer, so they cannot disagree.
   zeros, grouping separators only in the column's style and in groups of three.
   Never hex (`0x10`), underscores (`1_000`), exponents (`1e3`) or fractions (`2.5`).
 - Decimals keep every digit: DECIMAL(p,s) accepts a value only when it has at most
-  `s` digits after the mark and fits `p`; DOUBLE only when the value has at most 15
-  significant digits (every such decimal survives the round trip through a double).
+  `s` digits after the mark and fits `p`; DOUBLE only when the double read gives back
+  the same digits (its shortest form: `0.1`, `9.338315158455877e-7`; not `1.23456789012345678`).
 - Dates and times only in the formats decided for the column: a value is read by a
   format only when rendering the parsed value back with that format gives the same
   text (letter case, zero padding and trailing zeros of fractional seconds aside).
@@ -37,7 +37,6 @@ Kind = Literal[
 ]
 NUMBER_KINDS = frozenset({"integer", "decimal", "double", "percent", "money"})
 TEMPORAL_KINDS = frozenset({"date", "timestamp", "time"})
-MAX_DOUBLE_DIGITS = 15  # decimals with at most this many significant digits round-trip through DOUBLE
 
 #: Words for true and false, per language; a column's words must come from one pair.
 BOOLEAN_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -165,9 +164,15 @@ def signed_sql(fmt: ValueFormat, v: str) -> str:
 
 
 def significant_digits_sql(fmt: ValueFormat, v: str) -> str:
-    """SQL: significant digits of a matching value (leading and trailing zeros aside)."""
-    mantissa = f"split_part(lower({digits_sql(fmt, v)}), 'e', 1)"
-    return f"length(trim(replace({mantissa}, '.', ''), '0'))"
+    """SQL: the significant digits of a matching value as text (leading and trailing zeros aside)."""
+    return f"trim(replace(split_part(lower({digits_sql(fmt, v)}), 'e', 1), '.', ''), '0')"
+
+
+def round_trips_sql(fmt: ValueFormat, v: str, x: str) -> str:
+    """SQL: the double `x` read from `v` gives back exactly `v`'s digits (its shortest form has the
+    same significant digits): `0.1`, `9.338315158455877e-7` do; `1.23456789012345678` does not."""
+    shortest = f"trim(replace(split_part(lower(ltrim(CAST({x} AS VARCHAR), '-')), 'e', 1), '.', ''), '0')"
+    return f"({significant_digits_sql(fmt, v)} = {shortest})"
 
 
 def install_macros(con) -> None:  # noqa: ANN001 - a DuckDB connection
@@ -212,9 +217,8 @@ def _number_parse(fmt: ValueFormat, target: str, v: str) -> str:
         rx = number_regex(fmt)
         x = f"TRY_CAST({signed_sql(fmt, v)} AS {t})"
         return (
-            f"(CASE WHEN regexp_full_match({v}, {quote_literal(rx)}) AND {significant_digits_sql(fmt, v)} <= {MAX_DOUBLE_DIGITS} "
-            f"THEN (CASE WHEN NOT isfinite({x}) THEN NULL WHEN {x} <> 0 THEN {x} "
-            f"WHEN {significant_digits_sql(fmt, v)} = 0 THEN {x} END) END)"
+            f"(CASE WHEN regexp_full_match({v}, {quote_literal(rx)}) AND isfinite({x}) AND {round_trips_sql(fmt, v, x)} "
+            f"THEN {x} END)"
         )
     if t == "VARCHAR":
         return f"(CASE WHEN regexp_full_match({v}, {quote_literal(number_regex(fmt))}) THEN {v} END)"
@@ -294,7 +298,12 @@ def parse_sql(fmt: ValueFormat | None, target_type: str, v: str) -> str:
     if fmt.kind == "uuid" and t == "UUID":
         return f"(CASE WHEN regexp_full_match({v}, {quote_literal(UUID_REGEX)}) THEN TRY_CAST({v} AS UUID) END)"
     if fmt.kind == "json" and t == "JSON":
-        return f"(CASE WHEN json_valid({v}) AND (starts_with({v}, '{{') OR starts_with({v}, '[')) THEN CAST({v} AS JSON) END)"
+        # strict JSON only: the parser's leniency (`[1,]`) must not pass; minified, the text is the same
+        spaceless = "regexp_replace({0}, '\\s', '', 'g')"
+        return (
+            f"(CASE WHEN (starts_with({v}, '{{') OR starts_with({v}, '[')) AND json_valid({v}) AND "
+            f"{spaceless.format(f'CAST(json({v}) AS VARCHAR)')} = {spaceless.format(v)} THEN CAST({v} AS JSON) END)"
+        )
     if fmt.kind == "unit" and t in ("DOUBLE", "DECIMAL(38,10)") or (fmt.kind == "unit" and decimal_shape(t)):
         from dataraum_context.detectors.units import UnitResult, unit_parse_sql
 
