@@ -31,7 +31,26 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         text=True,
         timeout=timeout,
     )
+    if args and args[0] in ("run", "resume") and proc.returncode in (0, 3, 4):
+        assert_invariants(_workspace_of(args, full_env, cwd))
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _workspace_of(args: tuple[str, ...], env: dict[str, str], cwd: Path | None) -> Path:
+    for flag in ("-w", "--workspace"):
+        if flag in args[:-1]:
+            return Path(cwd or ".") / args[args.index(flag) + 1]
+    return Path(cwd or ".") / env.get("DATARAUM_WORKSPACE", ".dataraum")
+
+
+def assert_invariants(workspace: Path) -> None:
+    """The typed layer's invariants (rows, values rendered back, quarantine = failed cells) on
+    every table of a workspace: called after every successful `run`/`resume` the tests make."""
+    from dataraum_context.invariants import check_workspace
+
+    if (workspace / "data.duckdb").exists():
+        violations = check_workspace(workspace)
+        assert not violations, "\n".join(str(v) for v in violations)
 
 
 def write_review_file(path: Path, rows: int = 200) -> Path:
