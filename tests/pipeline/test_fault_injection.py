@@ -144,10 +144,15 @@ def _strip(doc: dict[str, Any]) -> dict[str, Any]:
     """The document, ids and times aside."""
     text = json.dumps({k: v for k, v in doc.items() if k != "run"}, sort_keys=True)
     doc = json.loads(text)
-    for item in doc.get("review", {}).get("items", []):
-        for key in ("id", "reviewed_at", "created_at"):
-            item.pop(key, None)
-    return doc
+
+    def drop(value: Any) -> Any:  # provenance ids and times (who and why stay)
+        if isinstance(value, dict):
+            return {k: drop(v) for k, v in value.items() if k not in ("id", "review_id", "at", "reviewed_at", "created_at")}
+        if isinstance(value, list):
+            return [drop(v) for v in value]
+        return value
+
+    return drop(doc)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -245,7 +245,8 @@ async def modify(
             values.get("type"), values.get("date_order"),
         )
         preview.check(measured, force)
-        reason = (reason + "; " if reason else "") + "preview: " + preview.describe(measured)
+        # stored with the item's evidence (not in the reason: the decision is the same as one given up front)
+        item.context_data = {**(item.context_data or {}), "preview": measured}
     _decide(item, "modified", who or reviewer(), reason, values)
     await session.flush()
     result = item_dict(item)
