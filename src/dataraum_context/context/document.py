@@ -185,23 +185,12 @@ async def _annotation_times(session: AsyncSession) -> dict[tuple[str, str], Any]
 
 async def _relationship_rows(session: AsyncSession) -> dict[str, Any]:
     """Stored relationships by review target: who confirmed them, when, and a decision's reason."""
-    from sqlalchemy.orm import aliased
-
     from dataraum_context.pipeline.review_models import relationship_target
-    from dataraum_context.topology.db_models import Relationship
+    from dataraum_context.topology.context import relationship_rows
 
-    from_table, to_table = aliased(Table), aliased(Table)
-    from_column, to_column = aliased(Column), aliased(Column)
-    rows = await session.execute(
-        sa.select(Relationship, from_table.table_name, from_column.column_name, to_table.table_name, to_column.column_name)
-        .join(from_table, from_table.table_id == Relationship.from_table_id)
-        .join(to_table, to_table.table_id == Relationship.to_table_id)
-        .join(from_column, from_column.column_id == Relationship.from_column_id)
-        .join(to_column, to_column.column_id == Relationship.to_column_id)
-    )
     return {
         relationship_target(ft, list(r.from_columns or [fc]), tt, list(r.to_columns or [tc])): r
-        for r, ft, fc, tt, tc in rows.all()
+        for r, ft, fc, tt, tc in await relationship_rows(session)
     }
 
 

@@ -17,7 +17,8 @@ from dataraum_context.storage.core import Column, Table
 from dataraum_context.topology.db_models import JoinPath, Relationship
 
 
-async def _relationships(session: AsyncSession) -> list[dict[str, Any]]:
+async def relationship_rows(session: AsyncSession) -> list[tuple[Any, str, str, str, str]]:
+    """Stored relationships with their names: (row, from table, first from column, to table, first to column)."""
     from_table, to_table = aliased(Table), aliased(Table)
     from_column, to_column = aliased(Column), aliased(Column)
     rows = await session.execute(
@@ -27,6 +28,11 @@ async def _relationships(session: AsyncSession) -> list[dict[str, Any]]:
         .join(from_column, from_column.column_id == Relationship.from_column_id)
         .join(to_column, to_column.column_id == Relationship.to_column_id)
     )
+    return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+async def _relationships(session: AsyncSession) -> list[dict[str, Any]]:
+    rows = await relationship_rows(session)
     entries = [
         {
             "from_table": ft,
@@ -42,7 +48,7 @@ async def _relationships(session: AsyncSession) -> list[dict[str, Any]]:
             "is_confirmed": r.is_confirmed,
             "detection_method": r.detection_method,
         }
-        for r, ft, fc, tt, tc in rows.all()
+        for r, ft, fc, tt, tc in rows
     ]
     entries.sort(key=lambda e: (e["relationship_type"], e["from_table"], e["from_columns"], e["to_table"], e["to_columns"]))
     return entries
