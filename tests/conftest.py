@@ -99,3 +99,17 @@ def cli(tmp_path: Path):
 
     invoke.workspace = workspace  # type: ignore[attr-defined]
     return invoke
+
+
+# Longest tests first: pytest-xdist hands tests to workers in collection order, so a long test
+# collected last runs alone at the end. These start first and the short ones fill in around them.
+_LONG_FIRST = ("test_fault_injection.py", "test_topology_tpch.py", "test_semantic_tpch.py", "test_hitl_cli.py",
+               "test_context_provenance.py", "test_run_lifecycle.py", "test_scheduled_runs.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+        return _LONG_FIRST.index(name) if name in _LONG_FIRST else len(_LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each group stays
