@@ -7,6 +7,7 @@ from hamilton.function_modifiers import tag
 
 from dataraum_context.errors import SourceError
 from dataraum_context.staging import FailedSource, SourceSpec, StagedTable, discover_sources, stage_source
+from dataraum_context.staging.sources import source_url
 from dataraum_context.staging.common import failed_source_error, forget_failed_source, record_failed_source
 
 
@@ -17,7 +18,9 @@ def source_specs(source_paths: list[str]) -> list[SourceSpec]:
 
 
 @tag(per_table="true")
-def staged_tables(source_specs: list[SourceSpec], duckdb_con: duckdb.DuckDBPyConnection) -> list[StagedTable]:
+def staged_tables(
+    source_specs: list[SourceSpec], source_paths: list[str], duckdb_con: duckdb.DuckDBPyConnection
+) -> list[StagedTable]:
     """Every source read into `raw.<table>`; rows the reader cannot parse go to the rejects table.
 
     A file found in a folder that cannot be staged is skipped and recorded in
@@ -26,7 +29,7 @@ def staged_tables(source_specs: list[SourceSpec], duckdb_con: duckdb.DuckDBPyCon
     tables: list[StagedTable] = []
     for spec in source_specs:
         try:
-            staged = stage_source(duckdb_con, spec)
+            staged = stage_source(duckdb_con, spec, source_url(spec, source_paths))
         except SourceError as exc:
             if not spec.in_folder:
                 raise

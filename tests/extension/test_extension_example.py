@@ -57,7 +57,9 @@ def test_custom_output_is_checkpointed_and_matches_duckdb(example_run: dict) -> 
         (state,) = con.execute(
             "SELECT checkpoint_state FROM checkpoints WHERE dataflow_name = 'custom'"
         ).fetchone()
-    rows = json.loads(state)["outputs"]["order_value_by_country"]
+        digest = json.loads(state)["results"]["order_value_by_country"]
+        (value,) = con.execute("SELECT value FROM node_results WHERE content_hash = ?", (digest,)).fetchone()
+    rows = json.loads(value)
     con = duckdb.connect(str(example_run["duckdb"]), read_only=True)
     try:
         orders, total = con.execute('SELECT count(*), sum(total_amount) FROM typed.orders').fetchall()[0]

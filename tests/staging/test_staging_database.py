@@ -65,9 +65,10 @@ def pg_table() -> str:
 
 @pytest.mark.postgres
 def test_postgres_table(con, pg_table, rows):
-    [spec] = discover_sources([f"postgresql+asyncpg://postgres:pw@127.0.0.1:5432/test?table={pg_table}"])
-    assert "pw" not in spec.location
-    [table] = stage_source(con, spec)
+    url = f"postgresql+asyncpg://postgres:pw@127.0.0.1:5432/test?table={pg_table}"
+    [spec] = discover_sources([url])
+    assert "pw" not in spec.location and "pw" not in spec.model_dump_json()
+    [table] = stage_source(con, spec, url)
     assert table.table_name == pg_table and table.row_count == 120_000
     assert [c.raw_type for c in table.columns] == ["bigint", "numeric", "boolean", "timestamp with time zone", "text"]
     first = rows(table)[:3]

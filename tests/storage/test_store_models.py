@@ -19,10 +19,11 @@ from dataraum_context.storage.base import Base, UTCDateTime
 from dataraum_context.storage.core import Column, SchemaVersion, Source, Table
 from dataraum_context.storage.engine import session_factory
 
+# The result store's tables are keyed by content hash, not by a UUID: tests/pipeline/test_result_store.py.
 MODELS = {
     mapper.class_.__name__: mapper.class_
     for mapper in Base.registry.mappers
-    if mapper.class_ is not SchemaVersion
+    if mapper.class_ is not SchemaVersion and mapper.class_.__tablename__ not in ("node_results", "checkpoint_results")
 }
 
 # Every table of spec/DATA_MODEL.md (with `review_queue`), plus the project's own.
@@ -32,7 +33,9 @@ SPEC_TABLES = {
     "quality_rules", "quality_results", "quality_scores", "ontologies", "ontology_applications",
     "checkpoints", "review_queue", "llm_cache",
 }
-EXTRA_TABLES = {"schema_version", "runs", "node_executions", "column_correlations"}
+EXTRA_TABLES = {
+    "schema_version", "runs", "node_executions", "column_correlations", "node_results", "checkpoint_results",
+}
 
 CEST = timezone(timedelta(hours=2))
 WHEN = datetime(2024, 7, 1, 14, 30, 15, 123456, tzinfo=CEST)

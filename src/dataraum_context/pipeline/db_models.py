@@ -131,3 +131,31 @@ sa.Index(
     postgresql_where=ReviewItem.status == "pending",
     sqlite_where=ReviewItem.status == "pending",
 )
+
+
+class NodeResult(Base):
+    """One node output as JSON, stored once and named by the sha256 of its canonical JSON.
+
+    Checkpoints and memo entries name results by that hash (`checkpoint_results` keeps
+    the references relational, so that pruning is one query)."""
+
+    __tablename__ = "node_results"
+
+    content_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    size_bytes: Mapped[int] = mapped_column(sa.Integer(), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class CheckpointResult(Base):
+    """A checkpoint's reference to a stored result (a node output or a memo entry)."""
+
+    __tablename__ = "checkpoint_results"
+    __table_args__ = (sa.Index("idx_checkpoint_results_hash", "content_hash"),)
+
+    checkpoint_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("checkpoints.checkpoint_id", ondelete="CASCADE"), primary_key=True
+    )
+    content_hash: Mapped[str] = mapped_column(
+        sa.String(64), sa.ForeignKey("node_results.content_hash"), primary_key=True
+    )

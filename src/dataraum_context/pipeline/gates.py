@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from hamilton.graph_types import HamiltonNode
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dataraum_context.pipeline import results
 from dataraum_context.pipeline.db_models import Checkpoint, ReviewItem, Run
 from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions, ReviewProposal
 from dataraum_context.storage.base import utcnow
@@ -209,13 +210,13 @@ async def saved_outputs(
     ).scalars()
     outputs: dict[str, Any] = {}
     gate_stage: str | None = None
-    for checkpoint in rows:
+    for checkpoint in rows.all():
         state = checkpoint.checkpoint_state or {}
         stage = state.get("stage")
         if state.get("phase") == "stage" and stage in completed_stages:
-            outputs.update(state.get("outputs") or {})
+            outputs.update(await results.checkpoint_outputs(session, state))
         elif state.get("phase") == "gate" and stage not in completed_stages:
-            outputs.update(state.get("outputs") or {})
+            outputs.update(await results.checkpoint_outputs(session, state))
             gate_stage = stage
     return outputs, gate_stage
 
@@ -228,11 +229,8 @@ async def previous_memo(session: AsyncSession) -> tuple[uuid.UUID | None, dict[s
     ).scalar_one_or_none()
     if last is None:
         return None, {}
-    entries: dict[str, Any] = {}
     rows = (await session.execute(sa.select(Checkpoint.checkpoint_state).where(Checkpoint.run_id == last))).scalars()
-    for state in rows:
-        entries.update((state or {}).get("memo") or {})
-    return last, entries
+    return last, await results.checkpoint_memo(session, [state or {} for state in rows.all()])
 
 
 async def last_table_stamps(session: AsyncSession, run_id: uuid.UUID) -> dict[str, str] | None:

@@ -63,9 +63,10 @@ from dataraum_context.pipeline.runstore import (
 )
 from dataraum_context.pipeline.review_models import ReviewDecisions
 from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
+from dataraum_context.pipeline.results import put_results
 from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
-from dataraum_context.storage.base import utcnow
+from dataraum_context.storage.base import new_id, utcnow
 from dataraum_context.storage.engine import create_engine, parse_url, session_factory
 from dataraum_context.storage.schema import init_schema
 from dataraum_context.storage.workspace import (
@@ -314,23 +315,15 @@ class _Executor:
             async with self._tx() as session:
                 refs = await stage.persist(session, stage_outputs, self.ctx) if stage.persist else {}
                 await self._record_nodes(session, stage.name, records)
-                session.add(
-                    Checkpoint(
-                        run_id=self.run_id,
-                        dataflow_name=stage.name,
-                        status="completed",
-                        checkpoint_type="stage",
-                        completed_at=utcnow(),
-                        checkpoint_state={
-                            "stage": stage.name,
-                            "phase": "stage",
-                            "outputs": dump_outputs(self.types, stage_outputs),
-                            "refs": refs,
-                            "tables": stamps,
-                            "memo": self._memo_entries(nodes),
-                        },
-                    )
+                checkpoint = Checkpoint(
+                    checkpoint_id=new_id(), run_id=self.run_id, dataflow_name=stage.name, status="completed",
+                    checkpoint_type="stage", completed_at=utcnow(),
                 )
+                session.add(checkpoint)
+                saved = await self._save_results(session, checkpoint.checkpoint_id, stage_outputs, nodes)
+                checkpoint.checkpoint_state = {
+                    "stage": stage.name, "phase": "stage", **saved, "refs": refs, "tables": stamps,
+                }
                 completed = await self._completed(session)
                 # The summary goes with the stage: a run killed later and resumed still knows its tables.
                 await self._set_run(session, completed_stages=[*completed, stage.name], summary=self.ctx.summary)
@@ -339,16 +332,27 @@ class _Executor:
                 break
         return RunOutcome(self.run_id, "completed", None, self.ctx.summary)
 
-    def _memo_entries(self, nodes: list[str]) -> dict[str, Any]:
-        """This run's results of `nodes` (whole or per table) for the next run to reuse."""
-        wanted = set(nodes)
-        entries = {}
+    async def _save_results(
+        self, session: AsyncSession, checkpoint_id: uuid.UUID, outputs: dict[str, Any], memo_nodes: list[str]
+    ) -> dict[str, Any]:
+        """Store a checkpoint's node outputs and this run's memo entries of `memo_nodes`
+        (whole or per table, for the next run to reuse) in the result store; returns the
+        references the checkpoint's state keeps (see pipeline/results.py)."""
+        dumped = dump_outputs(self.types, outputs)
+        wanted = set(memo_nodes)
+        memo: dict[str, tuple[str, Any]] = {}
         for key, entry in list(self.memo.fresh.items()):
             if entry["node"] in wanted:
                 value = dump_outputs(self.types, {entry["node"]: entry["value"]})[entry["node"]]
-                entries[key] = {"node": entry["node"], "value": value}
+                memo[key] = (entry["node"], value)
                 del self.memo.fresh[key]
-        return entries
+        values = {f"out:{name}": value for name, value in dumped.items()}
+        values.update({f"memo:{key}": value for key, (_, value) in memo.items()})
+        hashes = await put_results(session, checkpoint_id, values)
+        return {
+            "results": {name: hashes[f"out:{name}"] for name in dumped},
+            "memo": {key: {"node": node, "result": hashes[f"memo:{key}"]} for key, (node, _) in memo.items()},
+        }
 
     async def _completed(self, session: AsyncSession) -> list[str]:
         run = (await session.execute(sa.select(Run.completed_stages).where(Run.run_id == self.run_id))).scalar_one()
@@ -371,23 +375,16 @@ class _Executor:
             if pending_items and self.settings.review == "auto":
                 self.decisions.items.extend(await gates.auto_approve(session, pending_items))
                 pending_items = []
-            session.add(
-                Checkpoint(
-                    run_id=self.run_id,
-                    dataflow_name=stage.name,
-                    status="pending_review" if pending_items else "approved",
-                    checkpoint_type=",".join(review_types),
-                    checkpoint_state={
-                        "stage": stage.name,
-                        "phase": "gate",
-                        "outputs": dump_outputs(self.types, pre_outputs),
-                        "tables": stamps,
-                        "memo": self._memo_entries(list(pre_outputs)),
-                        "proposals": len(proposals),
-                        "pending": len(pending_items),
-                    },
-                )
+            checkpoint = Checkpoint(
+                checkpoint_id=new_id(), run_id=self.run_id, dataflow_name=stage.name,
+                status="pending_review" if pending_items else "approved", checkpoint_type=",".join(review_types),
             )
+            session.add(checkpoint)
+            saved = await self._save_results(session, checkpoint.checkpoint_id, pre_outputs, list(pre_outputs))
+            checkpoint.checkpoint_state = {
+                "stage": stage.name, "phase": "gate", **saved, "tables": stamps,
+                "proposals": len(proposals), "pending": len(pending_items),
+            }
             pause_for = len(pending_items) if self.settings.review == "block" else 0
             if pause_for:
                 summary = {**self.ctx.summary, "paused_at": stage.name, "review_pending": pause_for}

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dataraum_context.errors import DataraumError
 from dataraum_context.pipeline.db_models import Checkpoint, Run
+from dataraum_context.pipeline.results import prune_unreferenced
 from dataraum_context.storage.base import utcnow
 
 FAULT_ENV = "DATARAUM_FAULT_EXIT_AT_COMMIT"
@@ -138,8 +139,8 @@ async def latest_resumable(session: AsyncSession) -> Run | None:
 
 
 async def prune_results(session: AsyncSession, keep: int) -> int:
-    """Delete the saved results (checkpoints: node outputs and memo entries) of runs
-    older than the `keep` most recent, except runs that may still resume. Run rows,
+    """Delete the saved results of runs older than the `keep` most recent (their checkpoints,
+    and stored node outputs no remaining checkpoint refers to), except runs that may still resume. Run rows,
     node records and review items stay (history, decision memory). Returns the count."""
     recent_ids = list((await session.execute(sa.select(Run.run_id).order_by(Run.started_at.desc()).limit(keep))).scalars())
     live = list(
@@ -149,4 +150,6 @@ async def prune_results(session: AsyncSession, keep: int) -> int:
     result = await session.execute(
         sa.delete(Checkpoint).where(Checkpoint.run_id.is_not(None), Checkpoint.run_id.not_in(keep_ids))
     )
+    # Their references went with them (ON DELETE CASCADE); results nobody refers to now go too.
+    await prune_unreferenced(session)
     return int(result.rowcount or 0)

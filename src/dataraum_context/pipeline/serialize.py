@@ -8,11 +8,13 @@ DuckDB connection are not node outputs and are never stored.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from functools import lru_cache
 from typing import Any
 
 from hamilton import driver
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from dataraum_context.errors import DataraumError
 
@@ -26,13 +28,41 @@ def node_types(dr: driver.Driver) -> dict[str, Any]:
     return {n.name: n.type for n in dr.list_available_variables() if not n.is_external_input}
 
 
+def same_value(a: Any, b: Any) -> bool:
+    """Deep equality of node values that also looks at fields a model does not dump
+    and counts NaN equal to NaN."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if type(a) is not type(b):
+        return bool(a == b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else False
+    if isinstance(a, BaseModel):
+        return same_value(dict(a.__dict__), dict(b.__dict__))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return all(same_value(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 def dump_outputs(types: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """Node outputs as JSON. A value that does not load back equal (a field the model
+    does not dump, a float that JSON cannot hold, a type that validates differently) is
+    refused here, when it is stored, not when a resume needs it."""
     dumped: dict[str, Any] = {}
     for name, value in outputs.items():
+        adapter = _adapter(types[name])
         try:
-            dumped[name] = _adapter(types[name]).dump_python(value, mode="json")
+            dumped[name] = adapter.dump_python(value, mode="json")
+            back = adapter.validate_python(dumped[name])
         except Exception as exc:  # noqa: BLE001 - name the node, whatever went wrong
             raise DataraumError(f"node {name!r} returned a value that cannot be checkpointed as JSON: {exc}") from None
+        if not same_value(back, value):
+            raise DataraumError(
+                f"node {name!r} returned a value that does not load back equal from its JSON "
+                f"(a field excluded from dumps, or a value JSON changes); it cannot be checkpointed"
+            )
     return dumped
 
 

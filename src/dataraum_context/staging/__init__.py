@@ -6,7 +6,7 @@ columns, all VARCHAR. Rows a reader cannot parse are kept in `quarantine.rejecte
 Public API::
 
     specs = discover_sources(["data/", "postgresql://user:pw@host/db"])
-    tables = [t for spec in specs for t in stage_source(con, spec)]
+    tables = [t for spec in specs for t in stage_source(con, spec, source_url(spec, paths))]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataraum_context.errors import SourceError
 from dataraum_context.staging.database import stage_database
 from dataraum_context.staging.models import FailedSource, SourceSpec, StagedColumn, StagedTable
 from dataraum_context.staging.readers import stage_csv, stage_json, stage_parquet
-from dataraum_context.staging.sources import discover_sources, redact_url
+from dataraum_context.staging.sources import discover_sources, redact_url, source_url
 
 __all__ = [
     "FailedSource",
@@ -26,12 +26,14 @@ __all__ = [
     "StagedTable",
     "discover_sources",
     "redact_url",
+    "source_url",
     "stage_source",
 ]
 
 
-def stage_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[StagedTable]:
-    """Stage one source into `raw.*`: one table for a file, one per table for a database."""
+def stage_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, url: str | None = None) -> list[StagedTable]:
+    """Stage one source into `raw.*`: one table for a file, one per table for a database
+    (`url`: the database's real URL, which the spec does not hold)."""
     if spec.error is not None:
         raise SourceError(spec.error)
     if spec.kind in ("csv", "tsv"):
@@ -41,5 +43,9 @@ def stage_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[Stage
     if spec.kind in ("json", "ndjson"):
         return [stage_json(con, spec)]
     if spec.kind == "database":
-        return stage_database(con, spec)
+        if url is None and ":***@" not in spec.location:
+            url = spec.location  # nothing was redacted: the location is the URL
+        if url is None:
+            raise SourceError(f"{spec.location}: give the database URL with its password to read it")
+        return stage_database(con, spec, url)
     raise SourceError(f"{spec.location}: unsupported source kind {spec.kind!r}")

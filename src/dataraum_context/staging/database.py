@@ -31,9 +31,9 @@ Batches = Iterator[list[tuple[str | None, ...]]]
 TableColumns = list[tuple[str, str]]  # (name, declared type)
 
 
-def stage_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> list[StagedTable]:
-    """Stage every table of the database at `spec.url` (optionally `?table=a,b` only)."""
-    url = make_url(spec.url)
+def stage_database(con: duckdb.DuckDBPyConnection, spec: SourceSpec, real_url: str) -> list[StagedTable]:
+    """Stage every table of the database at `real_url` (optionally `?table=a,b` only)."""
+    url = make_url(real_url)
     wanted = _wanted_tables(url)
     url = url.difference_update_query(["table"])
     common.ensure_schemas(con)

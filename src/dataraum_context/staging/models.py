@@ -19,8 +19,6 @@ class SourceSpec(BaseModel):
     """'csv' | 'tsv' | 'parquet' | 'json' | 'ndjson' | 'database'."""
     location: str
     """Absolute file path, or the database URL with the password redacted."""
-    url: str = Field(default="", exclude=True, repr=False)
-    """Databases only: the real URL (with secret). Never dumped, never shown."""
     renamed_from: str | None = None
     """Set when `name` had to be made unique (`orders` -> `orders_2`): the stem it came from."""
     content_hash: str = ""

@@ -196,8 +196,20 @@ def database_spec(url: str) -> SourceSpec:
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise SourceError(f"{redacted}: unsupported database (use sqlite:// or postgresql://)")
     return SourceSpec(
-        name=redacted, kind="database", location=redacted, url=url, content_hash=f"volatile:{uuid.uuid4().hex}"
+        name=redacted, kind="database", location=redacted, content_hash=f"volatile:{uuid.uuid4().hex}"
     )
+
+
+def source_url(spec: SourceSpec, source_paths: list[str]) -> str | None:
+    """The real URL (with its secret) of a database source, found again among the paths
+    the run was given: a source spec holds only the redacted form, so that no secret is
+    ever stored or shown. None for a file."""
+    if spec.kind != "database":
+        return None
+    for path in source_paths:
+        if "://" in path and redact_url(path) == spec.location:
+            return path
+    raise SourceError(f"{spec.location}: the run was not given this database URL")
 
 
 def _unique_names(specs: list[SourceSpec]) -> list[SourceSpec]:

@@ -12,6 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 # The newest revision; `init_schema` takes its fast path when a store is already here.
-HEAD = "0001_baseline"
+HEAD = "0002_result_store"
 BASELINE = "0001_baseline"
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent)
