@@ -3,7 +3,7 @@
 Runs `dataraum run DATA --review auto` N times on one fresh workspace (SQLite metadata),
 each in its own process, and after every run measures the metadata store: bytes in use
 (SQLite pages minus free pages, after a WAL checkpoint) and the bytes of saved results
-(checkpoint JSON). Once with the default retention (`DATARAUM_KEEP_RUNS`, 5) and once
+(checkpoint JSON and, since the result store, the stored node results). Once with the default retention (`DATARAUM_KEEP_RUNS`, 5) and once
 keeping everything, so the effect of retention shows.
 
     python bench/bench_store.py                       # demo data, 20 runs, prints and appends to STORE.md
@@ -35,6 +35,9 @@ def measure(db: Path) -> tuple[int, int]:
         pages = con.execute("PRAGMA page_count").fetchone()[0]
         free = con.execute("PRAGMA freelist_count").fetchone()[0]
         saved = con.execute("SELECT coalesce(sum(length(checkpoint_state)), 0) FROM checkpoints").fetchone()[0]
+        tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "node_results" in tables:  # the result store (schema revision 0002): outputs stored once
+            saved += con.execute("SELECT coalesce(sum(length(value)), 0) FROM node_results").fetchone()[0]
     return (pages - free) * page_size, int(saved)
 
 
