@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from dataraum_context.config import Settings
+from pathlib import Path
 from dataraum_context.detectors.patterns import PatternMatch
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.quality import contributed, generate
@@ -63,9 +63,9 @@ def generated_quality_rules(
 
 
 @tag(memo="never")  # reads the rules file: their content is not in its inputs
-def manual_quality_rules(settings: Settings) -> list[QualityRuleSpec]:
-    """Rules written by hand in the YAML file `settings.rules_file` (`--rules FILE`), validated."""
-    return [] if settings.rules_file is None else load_rules_file(settings.rules_file)
+def manual_quality_rules(rules_file: Path | None) -> list[QualityRuleSpec]:
+    """Rules written by hand in the YAML file `rules_file` (`--rules FILE`), validated."""
+    return [] if rules_file is None else load_rules_file(rules_file)
 
 
 def contributed_quality_rules(

@@ -17,7 +17,7 @@ from dataraum_context.llm.models import TableBrief
 from dataraum_context.ontology import loader, selection
 from dataraum_context.ontology.matching import ColumnFacts
 from dataraum_context.ontology.selection import OntologyChoice
-from dataraum_context.pipeline.review_models import ReviewDecisions, ReviewProposal
+from dataraum_context.contracts.review import ReviewDecisions, ReviewProposal
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.semantic import annotator, application, entity, facts, llm_merge, review
 from dataraum_context.semantic.llm_merge import LLMAnnotations
@@ -36,16 +36,16 @@ def semantic_column_facts(
 
 
 @tag(memo="never")  # reads the ontology files
-def ontology_files(settings: Settings) -> str:
+def ontology_files(ontology: str | None) -> str:
     """A hash of the ontology files this run may read (shipped ones and an `--ontology` path)."""
-    return loader.files_fingerprint(settings.ontology)
+    return loader.files_fingerprint(ontology)
 
 
 def ontology_choice(
-    settings: Settings, semantic_column_facts: list[ColumnFacts], ontology_files: str
+    ontology: str | None, semantic_column_facts: list[ColumnFacts], ontology_files: str
 ) -> OntologyChoice:
-    """The ontology applied: `settings.ontology` (name or YAML path), else the best-matching shipped one."""
-    return selection.choose(settings.ontology, semantic_column_facts)
+    """The ontology applied: `ontology` (`--ontology`: name or YAML path), else the best-matching shipped one."""
+    return selection.choose(ontology, semantic_column_facts)
 
 
 def rule_annotations(
@@ -61,7 +61,7 @@ def rule_annotations(
 
 
 def semantic_briefs(
-    settings: Settings,
+    llm: str | None,
     staged_tables: list[StagedTable],
     table_profiles: list[TableProfileResult],
     column_patterns: dict[str, dict[str, list[PatternMatch]]],
@@ -71,7 +71,7 @@ def semantic_briefs(
     ontology_choice: OntologyChoice,
 ) -> list[TableBrief]:
     """What the LLM may see of each table (samples only from non-PII columns); empty without an LLM."""
-    if not settings.llm:
+    if not llm:
         return []
     views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
     rows = {t.table_name: t.row_count for t in staged_tables}
@@ -79,7 +79,8 @@ def semantic_briefs(
 
 
 def llm_annotations(semantic_briefs: list[TableBrief], settings: Settings) -> LLMAnnotations:
-    """The LLM's proposals per table (cached by content), or nothing when no LLM is configured."""
+    """The LLM's proposals per table (cached by content), or nothing when no LLM is configured.
+    (The one node given the whole settings: provider, model, keys, budget and cache all configure it.)"""
     if not settings.llm:
         return LLMAnnotations()
     try:
@@ -100,10 +101,11 @@ def merged_annotations(
 
 @tag(gate="semantic_review")
 def semantic_review_proposals(
-    merged_annotations: list[ColumnAnnotation], semantic_column_facts: list[ColumnFacts], settings: Settings
+    merged_annotations: list[ColumnAnnotation], semantic_column_facts: list[ColumnFacts],
+    semantic_review_threshold: float,
 ) -> list[ReviewProposal]:
     """Annotations below `semantic_review_threshold`, with their evidence, for a person to decide."""
-    return review.proposals(merged_annotations, semantic_column_facts, settings.semantic_review_threshold)
+    return review.proposals(merged_annotations, semantic_column_facts, semantic_review_threshold)
 
 
 def semantic_annotations(

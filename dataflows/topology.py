@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 from hamilton.function_modifiers import tag
 
-from dataraum_context.pipeline.review_models import ReviewDecisions, ReviewProposal
+from dataraum_context.contracts.review import ReviewDecisions, ReviewProposal
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.topology import dependencies, foreign_keys, keys, paths, review
 from dataraum_context.topology.columns import collect_column_facts

@@ -7,7 +7,7 @@ from hamilton.function_modifiers import tag
 
 from dataraum_context.detectors.patterns import PatternMatch
 from dataraum_context.detectors.units import UnitResult
-from dataraum_context.pipeline.review_models import ReviewDecisions, ReviewProposal
+from dataraum_context.contracts.review import ReviewDecisions, ReviewProposal
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.staging import StagedTable
 from dataraum_context.type_resolution import proposals, resolver, typed

@@ -15,15 +15,18 @@ PACKAGE = ROOT / "src" / "dataraum_context"
 
 # Lowest first. A part may import its own layer's parts only where listed in SIDEWAYS.
 LAYERS: list[set[str]] = [
-    {"errors", "sqlutil", "yamlfile"},
+    {"errors"},
+    {"sqlutil", "yamlfile"},
     {"config"},
     {"storage", "contracts"},
     {"detectors", "ontology", "llm"},
     {"staging", "profiling", "type_resolution", "semantic", "topology", "temporal", "quality"},
-    {"context", "invariants"},
+    {"invariants"},
     {"dataflows"},
     {"pipeline", "preflight"},
-    {"cli", "__main__"},
+    {"context"},  # the document reads everything a run stored, the run records included
+    {"cli"},
+    {"__main__"},
 ]
 # Stage packages read what earlier stages produced (their models), never their runners.
 SIDEWAYS = {
@@ -52,7 +55,6 @@ SIDEWAYS = {
     ("quality", "semantic"),
     ("quality", "topology"),
     ("quality", "temporal"),
-    ("invariants", "context"),
     ("preflight", "pipeline"),
 }
 

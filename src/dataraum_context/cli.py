@@ -110,11 +110,11 @@ def _run_async(factory: Callable[[], Awaitable[T]]) -> T:
 
 async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     from dataraum_context.storage.engine import create_engine, session_factory
-    from dataraum_context.storage.schema import init_schema
+    from dataraum_context.pipeline.stages import init_store
 
     engine = create_engine(settings.resolved_metadata_url)
     try:
-        await init_schema(engine)
+        await init_store(engine)
         async with session_factory(engine)() as session:
             return await work(session)
     finally:
@@ -609,12 +609,12 @@ def review_show(
 def _decide(settings: Settings, work: Callable[[Any], Awaitable[Any]], as_json: bool) -> None:
     """Run a decision in one transaction: all of it or nothing."""
     from dataraum_context.storage.engine import create_engine, session_factory
-    from dataraum_context.storage.schema import init_schema
+    from dataraum_context.pipeline.stages import init_store
 
     async def go() -> Any:
         engine = create_engine(settings.resolved_metadata_url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
             async with session_factory(engine).begin() as session:
                 return await work(session)
         finally:

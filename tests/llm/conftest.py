@@ -13,7 +13,7 @@ from llm_fakes import DIALECTS, KEYS, PROVIDERS, Dialect, FakeAPI, Waits, make_s
 from dataraum_context.config import Settings
 from dataraum_context.llm import LLMCacheStore, RetryPolicy
 from dataraum_context.storage.engine import create_engine
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +69,7 @@ def metadata_url(tmp_path: Path) -> str:
     async def init() -> None:
         engine = create_engine(url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
         finally:
             await engine.dispose()
 

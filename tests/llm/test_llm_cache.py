@@ -13,7 +13,7 @@ from dataraum_context.llm import FEATURE, LLMCacheStore, annotate_tables
 from dataraum_context.llm.db_models import LLMCache
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.engine import create_engine
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 
 
 def _run(settings, api, policy, items, cache):
@@ -178,7 +178,7 @@ def test_cache_round_trip_on_postgresql(pg_url, provider_name, tmp_path, policy)
     async def init() -> None:
         engine = create_engine(pg_url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
         finally:
             await engine.dispose()
 

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from dataraum_context.config import load_settings
-from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions
+from dataraum_context.contracts.review import ReviewDecision, ReviewDecisions
 from dataraum_context.pipeline.runner import execute_run
 from helpers import run_cli, write_review_file
 

@@ -20,7 +20,7 @@ from dataraum_context.pipeline.db_models import Checkpoint, CheckpointResult, No
 from dataraum_context.pipeline.runstore import prune_results
 from dataraum_context.pipeline.serialize import dump_outputs, same_value
 from dataraum_context.storage.engine import create_engine, session_factory
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 from helpers import DEMO_DATA, metadata_rows, run_cli
 
 
@@ -37,7 +37,7 @@ def test_a_value_is_stored_once_and_pruned_when_nothing_refers_to_it(store_url: 
     async def go() -> None:
         engine = create_engine(store_url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
             factory = session_factory(engine)
             async with factory() as session, session.begin():
                 old, new = Run(status="completed"), Run(status="completed")
@@ -77,7 +77,7 @@ def test_checkpoints_written_before_the_result_store_are_still_read(store_url: s
     async def go() -> None:
         engine = create_engine(store_url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
             async with session_factory(engine)() as session:
                 legacy = {"outputs": {"x": [1, 2]}, "memo": {"k": {"node": "x", "value": [1, 2]}}}
                 assert await results.checkpoint_outputs(session, legacy) == {"x": [1, 2]}

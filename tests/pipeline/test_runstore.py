@@ -19,7 +19,7 @@ from dataraum_context.pipeline.runstore import (
 )
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.engine import create_engine, session_factory
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 
 
 def _dead_pid() -> int:
@@ -39,7 +39,7 @@ def test_transition_is_compare_and_swap(store_url: str) -> None:
     async def go() -> None:
         engine = create_engine(store_url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
             store = RunStore(session_factory(engine))
             run = Run(status="running", version=0, paths=[], completed_stages=[])
             async with store.transaction() as session:
@@ -63,7 +63,7 @@ def test_dead_runs_are_interrupted_and_newer_completed_runs_supersede(store_url:
     async def go() -> None:
         engine = create_engine(store_url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
             sessions = session_factory(engine)
             now = utcnow()
             host = socket.gethostname()
@@ -128,7 +128,7 @@ def test_retention_keeps_recent_and_resumable_runs(store_url: str) -> None:
     async def go() -> None:
         engine = create_engine(store_url)
         try:
-            await init_schema(engine)
+            await init_store(engine)
             sessions = session_factory(engine)
             now = utcnow()
             statuses = ["completed", "paused", "completed", "interrupted", "failed", "completed", "completed"]

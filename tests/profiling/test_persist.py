@@ -10,13 +10,13 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.profiling import profile_table
 from dataraum_context.profiling.db_models import ColumnProfile
 from dataraum_context.profiling.persist import ProfilingPersistError, persist_profiling
 from dataraum_context.storage.core import Column, Source, Table
 from dataraum_context.storage.engine import create_engine, session_factory
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 from dataraum_context.storage.views import v_latest_profiles
 
 COLUMNS = ['a"b', "x;y", "größe"]
@@ -33,7 +33,7 @@ def _profiles(make_raw, con: duckdb.DuckDBPyConnection):
 
 async def _setup(url: str) -> None:
     engine = create_engine(url)
-    await init_schema(engine)
+    await init_store(engine)
     async with session_factory(engine)() as session, session.begin():
         source = Source(name="orders", source_type="csv")
         session.add(source)

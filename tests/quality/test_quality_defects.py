@@ -19,7 +19,7 @@ from quality_fixtures import (
 
 from dataraum_context.config import load_settings
 from dataraum_context.pipeline.graph import build_driver
-from dataraum_context.pipeline.review_models import ReviewDecisions
+from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.storage.workspace import open_workspace
 
 NODES = ["quality_rules", "quality_results", "quality_scores", "temporal_profiles"]

@@ -15,7 +15,7 @@ from dataraum_context.config import load_settings
 from dataraum_context.errors import UserError
 from dataraum_context.llm.models import ColumnAnnotationProposal, LLMRunReport, TableAnnotationProposal
 from dataraum_context.pipeline.graph import build_driver
-from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions, evidence_digest
+from dataraum_context.contracts.review import ReviewDecision, ReviewDecisions, evidence_digest
 from dataraum_context.semantic.llm_merge import LLMAnnotations
 from dataraum_context.storage.workspace import open_workspace
 
@@ -177,7 +177,7 @@ def test_no_llm_no_briefs(flow: Flow) -> None:
 
 
 def test_persisted_sources_and_quality_rules(flow: Flow, tmp_path: Path) -> None:
-    from dataraum_context.pipeline.context import RunContext
+    from dataraum_context.contracts.run_context import RunContext
     from dataraum_context.semantic.db_models import SemanticAnnotation
     from dataraum_context.semantic.persist import persist_semantic
     from dataraum_context.storage.core import Column

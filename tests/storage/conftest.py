@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from dataraum_context.storage.engine import create_engine, session_factory
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 
 T = TypeVar("T")
 
@@ -67,7 +67,7 @@ class MetadataDB:
         engine = create_engine(self.url)
         if init:
             try:
-                await init_schema(engine)
+                await init_store(engine)
             except BaseException:
                 await engine.dispose()
                 raise

@@ -108,12 +108,12 @@ def test_migrations_build_exactly_the_models(store: dict[str, str]) -> None:
     from alembic.migration import MigrationContext
 
     from dataraum_context.storage.base import Base
-    from dataraum_context.storage.schema import init_schema
+    from dataraum_context.pipeline.stages import init_store
 
     async def build() -> None:
         engine = create_engine(_url(store))
         try:
-            await init_schema(engine)
+            await init_store(engine)
         finally:
             await engine.dispose()
 

@@ -12,7 +12,7 @@ from dataraum_context.storage import views
 from dataraum_context.storage.base import Base
 from dataraum_context.storage.core import SCHEMA_VERSION, SchemaVersion, Source
 from dataraum_context.storage.engine import session_factory
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 
 SPEC_INDEXES = {
     "columns": {"idx_columns_table"},
@@ -29,11 +29,11 @@ PARTIAL_INDEXES = {"idx_llm_cache_feature": "is_valid", "idx_review_queue_status
 
 def test_init_schema_twice_keeps_data_and_one_version_row(metadata_engine: Any) -> None:
     async def body(engine: Any) -> None:
-        await init_schema(engine)  # second time on this engine (MetadataDB.run did the first)
+        await init_store(engine)  # second time on this engine (MetadataDB.run did the first)
         async with session_factory(engine)() as session:
             session.add(Source(name="kept", source_type="csv"))
             await session.commit()
-        await init_schema(engine)
+        await init_store(engine)
         async with engine.connect() as conn:
             versions = (await conn.execute(sa.select(SchemaVersion.version))).scalars().all()
             names = (await conn.execute(sa.select(Source.name))).scalars().all()
@@ -48,7 +48,7 @@ def test_init_schema_twice_keeps_data_and_one_version_row(metadata_engine: Any) 
         assert set(views.VIEW_NAMES) <= view_names
 
     metadata_engine.run(body)
-    metadata_engine.run(init_schema)  # and once more from a new engine
+    metadata_engine.run(init_store)  # and once more from a new engine
 
 
 def test_spec_indexes_exist(metadata_engine: Any) -> None:
@@ -79,7 +79,7 @@ def test_other_schema_version_is_refused(metadata_engine: Any, stored: int, word
         async with engine.begin() as conn:
             await conn.execute(sa.update(SchemaVersion).values(version=stored))
         with pytest.raises(MetadataStoreError) as info:
-            await init_schema(engine)
+            await init_store(engine)
         message = str(info.value)
         assert f"schema version {stored}" in message
         assert word in message

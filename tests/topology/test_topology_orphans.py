@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from topology_helpers import context_document, run_until_topology
 
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.storage.engine import create_engine, session_factory
 from dataraum_context.topology.db_models import JoinPath, Relationship
 from dataraum_context.topology.models import JoinPathResult, JoinStep, RelationshipResult

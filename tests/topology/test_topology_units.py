@@ -9,7 +9,7 @@ import pytest
 from topology_helpers import context_document, run_until_topology
 
 from dataraum_context.pipeline.graph import build_driver
-from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions, evidence_digest
+from dataraum_context.contracts.review import ReviewDecision, ReviewDecisions, evidence_digest
 from dataraum_context.topology.foreign_keys import score_foreign_keys
 from dataraum_context.topology.models import ColumnFacts, FkMeasurement, FkScreening, RelationshipResult
 from dataraum_context.topology.names import name_score

@@ -9,7 +9,7 @@ import duckdb
 
 from dataraum_context.dataflows import profiling as profiling_nodes
 from dataraum_context.dataflows import type_resolution as type_nodes
-from dataraum_context.pipeline.review_models import ReviewDecisions
+from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.sqlutil import qualified, quote_ident
 from dataraum_context.staging import StagedColumn, StagedTable, discover_sources, stage_source
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult

@@ -185,7 +185,7 @@ async def _annotation_times(session: AsyncSession) -> dict[tuple[str, str], Any]
 
 async def _relationship_rows(session: AsyncSession) -> dict[str, Any]:
     """Stored relationships by review target: who confirmed them, when, and a decision's reason."""
-    from dataraum_context.pipeline.review_models import relationship_target
+    from dataraum_context.contracts.review import relationship_target
     from dataraum_context.topology.context import relationship_rows
 
     return {
@@ -196,7 +196,7 @@ async def _relationship_rows(session: AsyncSession) -> dict[str, Any]:
 
 async def _attach_decisions(session: AsyncSession, doc: dict[str, Any], reviews: dict[tuple[str, str], ReviewItem]) -> None:
     """Provenance of the semantic and relationship decisions, next to what they changed."""
-    from dataraum_context.pipeline.review_models import relationship_target
+    from dataraum_context.contracts.review import relationship_target
 
     annotated_at: dict[tuple[str, str], Any] | None = None
     automatic = ("rules", "llm", "auto", None)
@@ -306,13 +306,12 @@ async def build_context(session: AsyncSession) -> dict[str, Any]:
         "review": {"pending": pending, "items": await _open_review_items(session)},
     }
     # Each later stage fills its own keys (semantic, entity, relationships, temporal, quality ...).
-    from dataraum_context.quality import context as quality_context
-    from dataraum_context.semantic import context as semantic_context
-    from dataraum_context.temporal import context as temporal_context
-    from dataraum_context.topology import context as topology_context
+    import importlib
 
-    for contributor in (semantic_context, topology_context, temporal_context, quality_context):
-        await contributor.contribute(session, doc)
+    from dataraum_context.pipeline.stages import context_contributors
+
+    for module in context_contributors():
+        await importlib.import_module(module).contribute(session, doc)
     await _attach_decisions(session, doc, reviews)
     return doc
 

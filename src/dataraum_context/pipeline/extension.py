@@ -49,7 +49,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.errors import UserError
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.quality import contributed
 from dataraum_context.quality.models import QualityRuleSpec
 

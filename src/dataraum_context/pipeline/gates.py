@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.pipeline import results
 from dataraum_context.pipeline.db_models import Checkpoint, ReviewItem, Run
-from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions, ReviewProposal
+from dataraum_context.contracts.review import ReviewDecision, ReviewDecisions, ReviewProposal
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.core import Column, Table
 

@@ -53,7 +53,7 @@ from dataraum_context import __version__
 from dataraum_context.config import Settings
 from dataraum_context.errors import DataraumError, MetadataStoreError, SourceError, UserError
 from dataraum_context.pipeline import extension, gates, history
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
 from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
@@ -61,14 +61,14 @@ from dataraum_context.pipeline.memo import NodeMemo
 from dataraum_context.pipeline.runstore import (
     RunLostError, RunStore, latest_resumable, prune_results, reap_dead_runs, superseding_run, transition,
 )
-from dataraum_context.pipeline.review_models import ReviewDecisions
+from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
 from dataraum_context.pipeline.results import put_results
 from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import new_id, utcnow
 from dataraum_context.storage.engine import create_engine, parse_url, session_factory
-from dataraum_context.storage.schema import init_schema
+from dataraum_context.pipeline.stages import init_store
 from dataraum_context.storage.workspace import (
     WorkspaceLock, last_write, open_workspace, record_write, stamp_tables, table_stamps,
 )
@@ -259,7 +259,11 @@ class _Executor:
             "sample_seed": s.sample_seed,
             "auto_accept_threshold": s.auto_accept_threshold,
             "type_rules": dict(s.type_rules),
-            "settings": s,
+            "ontology": s.ontology,
+            "llm": s.llm,
+            "rules_file": s.rules_file,
+            "semantic_review_threshold": s.semantic_review_threshold,
+            "settings": s,  # the LLM node and custom modules; built-in nodes take the scalars they use
             "review_decisions": self.decisions,
         }
 
@@ -533,7 +537,7 @@ async def _execute_run(
     engine = create_engine(settings.resolved_metadata_url)
     lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
     try:
-        await init_schema(engine)
+        await init_store(engine)
         await lock.acquire()
         sessions = session_factory(engine)
         executor = _Executor(settings, sessions, listener, log_path)
@@ -638,7 +642,7 @@ async def _resume_run(
     engine = create_engine(settings.resolved_metadata_url)
     lock = WorkspaceLock(settings.workspace, settings.lock_timeout_seconds)
     try:
-        await init_schema(engine)
+        await init_store(engine)
         await lock.acquire()
         sessions = session_factory(engine)
         store = RunStore(sessions)

@@ -11,13 +11,14 @@ The last stage, `custom`, has no module of its own: it holds the nodes of the
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.pipeline.extension import CUSTOM_STAGE, persist_custom
 from dataraum_context.profiling.persist import persist_profiling
 from dataraum_context.quality.persist import persist_quality
@@ -25,6 +26,7 @@ from dataraum_context.semantic.persist import persist_semantic
 from dataraum_context.staging.persist import persist_staging
 from dataraum_context.temporal.persist import persist_temporal
 from dataraum_context.topology.persist import persist_topology
+from dataraum_context.storage.schema import init_schema
 from dataraum_context.type_resolution.persist import persist_type_resolution
 
 Persist = Callable[[AsyncSession, dict[str, Any], RunContext], Awaitable[dict[str, Any]]]
@@ -42,6 +44,10 @@ class StageSpec:
     name: str
     persist: Persist | None = None
     description: str = ""
+    models: str | None = None
+    """The module defining the stage's metadata tables (registered with the store)."""
+    context: str | None = None
+    """The module whose `contribute(session, doc)` adds the stage's part of the context document."""
     extra: dict[str, Any] = field(default_factory=dict)
     builtin: bool = True
 
@@ -50,16 +56,59 @@ class StageSpec:
         return f"{DATAFLOWS_PACKAGE}.{self.name}"
 
 
+def _pkg(stage: str, module: str) -> str:
+    return f"dataraum_context.{stage}.{module}"
+
+
+# Adding a stage: its module in dataflows/, its package (persist, db_models, context), one entry here.
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("staging", persist_staging, "read sources into the raw layer"),
-    StageSpec("profiling", persist_profiling, "column statistics, patterns, units"),
-    StageSpec("type_resolution", persist_type_resolution, "typed layer and quarantine"),
-    StageSpec("semantic", persist_semantic, "roles, entities, ontology terms"),
-    StageSpec("topology", persist_topology, "keys, foreign keys, join paths"),
-    StageSpec("temporal", persist_temporal, "granularity, gaps, trends"),
-    StageSpec("quality", persist_quality, "rules, results, scores"),
+    StageSpec("profiling", persist_profiling, "column statistics, patterns, units", models=_pkg("profiling", "db_models")),
+    StageSpec(
+        "type_resolution", persist_type_resolution, "typed layer and quarantine",
+        models=_pkg("type_resolution", "db_models"),
+    ),
+    StageSpec(
+        "semantic", persist_semantic, "roles, entities, ontology terms",
+        models=_pkg("semantic", "db_models"), context=_pkg("semantic", "context"),
+    ),
+    StageSpec(
+        "topology", persist_topology, "keys, foreign keys, join paths",
+        models=_pkg("topology", "db_models"), context=_pkg("topology", "context"),
+    ),
+    StageSpec(
+        "temporal", persist_temporal, "granularity, gaps, trends",
+        models=_pkg("temporal", "db_models"), context=_pkg("temporal", "context"),
+    ),
+    StageSpec(
+        "quality", persist_quality, "rules, results, scores",
+        models=_pkg("quality", "db_models"), context=_pkg("quality", "context"),
+    ),
     StageSpec(CUSTOM_STAGE, persist_custom, "nodes of --module files", builtin=False),
 )
+
+# Metadata tables that belong to no stage: runs and the review queue, the LLM cache, ontologies.
+SHARED_MODELS = ("dataraum_context.pipeline.db_models", "dataraum_context.llm.db_models",
+                 "dataraum_context.ontology.db_models")
+
+
+def register_models() -> None:
+    """Import every module that defines metadata tables, so that `Base.metadata` knows the
+    whole schema (storage itself does not import the stage packages)."""
+    for module in (*SHARED_MODELS, *(stage.models for stage in STAGES if stage.models)):
+        importlib.import_module(module)
+
+
+async def init_store(engine: AsyncEngine) -> None:
+    """Open the metadata store at `engine`: register every model, then create, migrate or
+    check the schema (`storage.schema.init_schema`)."""
+    register_models()
+    await init_schema(engine)
+
+
+def context_contributors() -> list[str]:
+    """The modules that add each stage's part to the context document, in flow order."""
+    return [stage.context for stage in STAGES if stage.context]
 
 
 def stage_names() -> list[str]:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.errors import DataraumError
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.profiling.db_models import ColumnProfile
 from dataraum_context.profiling.models import ColumnProfileResult, TableProfileResult
 from dataraum_context.storage.base import utcnow

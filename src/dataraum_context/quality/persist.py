@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.quality.db_models import QualityResult, QualityRule, QualityScore
 from dataraum_context.quality.models import (
     QualityResultRecord,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.ontology.db_models import Ontology, OntologyApplication
 from dataraum_context.ontology.selection import OntologyChoice
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.semantic.db_models import SemanticAnnotation, TableEntity
 from dataraum_context.semantic.llm_merge import LLMAnnotations
 from dataraum_context.semantic.models import ColumnAnnotation, OntologyApplicationResult, TableEntityResult

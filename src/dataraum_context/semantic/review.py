@@ -18,7 +18,7 @@ from typing import Any
 from dataraum_context.errors import UserError
 from dataraum_context.ontology.matching import ColumnFacts
 from dataraum_context.ontology.schema import ROLES
-from dataraum_context.pipeline.review_models import ReviewDecision, ReviewDecisions, ReviewProposal, evidence_digest
+from dataraum_context.contracts.review import ReviewDecision, ReviewDecisions, ReviewProposal, evidence_digest
 from dataraum_context.semantic.models import ColumnAnnotation
 
 SEMANTIC_REVIEW = "semantic_review"

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.staging import StagedTable
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.core import Column, Source, Table

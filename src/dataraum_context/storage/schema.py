@@ -1,7 +1,8 @@
 """Schema creation, migrations and version check for the metadata store.
 
-Importing this module registers every model with `Base.metadata`. `init_schema`
-is idempotent: a new store is built by the Alembic migrations
+The models are registered with `Base.metadata` by the stage registry
+(`pipeline.stages.register_models`, called by `pipeline.stages.init_store`): storage
+does not import the stage packages that define them. `init_schema` is idempotent: a new store is built by the Alembic migrations
 (`storage/migrations`); a store written before migrations existed (schema version
 1, no `alembic_version` table) is stamped with the baseline revision and upgraded
 in place; a store already at the newest revision is left alone (one cheap check).
@@ -20,15 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import dataraum_context.llm.db_models
-import dataraum_context.ontology.db_models
-import dataraum_context.pipeline.db_models
-import dataraum_context.profiling.db_models
-import dataraum_context.quality.db_models
-import dataraum_context.semantic.db_models
-import dataraum_context.temporal.db_models
-import dataraum_context.topology.db_models
-import dataraum_context.type_resolution.db_models  # noqa: F401  (model registration)
 from dataraum_context import __version__
 from dataraum_context.errors import MetadataStoreError
 from dataraum_context.storage import views

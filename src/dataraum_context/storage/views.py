@@ -26,18 +26,29 @@ on both backends. They live in their own `MetaData`, never in `Base.metadata`
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 import sqlalchemy as sa
 
-from dataraum_context.profiling.db_models import ColumnProfile
-from dataraum_context.quality.db_models import QualityScore
-from dataraum_context.semantic.db_models import SemanticAnnotation
-from dataraum_context.storage.core import Column, Source, Table
-from dataraum_context.temporal.db_models import TemporalProfile
-from dataraum_context.topology.db_models import Relationship
-from dataraum_context.type_resolution.db_models import TypeCandidate
+from dataraum_context.errors import MetadataStoreError
+from dataraum_context.storage.base import Base
 
 # Views are not tables: keep them out of Base.metadata.
 view_metadata = sa.MetaData()
+
+
+def _table(name: str) -> sa.Table:
+    """A table of the metadata schema by name. Storage does not import the stage packages
+    that define the tables (imports point down): the stage registry
+    (`pipeline.stages.register_models`) has registered them before any view is built."""
+    try:
+        return Base.metadata.tables[name]
+    except KeyError:
+        raise MetadataStoreError(
+            f"table {name!r} is not registered: open the store through "
+            "dataraum_context.pipeline.stages.init_store (it registers every stage's models)"
+        ) from None
 
 
 def _as_view_table(name: str, select: sa.Select) -> sa.Table:
@@ -46,7 +57,7 @@ def _as_view_table(name: str, select: sa.Select) -> sa.Table:
 
 
 def _latest_profiles_select() -> sa.Select:
-    cp = ColumnProfile.__table__
+    cp = _table("column_profiles")
     row_number = (
         sa.func.row_number()
         .over(partition_by=cp.c.column_id, order_by=(cp.c.profiled_at.desc(), cp.c.profile_id.desc()))
@@ -56,19 +67,17 @@ def _latest_profiles_select() -> sa.Select:
     return sa.select(*(ranked.c[col.name] for col in cp.c)).where(ranked.c.rn == 1)
 
 
-_LATEST_PROFILES_SELECT = _latest_profiles_select()
-v_latest_profiles = _as_view_table("v_latest_profiles", _LATEST_PROFILES_SELECT)
 
 
-def _column_metadata_select() -> sa.Select:
-    c = Column.__table__.alias("c")
-    t = Table.__table__.alias("t")
-    s = Source.__table__.alias("s")
-    p = v_latest_profiles.alias("p")
-    sa_ = SemanticAnnotation.__table__.alias("sa")
-    tp = TemporalProfile.__table__.alias("tp")
+def _column_metadata_select(latest_profiles: sa.Table) -> sa.Select:
+    c = _table("columns").alias("c")
+    t = _table("tables").alias("t")
+    s = _table("sources").alias("s")
+    p = latest_profiles.alias("p")
+    sa_ = _table("semantic_annotations").alias("sa")
+    tp = _table("temporal_profiles").alias("tp")
 
-    candidates = TypeCandidate.__table__
+    candidates = _table("type_candidates")
     best_candidate = sa.select(
         candidates.c.column_id,
         candidates.c.detected_pattern,
@@ -85,7 +94,7 @@ def _column_metadata_select() -> sa.Select:
         .label("rn"),
     ).subquery("tc")
 
-    scores = QualityScore.__table__
+    scores = _table("quality_scores")
     latest_score = (
         sa.select(
             scores.c.column_id,
@@ -135,16 +144,14 @@ def _column_metadata_select() -> sa.Select:
     ).select_from(joined)
 
 
-_COLUMN_METADATA_SELECT = _column_metadata_select()
-v_column_metadata = _as_view_table("v_column_metadata", _COLUMN_METADATA_SELECT)
 
 
 def _relationship_graph_select() -> sa.Select:
-    r = Relationship.__table__.alias("r")
-    fc = Column.__table__.alias("fc")
-    ft = Table.__table__.alias("ft")
-    tc = Column.__table__.alias("tc")
-    tt = Table.__table__.alias("tt")
+    r = _table("relationships").alias("r")
+    fc = _table("columns").alias("fc")
+    ft = _table("tables").alias("ft")
+    tc = _table("columns").alias("tc")
+    tt = _table("tables").alias("tt")
     joined = (
         r.join(fc, r.c.from_column_id == fc.c.column_id)
         .join(ft, fc.c.table_id == ft.c.table_id)
@@ -164,22 +171,34 @@ def _relationship_graph_select() -> sa.Select:
     ).select_from(joined)
 
 
-_RELATIONSHIP_GRAPH_SELECT = _relationship_graph_select()
-v_relationship_graph = _as_view_table("v_relationship_graph", _RELATIONSHIP_GRAPH_SELECT)
-
 # In dependency order: a view only reads views before it.
-_VIEWS: tuple[tuple[sa.Table, sa.Select], ...] = (
-    (v_latest_profiles, _LATEST_PROFILES_SELECT),
-    (v_column_metadata, _COLUMN_METADATA_SELECT),
-    (v_relationship_graph, _RELATIONSHIP_GRAPH_SELECT),
-)
+VIEW_NAMES: tuple[str, ...] = ("v_latest_profiles", "v_column_metadata", "v_relationship_graph")
 
-VIEW_NAMES: tuple[str, ...] = tuple(view.name for view, _ in _VIEWS)
+
+@cache
+def _views() -> tuple[tuple[sa.Table, sa.Select], ...]:
+    """Every view as (typed table, select), in VIEW_NAMES order; built once, on first use."""
+    latest_select = _latest_profiles_select()
+    latest = _as_view_table("v_latest_profiles", latest_select)
+    metadata_select = _column_metadata_select(latest)
+    graph_select = _relationship_graph_select()
+    return (
+        (latest, latest_select),
+        (_as_view_table("v_column_metadata", metadata_select), metadata_select),
+        (_as_view_table("v_relationship_graph", graph_select), graph_select),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """`views.v_latest_profiles` and the others: the typed table to read a view through."""
+    if name in VIEW_NAMES:
+        return next(view for view, _ in _views() if view.name == name)
+    raise AttributeError(name)
 
 
 def view_sql(connection: sa.Connection, name: str) -> str:
     """The SELECT body of view `name`, compiled for the connection's dialect."""
-    for view, select in _VIEWS:
+    for view, select in _views():
         if view.name == name:
             return str(select.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     raise KeyError(name)
@@ -195,12 +214,12 @@ def create_views(connection: sa.Connection) -> None:
     """
     preparer = connection.dialect.identifier_preparer
     if connection.dialect.name == "postgresql":
-        for view, _ in _VIEWS:
+        for view, _ in _views():
             body = view_sql(connection, view.name)
             connection.execute(sa.text(f"CREATE OR REPLACE VIEW {preparer.quote(view.name)} AS {body}"))
         return
-    for view, _ in reversed(_VIEWS):
+    for view, _ in reversed(_views()):
         connection.execute(sa.text(f"DROP VIEW IF EXISTS {preparer.quote(view.name)}"))
-    for view, _ in _VIEWS:
+    for view, _ in _views():
         body = view_sql(connection, view.name)
         connection.execute(sa.text(f"CREATE VIEW {preparer.quote(view.name)} AS {body}"))

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.storage.base import utcnow
 from dataraum_context.temporal.db_models import TemporalProfile
 from dataraum_context.temporal.models import TemporalProfileResult

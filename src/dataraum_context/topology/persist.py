@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.errors import DataraumError
-from dataraum_context.pipeline.context import RunContext
+from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.storage.base import utcnow
 from dataraum_context.storage.core import Column, Source, Table
 from dataraum_context.topology.db_models import JoinPath, Relationship

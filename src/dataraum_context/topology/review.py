@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import get_args
 
 from dataraum_context.errors import UserError
-from dataraum_context.pipeline.review_models import (
+from dataraum_context.contracts.review import (
     ReviewDecision,
     ReviewDecisions,
     ReviewProposal,

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from dataraum_context.pipeline.review_models import (
+from dataraum_context.contracts.review import (
     ReviewDecision,
     ReviewDecisions,
     ReviewProposal,
