@@ -18,7 +18,7 @@ from quality_fixtures import (
 )
 
 from dataraum_context.config import load_settings
-from dataraum_context.pipeline.graph import build_driver
+from dataraum_context.pipeline.graph import build_driver, dag_inputs
 from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.storage.workspace import open_workspace
 
@@ -31,11 +31,7 @@ def run_nodes(root: Path, overrides: dict[str, Any], rules_file: Path | None = N
     settings.workspace.mkdir(parents=True, exist_ok=True)
     con = open_workspace(settings.duckdb_path)
     try:
-        inputs = {
-            "source_paths": paths, "duckdb_con": con, "sample_size": settings.sample_size,
-            "sample_seed": settings.sample_seed, "auto_accept_threshold": settings.auto_accept_threshold,
-            "type_rules": {}, "settings": settings, "review_decisions": ReviewDecisions(),
-        }
+        inputs = dag_inputs(settings, paths, con, ReviewDecisions())
         out = build_driver().execute(NODES, inputs=inputs, overrides=overrides)
         out["typed_orders_exists"] = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'typed' AND table_name = 'orders'"

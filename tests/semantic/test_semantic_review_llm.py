@@ -14,7 +14,7 @@ from helpers import DEMO_DATA
 from dataraum_context.config import load_settings
 from dataraum_context.errors import UserError
 from dataraum_context.llm.models import ColumnAnnotationProposal, LLMRunReport, TableAnnotationProposal
-from dataraum_context.pipeline.graph import build_driver
+from dataraum_context.pipeline.graph import build_driver, dag_inputs
 from dataraum_context.contracts.review import ReviewDecision, ReviewDecisions, evidence_digest
 from dataraum_context.semantic.llm_merge import LLMAnnotations
 from dataraum_context.storage.workspace import open_workspace
@@ -36,12 +36,8 @@ class Flow:
         self.upstream = self.dr.execute(UPSTREAM, inputs=self.inputs())
 
     def inputs(self, decisions: ReviewDecisions | None = None, **settings: Any) -> dict[str, Any]:
-        return {
-            "source_paths": [str(DEMO_DATA)], "duckdb_con": self.con, "sample_size": 10_000, "sample_seed": 42,
-            "auto_accept_threshold": 0.9, "type_rules": {},
-            "settings": self.settings.model_copy(update=settings),
-            "review_decisions": decisions or ReviewDecisions(),
-        }
+        return dag_inputs(self.settings.model_copy(update=settings), [str(DEMO_DATA)], self.con,
+                          decisions or ReviewDecisions())
 
     def run(self, decisions: ReviewDecisions | None = None, overrides: dict[str, Any] | None = None,
             **settings: Any) -> dict[str, Any]:

@@ -11,10 +11,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import duckdb
 from hamilton import base, driver
 from hamilton.graph_types import HamiltonNode
 from hamilton.lifecycle import api as lifecycle_api
 
+from dataraum_context.config import Settings
+from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.pipeline import extension
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 
@@ -34,6 +37,27 @@ def _build(modules: Sequence[ModuleType], adapters: list[lifecycle_api.Lifecycle
     if adapters:
         builder = builder.with_adapters(*adapters)
     return builder.build()
+
+
+def dag_inputs(
+    settings: Settings, paths: list[str], con: duckdb.DuckDBPyConnection, decisions: ReviewDecisions
+) -> dict[str, Any]:
+    """The DAG's external inputs: the sources, the workspace connection, the decisions, and
+    each setting a built-in node uses, by its own name (a node takes the scalars it needs)."""
+    return {
+        "source_paths": list(paths),
+        "duckdb_con": con,
+        "sample_size": settings.sample_size,
+        "sample_seed": settings.sample_seed,
+        "auto_accept_threshold": settings.auto_accept_threshold,
+        "type_rules": dict(settings.type_rules),
+        "ontology": settings.ontology,
+        "llm": settings.llm,
+        "rules_file": settings.rules_file,
+        "semantic_review_threshold": settings.semantic_review_threshold,
+        "settings": settings,  # the LLM node and custom modules; built-in nodes take the scalars they use
+        "review_decisions": decisions,
+    }
 
 
 def build_driver(

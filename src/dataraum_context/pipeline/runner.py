@@ -55,7 +55,7 @@ from dataraum_context.errors import DataraumError, MetadataStoreError, SourceErr
 from dataraum_context.pipeline import extension, gates, history
 from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.pipeline.db_models import Checkpoint, NodeExecution, Run
-from dataraum_context.pipeline.graph import build_driver, graph_fingerprint, node_versions, nodes_by_stage
+from dataraum_context.pipeline.graph import build_driver, dag_inputs, graph_fingerprint, node_versions, nodes_by_stage
 from dataraum_context.pipeline.hooks import NodeRecord, NodeRecorder
 from dataraum_context.pipeline.memo import NodeMemo
 from dataraum_context.pipeline.runstore import (
@@ -251,21 +251,7 @@ class _Executor:
     # ------------------------------------------------------------------ execution
 
     def _inputs(self, paths: list[str]) -> dict[str, Any]:
-        s = self.settings
-        return {
-            "source_paths": list(paths),
-            "duckdb_con": self.con,
-            "sample_size": s.sample_size,
-            "sample_seed": s.sample_seed,
-            "auto_accept_threshold": s.auto_accept_threshold,
-            "type_rules": dict(s.type_rules),
-            "ontology": s.ontology,
-            "llm": s.llm,
-            "rules_file": s.rules_file,
-            "semantic_review_threshold": s.semantic_review_threshold,
-            "settings": s,  # the LLM node and custom modules; built-in nodes take the scalars they use
-            "review_decisions": self.decisions,
-        }
+        return dag_inputs(self.settings, paths, self.con, self.decisions)
 
     async def _execute(self, stage: str, names: list[str], paths: list[str]) -> tuple[dict[str, Any], list[NodeRecord]]:
         """Run `names` (earlier results as overrides); failed node records are committed at once."""
