@@ -8,7 +8,9 @@ and, unless a metadata URL is given, `metadata.db` (SQLite).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
@@ -18,6 +20,21 @@ from dataraum_context.errors import ConfigError
 from dataraum_context.yamlfile import read_yaml
 
 DEFAULT_WORKSPACE = ".dataraum"
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_env(url: str) -> str:
+    """`${VAR}` in a URL replaced by the variable's value (URL-quoted); unset: a ConfigError."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"the metadata URL names ${{{name}}}, which is not set")
+        return quote(os.environ[name], safe="")
+
+    return _ENV_REF.sub(value, url)
 
 
 class Settings(BaseSettings):
@@ -73,8 +90,11 @@ class Settings(BaseSettings):
 
     @property
     def resolved_metadata_url(self) -> str:
+        """The metadata URL to connect with. A password may be named, not written, in the
+        config file or environment: `postgresql://user:${PGPASSWORD}@host/db` reads the
+        variable here, so the secret itself never sits in a file."""
         if self.metadata_url:
-            return self.metadata_url
+            return _expand_env(self.metadata_url)
         return f"sqlite+aiosqlite:///{(self.workspace / 'metadata.db').resolve()}"
 
 

@@ -19,7 +19,7 @@ from dataraum_context.config import load_settings
 from dataraum_context.pipeline import runner
 from dataraum_context.pipeline.source_secrets import resume_paths
 from dataraum_context.errors import UserError
-from helpers import metadata_rows
+from helpers import DEMO_DATA, metadata_rows
 
 PASSWORD = "s3cr@t/pw"  # needs URL quoting
 QUOTED = "s3cr%40t%2Fpw"
@@ -64,7 +64,7 @@ def protected_source(pg_databases: Any) -> tuple[str, str]:
 
 def _stored_text(env: dict[str, str]) -> str:
     parts = []
-    for table in ("runs", "checkpoints", "sources", "node_executions"):
+    for table in ("runs", "checkpoints", "node_results", "sources", "node_executions"):
         parts.append(json.dumps(metadata_rows(env, f"SELECT * FROM {table}"), default=str))
     return "\n".join(parts)
 
@@ -136,3 +136,21 @@ def test_resume_paths_finds_each_secret(monkeypatch) -> None:
         resume_paths(run, stored, origins, [])
     paths = resume_paths(run, stored, origins, ["postgresql://v:given@h:5432/db2"])
     assert paths == ["/data/a.csv", "postgresql://u:p%40ss@h:5432/db", "postgresql://v:given@h:5432/db2", "postgresql://w@h/db3"]
+
+
+@pytest.mark.postgres
+def test_metadata_password_named_in_the_config_file(tmp_path: Path, cli, pg_url: str) -> None:
+    # The config file names the variable that holds the metadata store's password; the
+    # file never holds the secret, and a missing variable is one clear line before any work.
+    user_host_db = pg_url.split("://", 1)[1].split("@", 1)[1]
+    config = tmp_path / "dataraum.yaml"
+    config.write_text(f"metadata_url: postgresql+asyncpg://postgres:${{DR_META_PW}}@{user_host_db}\n")
+    missing = cli("run", str(DEMO_DATA), "--review", "auto", "--config", str(config))
+    assert missing.returncode == 2
+    line = _one_line(missing.stderr)
+    assert "DR_META_PW" in line and "not set" in line
+    done = cli("run", str(DEMO_DATA), "--review", "auto", "--config", str(config), "--json",
+               env={"DR_META_PW": PASSWORD})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "completed"
+    assert PASSWORD not in done.stdout and QUOTED not in done.stdout
