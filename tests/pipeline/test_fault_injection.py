@@ -157,8 +157,12 @@ def _strip(doc: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_kill_at_every_commit_boundary(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
+    # Two of the demo's tables: a type gate (orders.total_amount) and a relationship
+    # between them; the commit boundaries are those of the whole flow, each process is cheaper.
     data = tmp_path / "data"
-    shutil.copytree(DEMO_DATA, data)
+    data.mkdir()
+    for name in ("orders.csv", "customers.csv"):
+        shutil.copy(DEMO_DATA / name, data / name)
 
     def new(name: str) -> Scenario:
         url = request.getfixturevalue("pg_databases").create() if backend == "postgres" else None
