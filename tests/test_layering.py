@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"pipeline", "preflight"},
     {"context"},  # the document reads everything a run stored, the run records included
     {"cli"},
-    {"__main__"},
+    {"__main__", "_entry"},  # the script entry points
 ]
 # Stage packages read what earlier stages produced (their models), never their runners.
 SIDEWAYS = {
