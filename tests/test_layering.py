@@ -43,7 +43,7 @@ SIDEWAYS = {
     ("topology", "staging"),
     ("topology", "profiling"),
     ("topology", "type_resolution"),
-    ("topology", "semantic"),
+    ("semantic", "topology"),  # semantic runs after topology: keys and relationships decide roles
     ("temporal", "staging"),
     ("temporal", "profiling"),
     ("temporal", "type_resolution"),
@@ -56,6 +56,7 @@ SIDEWAYS = {
     ("quality", "topology"),
     ("quality", "temporal"),
     ("preflight", "pipeline"),
+    ("__main__", "_entry"),
 }
 
 
