@@ -21,6 +21,7 @@ from dataraum_context.config import load_settings
 from dataraum_context.pipeline.graph import build_driver, dag_inputs
 from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.storage.workspace import open_workspace
+from dataraum_context.topology.models import RelationshipResult
 
 NODES = ["quality_rules", "quality_results", "quality_scores", "temporal_profiles"]
 
@@ -46,7 +47,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("defects")
     rules = root / "rules.yaml"
     rules.write_text(RULES_YAML, encoding="utf-8")
-    return run_nodes(root, {"relationships": RELATIONSHIPS, "candidate_keys": CANDIDATE_KEYS}, rules)
+    # Overrides stand in for node outputs: give them the nodes' own types.
+    relationships = [RelationshipResult(detection_method="test fixture", **r) for r in RELATIONSHIPS]
+    return run_nodes(root, {"relationships": relationships, "candidate_keys": CANDIDATE_KEYS}, rules)
 
 
 def result(outputs: dict[str, Any], table: str, column: str | None, name: str) -> Any:
