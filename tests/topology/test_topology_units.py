@@ -87,7 +87,7 @@ def test_orphans_lower_coverage_and_confidence() -> None:
 
 def _rel(from_table: str, to_table: str, status: str = "accepted", confidence: float = 0.9) -> RelationshipResult:
     return RelationshipResult(from_table=from_table, from_columns=[f"{to_table}_id"], to_table=to_table,
-                              to_columns=["id"], relationship_type="foreign_key", cardinality="1:n",
+                              to_columns=["id"], relationship_type="foreign_key", cardinality="many-to-one",
                               confidence=confidence, detection_method="value_overlap", status=status)
 
 
@@ -112,13 +112,13 @@ def test_review_decisions_are_applied() -> None:
         _decision(approve, "approve"),
         _decision(auto, "approve", source="auto"),
         _decision(reject, "reject", source="memory"),
-        _decision(modify, "modify", cardinality="1:1"),
+        _decision(modify, "modify", cardinality="one-to-one"),
     ])
     final = {r.to_table: r for r in apply_decisions([approve, auto, reject, modify, untouched], decisions)}
     assert (final["b"].status, final["b"].decided_by) == ("confirmed", "ann")
     assert final["c"].status == "accepted"
     assert final["d"].status == "rejected"
-    assert (final["e"].status, final["e"].cardinality) == ("confirmed", "1:1")
+    assert (final["e"].status, final["e"].cardinality) == ("confirmed", "one-to-one")
     assert final["f"].status == "candidate"
 
 
