@@ -112,7 +112,7 @@ def reconcile(
     entities = {t: entity_name(t, prefix) for t in tables}
     full = {naming.snake(naming.entity_words(t)): entities[t] for t in tables}
     fk_of: dict[tuple[str, str], RelationshipResult] = {}
-    for r in sorted(foreign_keys(relationships), key=lambda r: -r.confidence):
+    for r in sorted(foreign_keys(relationships), key=lambda r: (len(r.from_columns), -r.confidence)):
         for column in r.from_columns:
             fk_of.setdefault((r.from_table, column), r)
     rejected = {
