@@ -131,6 +131,10 @@ def reconcile(
         entity = full.get(a.entity_type or "", a.entity_type)
         if entity != a.entity_type:
             update["entity_type"] = entity
+            if a.description and a.entity_type:
+                update["description"] = a.description.replace(
+                    a.entity_type.replace("_", " "), (entity or "").replace("_", " ")
+                )
         own_key = pk.get(t) == [c] and (
             _key_like(c, t) or a.role == "key" or any(r.to_table == t and r.to_columns == [c] for r in foreign_keys(relationships))
         )

@@ -157,11 +157,12 @@ def _column_score(child_table: str, child: str, parent_table: str, parent: str) 
         return 0.0
     table = table_stem(parent_table)
     parent_stem, _ = column_stem(parent, parent_table)
-    parent_stem = parent_stem or table
-    column_match = stems_match(child_stem, parent_stem)
     table_match = stems_match(child_stem, table) or (
         "_" in table and stems_match(child_stem, table.split("_")[-1])
     )
+    # A parent key named only by a suffix (`id`) takes its table's name (`chinook_artist.id`).
+    column_match = table_match if not parent_stem else stems_match(child_stem, parent_stem)
+    parent_stem = parent_stem or table
     if column_match:
         return 1.0 if table_match else 0.9
     if table_match and child_suffix is not None:
