@@ -151,7 +151,8 @@ def table_entities(
     found = entity.table_entities(
         duckdb_con, views, semantic_annotations, typed, ontology_choice.ontology, candidate_keys, relationships
     )
-    return llm_merge.merge_entities(duckdb_con, found, llm_annotations, typed)
+    merged = llm_merge.merge_entities(duckdb_con, found, llm_annotations, typed)
+    return entity.keep_grain_in_keys(merged, found, candidate_keys)
 
 
 def ontology_applications(

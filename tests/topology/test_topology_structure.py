@@ -152,7 +152,7 @@ def test_every_reported_fk_has_reasons_and_precision(run) -> None:
         ("app_shipments", ("order_id",), "app_orders", ("order_id",)),
     }
     assert set(run["fks"]) == expected
-    assert all(r["reasons"] and r["reasons"][-1] == "verdict: reported" for r in run["fks"].values())
+    assert all(r["reasons"] and r["reasons"][-1].startswith("verdict: reported: ") for r in run["fks"].values())
 
 
 def test_referenced_tables_are_dimensions_and_bridges_recognised(run) -> None:
@@ -193,3 +193,29 @@ def test_markdown_explains_the_notation_once(run) -> None:
     assert md.count(CARDINALITY_NOTE) == 1
     assert "| many-to-one, optional |" in md and "| one-to-one |" in md
     assert "1:n" not in md and "n:m" not in md
+
+
+def test_a_rejected_relationship_changes_roles_and_kind() -> None:
+    """A person's rejection (relationship review) reaches the semantic stage: the column is no
+    foreign key any more, and the parent is no longer referenced."""
+    from dataraum_context.semantic.models import ColumnAnnotation
+    from dataraum_context.semantic.structure import reconcile, referenced_by
+    from dataraum_context.topology.models import RelationshipResult
+
+    rel = RelationshipResult(from_table="orders", from_columns=["customer_id"], to_table="customers",
+                             to_columns=["id"], relationship_type="foreign_key", cardinality="many-to-one",
+                             confidence=0.8, detection_method="value_overlap", status="candidate")
+    annotations = [
+        ColumnAnnotation(table_name="orders", column_name="customer_id", role="foreign_key", confidence=0.9,
+                         references={"table": "customers", "column": "id"}),
+        ColumnAnnotation(table_name="customers", column_name="id", role="attribute", confidence=0.5),
+    ]
+    keys = {"orders": [["order_id"]], "customers": [["id"]]}
+    kept = {a.column_name: a for a in reconcile(annotations, keys, [rel])}
+    assert kept["customer_id"].role == "foreign_key" and kept["id"].role == "key"
+    assert referenced_by([rel]) == {"customers": ["orders"]}
+    rejected = rel.model_copy(update={"status": "rejected", "decided_by": "someone"})
+    after = {a.column_name: a for a in reconcile(annotations, keys, [rejected])}
+    assert after["customer_id"].role == "attribute"
+    assert any("rejected in review" in e for e in after["customer_id"].evidence)
+    assert referenced_by([rejected]) == {}

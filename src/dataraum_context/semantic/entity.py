@@ -172,3 +172,22 @@ def table_entities(
             )
         )
     return result
+
+
+def keep_grain_in_keys(
+    entities: list[TableEntityResult], rules: list[TableEntityResult], keys: dict[str, list[list[str]]]
+) -> list[TableEntityResult]:
+    """A grain (an LLM's) that is none of the table's candidate keys gives way to the rules' grain,
+    so the document never shows a grain next to candidate keys that contradict it."""
+    by_table = {e.table_name: e for e in rules}
+    result = []
+    for e in entities:
+        table_keys = keys.get(e.table_name)
+        rule = by_table.get(e.table_name)
+        if table_keys is not None and rule is not None and e.grain is not None and e.grain not in table_keys:
+            e = e.model_copy(update={
+                "grain": rule.grain, "grain_verified": rule.grain_verified,
+                "evidence": {**e.evidence, "grain_not_a_key": e.grain},
+            })
+        result.append(e)
+    return result

@@ -31,6 +31,28 @@ Scoring (0..1), for a measured pair:
                (`ps_availqty` 1..9999 inside `s_suppkey` 1..10000)
     base       = 1 - (1 - 0.9 name) (1 - 0.9 surprise) (1 - 0.5 parent_cov)
     confidence = base * coverage**2 * uniqueness**2   (uniqueness of the parent side)
+
+Names include role names (`reports_to`, `manager`, `parent_id` into the same table;
+`support_rep_id`, `owner_rep_id` into a table of people: `names.role_score`); a
+self-reference counts role names only, and a stem that names another loaded table exactly
+is not read as an abbreviation of a longer table name (`bill_item.bill_id -> bill_item.id`).
+Dates and timestamps join single and composite keys, but a single temporal column needs a name.
+
+Judgement (`judge_foreign_keys`): every measured pair keeps its reasons (coverage and orphans,
+parent uniqueness, child/parent distinct ratio, name and role evidence, range density, the
+verdict) in `evidence["reasons"]`. Dismissed, with the reason, are: coverage below
+`MIN_COVERAGE`; a self-reference without a role name; a dense 1..n key containing a small
+integer range with no name pointing at it; a one-row parent without a strong name; a lone
+date meeting a date; an attribute matching an attribute of a table identified by an id
+(`constituencies.name -> sub_counties.name`); a second link from a table to a non-key column
+of a parent it already references through its key (a denormalised copy: `bill.ship_zip ->
+client.zip`); a composite of columns that reference nothing and hold no time (the shared key
+of sibling tables); a pair whose opposite direction or shared parent explains it better; and
+anything below `REVIEW_MIN`. The rest are `accepted` (at or above the auto-accept threshold) or
+`candidate` (a relationship review item carrying the reasons).
+
+Cardinality is written from the child: `many-to-one`, `one-to-one` (the child side is unique),
+`many-to-many` (the parent side is not); `optional` when a child row has a null or an orphan.
 """
 
 from __future__ import annotations
@@ -425,9 +447,14 @@ def _judge(
         optional_parts.append(f"{nulls} null")
     if m.orphan_rows:
         optional_parts.append(f"{m.orphan_rows} orphan")
-    reasons.append(f"verdict: {'dismissed: ' + dismissed if dismissed else 'reported'}")
     confidence = round(confidence, 4)
     status = "dismissed" if dismissed else ("accepted" if confidence >= accept_threshold else "candidate")
+    verdict = {
+        "dismissed": f"dismissed: {dismissed}",
+        "accepted": f"reported: accepted (confidence {confidence:.2f} at or above {accept_threshold})",
+        "candidate": f"reported: for review (confidence {confidence:.2f} below {accept_threshold})",
+    }[status]
+    reasons.append(f"verdict: {verdict}")
     return RelationshipResult(
         from_table=m.from_table,
         from_columns=m.from_columns,
