@@ -196,6 +196,11 @@ async def persist_topology(session: AsyncSession, results: dict[str, Any], ctx: 
     screening = results.get("fk_screening")
     if screening is not None:
         ctx.summary["fk_pairs"] = {"considered": screening.pairs_considered, "measured": screening.pairs_measured}
+    judged = results.get("foreign_key_judgements") or []
+    dismissed = [r for r in judged if r.status == "dismissed"]
+    if judged:
+        # The dismissed pairs are not stored; their reasons stay in the node output (checkpoint).
+        ctx.summary["fk_dismissed"] = len(dismissed)
     ctx.summary["relationships"] = dict(sorted(counts.items()))
     ctx.summary["join_paths"] = stored_paths
     return {"relationships": sum(counts.values()), "join_paths": stored_paths}
