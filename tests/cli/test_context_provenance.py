@@ -82,6 +82,9 @@ def test_decisions_appear_next_to_what_they_changed(drv) -> None:
     assert (product["decision"]["status"], product["decision"]["by"], product["decision"]["reason"]) == (
         "rejected", "ann", "product ids are recycled")
     assert rels[("orders", ("customer_id",), "customers")]["decision"]["by"] == "bob"
+    # The rejection reached the semantic stage (it runs after topology): no foreign-key role.
+    product_id = columns[("order_items", "product_id")]["semantic"]
+    assert product_id["role"] != "foreign_key"
 
     md = drv("context", "--format", "md").stdout
     assert "`total_amount`: type VARCHAR (was DECIMAL(9,2)), manual by ann" in md
