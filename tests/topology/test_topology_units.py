@@ -126,6 +126,8 @@ def test_a_remembered_rejection_on_other_evidence_is_ignored_and_bad_modify_fail
     r = _rel("a", "b")
     stale = _decision(r, "reject", source="memory").model_copy(update={"evidence_key": "other"})
     assert apply_decisions([r], ReviewDecisions(items=[stale]))[0].status == "accepted"
+    legacy = apply_decisions([r], ReviewDecisions(items=[_decision(r, "modify", cardinality="1:1")]))
+    assert legacy[0].cardinality == "one-to-one"  # a remembered decision in the old notation
     with pytest.raises(RelationshipReviewError, match="cardinality must be one of"):
         apply_decisions([r], ReviewDecisions(items=[_decision(r, "modify", cardinality="many")]))
 

@@ -82,9 +82,15 @@ def _decision(relationship: RelationshipResult, decisions: ReviewDecisions) -> R
     return decisions.get(RELATIONSHIP_REVIEW, key, evidence_digest(RELATIONSHIP_REVIEW, key, evidence_basis(relationship)))
 
 
+LEGACY_CARDINALITY = {"1:n": "many-to-one", "n:1": "many-to-one", "1:1": "one-to-one", "n:m": "many-to-many"}
+"""Notations of earlier versions, as remembered decisions may still hold them."""
+
+
 def _modified(relationship: RelationshipResult, decision: ReviewDecision) -> dict[str, object]:
     update: dict[str, object] = {}
     for name, value in decision.values.items():
+        if name == "cardinality" and isinstance(value, str):
+            value = LEGACY_CARDINALITY.get(value, value)
         allowed = MODIFIABLE.get(name)
         if allowed is None:
             raise RelationshipReviewError(
