@@ -170,6 +170,8 @@ def test_key_roles_follow_keys_and_relationships(run) -> None:
     assert _role(run, "app_account", "owner_rep_id") == "foreign_key"
     assert _role(run, "app_bill", "ref") != "key"  # repeats: no key
     assert _role(run, "app_bill", "ship_zip") != "foreign_key"
+    assert _role(run, "app_events", "site") == "foreign_key"
+    assert _role(run, "app_events", "hour_ts") == "timestamp"  # part of a composite key, still a time
 
 
 def test_shared_prefix_dropped_from_entity_names(run) -> None:

@@ -139,6 +139,8 @@ def reconcile(
             _key_like(c, t) or a.role == "key" or any(r.to_table == t and r.to_columns == [c] for r in foreign_keys(relationships))
         )
         fk = fk_of.get((t, c))
+        if fk is not None and len(fk.from_columns) > 1 and a.role in ("timestamp", "measure"):
+            fk = None  # `hour_ts` of a composite key stays a timestamp
         if fk is not None and not (own_key and fk.from_table == fk.to_table):
             target = entities.get(fk.to_table, fk.to_table)
             to_column = fk.to_columns[fk.from_columns.index(c)]
