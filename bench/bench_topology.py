@@ -5,7 +5,7 @@ the flow up to topology in a child process with a fresh workspace, then report r
 precision of the foreign keys against the TPC-H spec's (the 9 single-column keys and the
 composite lineitem -> partsupp), the topology stage's time (sum and per node, from the
 run's node executions) and how many foreign-key pairs were considered and measured.
-Appends a row per scale to TOPOLOGY.md.
+Adds a row per scale to the TPC-H table of TOPOLOGY.md.
 
     python bench/bench_topology.py [--scales 0.1,1]
 """
@@ -70,8 +70,8 @@ print(json.dumps({
     "summary": outcome.summary,
     "relationships": doc["relationships"],
     "join_paths": len(doc["join_paths"]),
-    "nodes": {name: ms for stage, name, ms in rows if stage == "topology"},
-    "stages": {stage: sum(ms for s, _, ms in rows if s == stage) for stage in {r[0] for r in rows}},
+    "nodes": {name: ms or 0 for stage, name, ms in rows if stage == "topology"},
+    "stages": {stage: sum(ms or 0 for s, _, ms in rows if s == stage) for stage in {r[0] for r in rows}},
 }))
 """
 
@@ -140,8 +140,16 @@ def main() -> None:
             f"{pairs.get('considered', '?')} / {pairs.get('measured', '?')} | {result['join_paths']} | "
             f"{result['run_s']:.1f} s |"
         )
-    with (HERE / "TOPOLOGY.md").open("a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
+    path = HERE / "TOPOLOGY.md"
+    text = path.read_text(encoding="utf-8")
+    # The TPC-H table ends where the held-out section begins (bench_heldout.py appends there).
+    marker = "\n## Held-out"
+    at = text.find(marker)
+    if at < 0:
+        text = text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    else:
+        text = text[:at].rstrip("\n") + "\n" + "\n".join(lines) + "\n" + text[at:]
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """Semantic enrichment: ontology, column roles and meaning, table entities and grain.
 
-rules (offline, always) -> LLM proposals (only with `settings.llm`) -> merged ->
+Runs after topology: its candidate keys and (reviewed) relationships decide key and
+foreign-key roles, entity kind and grain.
+
+rules (offline, always) -> structure (topology's keys and relationships) ->
+LLM proposals (only with `settings.llm`) -> merged ->
 [semantic_review gate] -> final annotations -> table entities, ontology application.
 """
 
@@ -19,10 +23,11 @@ from dataraum_context.ontology.matching import ColumnFacts
 from dataraum_context.ontology.selection import OntologyChoice
 from dataraum_context.contracts.review import ReviewDecisions, ReviewProposal
 from dataraum_context.profiling.models import TableProfileResult
-from dataraum_context.semantic import annotator, application, entity, facts, llm_merge, review
+from dataraum_context.semantic import annotator, application, entity, facts, llm_merge, review, structure
 from dataraum_context.semantic.llm_merge import LLMAnnotations
 from dataraum_context.semantic.models import ColumnAnnotation, OntologyApplicationResult, TableEntityResult
 from dataraum_context.staging import StagedTable
+from dataraum_context.topology.models import RelationshipResult
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult
 
 
@@ -60,6 +65,16 @@ def rule_annotations(
     return annotator.annotate(views, ontology_choice.ontology)
 
 
+def structural_annotations(
+    rule_annotations: list[ColumnAnnotation],
+    candidate_keys: dict[str, list[list[str]]],
+    relationships: list[RelationshipResult],
+) -> list[ColumnAnnotation]:
+    """The rule annotations reconciled with topology's keys and relationships (after its review):
+    key and foreign-key roles follow them, entity names drop a prefix every table shares."""
+    return structure.reconcile(rule_annotations, candidate_keys, relationships)
+
+
 def semantic_briefs(
     llm: str | None,
     staged_tables: list[StagedTable],
@@ -93,10 +108,10 @@ def llm_annotations(semantic_briefs: list[TableBrief], settings: Settings) -> LL
 
 
 def merged_annotations(
-    rule_annotations: list[ColumnAnnotation], llm_annotations: LLMAnnotations, ontology_choice: OntologyChoice
+    structural_annotations: list[ColumnAnnotation], llm_annotations: LLMAnnotations, ontology_choice: OntologyChoice
 ) -> list[ColumnAnnotation]:
-    """Rule annotations with the LLM's valid proposals applied (source 'llm')."""
-    return llm_merge.merge_columns(rule_annotations, llm_annotations, ontology_choice.ontology)
+    """Structural annotations with the LLM's valid proposals applied (source 'llm')."""
+    return llm_merge.merge_columns(structural_annotations, llm_annotations, ontology_choice.ontology)
 
 
 @tag(gate="semantic_review")
@@ -127,13 +142,19 @@ def table_entities(
     semantic_column_facts: list[ColumnFacts],
     typed_tables: list[TypedTableResult],
     ontology_choice: OntologyChoice,
+    candidate_keys: dict[str, list[list[str]]],
+    relationships: list[RelationshipResult],
     duckdb_con: duckdb.DuckDBPyConnection,
 ) -> list[TableEntityResult]:
-    """Per table: entity type, fact or dimension, and a grain verified unique in the typed layer."""
+    """Per table: entity type, fact, dimension or bridge (structure first), and a grain that is
+    one of its candidate keys."""
     views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
     typed = {t.table_name: (t.typed_table, t.row_count) for t in typed_tables}
-    found = entity.table_entities(duckdb_con, views, semantic_annotations, typed, ontology_choice.ontology)
-    return llm_merge.merge_entities(duckdb_con, found, llm_annotations, typed)
+    found = entity.table_entities(
+        duckdb_con, views, semantic_annotations, typed, ontology_choice.ontology, candidate_keys, relationships
+    )
+    merged = llm_merge.merge_entities(duckdb_con, found, llm_annotations, typed)
+    return entity.keep_grain_in_keys(merged, found, candidate_keys)
 
 
 def ontology_applications(

@@ -36,14 +36,20 @@ def fk_screening(
     return foreign_keys.screen_foreign_keys(duckdb_con, topology_columns, candidate_keys)
 
 
-def foreign_key_candidates(
+def foreign_key_judgements(
     fk_screening: FkScreening,
     topology_columns: dict[str, list[ColumnFacts]],
     candidate_keys: dict[str, list[list[str]]],
     auto_accept_threshold: float,
 ) -> list[RelationshipResult]:
-    """Scored foreign keys: `accepted` at or above the auto-accept threshold, `candidate` (for review) below."""
-    return foreign_keys.score_foreign_keys(fk_screening, topology_columns, candidate_keys, auto_accept_threshold)
+    """Every measured pair judged with its reasons (`evidence.reasons`): `accepted` at or above the
+    auto-accept threshold, `candidate` (for review) below, `dismissed` when not a reference."""
+    return foreign_keys.judge_foreign_keys(fk_screening, topology_columns, candidate_keys, auto_accept_threshold)
+
+
+def foreign_key_candidates(foreign_key_judgements: list[RelationshipResult]) -> list[RelationshipResult]:
+    """The foreign keys reported: `accepted` and `candidate` (dismissed ones stay in the judgements)."""
+    return [r for r in foreign_key_judgements if r.status != "dismissed"]
 
 
 def column_hierarchies(

@@ -39,16 +39,16 @@ def test_decisions_appear_next_to_what_they_changed(drv) -> None:
     rejected = drv("review", "reject", items["quarantine_review orders.total_amount"], "--reason", "amounts stay text")
     assert rejected.returncode == 0, rejected.stderr
     assert drv("review", "approve", "--all", user="bob").returncode == 0
+    assert drv("resume").returncode == 3  # the relationship gate (topology runs before semantic)
+    items = pending(drv)
+    key = "relationship_review order_items(product_id) -> products(product_id)"
+    assert drv("review", "reject", items[key], "--reason", "product ids are recycled").returncode == 0
+    assert drv("review", "approve", "--all", user="bob").returncode == 0
     assert drv("resume").returncode == 3  # the semantic gate
     items = pending(drv)
     modified = drv("review", "modify", items["semantic_review orders.note"], "--set", "role=dimension",
                    "--reason", "notes are categories here")
     assert modified.returncode == 0, modified.stderr
-    assert drv("review", "approve", "--all", user="bob").returncode == 0
-    assert drv("resume").returncode == 3  # the relationship gate
-    items = pending(drv)
-    key = "relationship_review order_items(product_id) -> products(product_id)"
-    assert drv("review", "reject", items[key], "--reason", "product ids are recycled").returncode == 0
     assert drv("review", "approve", "--all", user="bob").returncode == 0
     done = drv("resume")
     assert done.returncode == 0, done.stderr
@@ -82,6 +82,9 @@ def test_decisions_appear_next_to_what_they_changed(drv) -> None:
     assert (product["decision"]["status"], product["decision"]["by"], product["decision"]["reason"]) == (
         "rejected", "ann", "product ids are recycled")
     assert rels[("orders", ("customer_id",), "customers")]["decision"]["by"] == "bob"
+    # The rejection reached the semantic stage (it runs after topology): no foreign-key role.
+    product_id = columns[("order_items", "product_id")]["semantic"]
+    assert product_id["role"] != "foreign_key"
 
     md = drv("context", "--format", "md").stdout
     assert "`total_amount`: type VARCHAR (was DECIMAL(9,2)), manual by ann" in md

@@ -50,9 +50,9 @@ def test_describe_semantic_and_relationship_items() -> None:
         "id": "2" * 8 + "-2222-2222-2222-" + "2" * 12, "run_id": None, "review_type": "relationship_review",
         "status": "pending", "target": "orders(cid) -> customers(id)", "stage": "topology",
         "suggested_action": {"action": "approve", "relationship_type": "foreign_key"},
-        "context": {"cardinality": "n:1", "coverage": 0.9, "orphan_count": 3, "orphan_samples": [7, 8, 9],
+        "context": {"cardinality": "many-to-one", "coverage": 0.9, "orphan_count": 3, "orphan_samples": [7, 8, 9],
                     "relationship_type": "foreign_key", "confidence": 0.7},
     }
     text = "\n".join(describe(relationship))
-    assert "90.0% of the values" in text and "orphans: 3" in text and "cardinality: n:1" in text
+    assert "90.0% of the values" in text and "orphans: 3" in text and "cardinality: many-to-one" in text
     assert "dropped" in text

@@ -45,7 +45,7 @@ def test_every_section_is_there(md: str) -> None:
 def test_overview_names_run_stages_ontology_and_tables(doc: dict[str, Any], md: str) -> None:
     overview = sections(md)["Overview"]
     assert f"`{doc['run']['id']}` **completed**" in overview
-    assert "- Stages run: staging, profiling, type_resolution, semantic, topology, temporal, quality" in overview
+    assert "- Stages run: staging, profiling, type_resolution, topology, semantic, temporal, quality" in overview
     assert "- Ontology: `retail`" in overview
     rows = {r["table"]: r for r in table_with(overview, "table", "entity", "kind", "rows")}
     assert list(rows) == [f"`{name}`" for name in DEMO_TABLES]

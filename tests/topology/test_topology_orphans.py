@@ -79,7 +79,7 @@ def test_key_with_orphans_is_found_with_exact_orphan_rows(shop: dict) -> None:
     assert fk["orphan_count"] == sum(ORPHANS.values())
     distinct = shop["facts"]["child_distinct"]
     assert fk["coverage"] == pytest.approx((distinct - len(ORPHANS)) / distinct, abs=1e-6)
-    assert fk["cardinality"] == "1:n"
+    assert fk["cardinality"] == "many-to-one"
 
 
 def test_orphan_samples_are_the_missing_values_most_used_first(shop: dict) -> None:
@@ -121,7 +121,7 @@ def test_candidate_keys_and_no_false_foreign_keys(shop: dict) -> None:
 def _fk(status: str, decided_by: str | None = None) -> RelationshipResult:
     return RelationshipResult(
         from_table="orders", from_columns=["customer_id"], to_table="customers", to_columns=["customer_id"],
-        relationship_type="foreign_key", cardinality="1:n", confidence=0.8, coverage=0.97, orphan_count=9,
+        relationship_type="foreign_key", cardinality="many-to-one", confidence=0.8, coverage=0.97, orphan_count=9,
         detection_method="value_overlap", status=status, decided_by=decided_by,
     )
 

@@ -79,7 +79,8 @@ def test_coverage_orphans_and_cardinality_of_a_clean_key(tpch: dict) -> None:
     line_orders = by_key[("lineitem", ("l_orderkey",), "orders", ("o_orderkey",))]
     assert line_orders["coverage"] == 1.0
     assert line_orders["orphan_count"] == 0
-    assert line_orders["cardinality"] == "1:n"
+    assert line_orders["cardinality"] == "many-to-one"
+    assert line_orders["optional"] is False
 
 
 def test_candidate_keys_include_the_composite_primary_keys(tpch: dict) -> None:

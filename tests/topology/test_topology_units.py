@@ -87,7 +87,7 @@ def test_orphans_lower_coverage_and_confidence() -> None:
 
 def _rel(from_table: str, to_table: str, status: str = "accepted", confidence: float = 0.9) -> RelationshipResult:
     return RelationshipResult(from_table=from_table, from_columns=[f"{to_table}_id"], to_table=to_table,
-                              to_columns=["id"], relationship_type="foreign_key", cardinality="1:n",
+                              to_columns=["id"], relationship_type="foreign_key", cardinality="many-to-one",
                               confidence=confidence, detection_method="value_overlap", status=status)
 
 
@@ -112,13 +112,13 @@ def test_review_decisions_are_applied() -> None:
         _decision(approve, "approve"),
         _decision(auto, "approve", source="auto"),
         _decision(reject, "reject", source="memory"),
-        _decision(modify, "modify", cardinality="1:1"),
+        _decision(modify, "modify", cardinality="one-to-one"),
     ])
     final = {r.to_table: r for r in apply_decisions([approve, auto, reject, modify, untouched], decisions)}
     assert (final["b"].status, final["b"].decided_by) == ("confirmed", "ann")
     assert final["c"].status == "accepted"
     assert final["d"].status == "rejected"
-    assert (final["e"].status, final["e"].cardinality) == ("confirmed", "1:1")
+    assert (final["e"].status, final["e"].cardinality) == ("confirmed", "one-to-one")
     assert final["f"].status == "candidate"
 
 
@@ -126,6 +126,8 @@ def test_a_remembered_rejection_on_other_evidence_is_ignored_and_bad_modify_fail
     r = _rel("a", "b")
     stale = _decision(r, "reject", source="memory").model_copy(update={"evidence_key": "other"})
     assert apply_decisions([r], ReviewDecisions(items=[stale]))[0].status == "accepted"
+    legacy = apply_decisions([r], ReviewDecisions(items=[_decision(r, "modify", cardinality="1:1")]))
+    assert legacy[0].cardinality == "one-to-one"  # a remembered decision in the old notation
     with pytest.raises(RelationshipReviewError, match="cardinality must be one of"):
         apply_decisions([r], ReviewDecisions(items=[_decision(r, "modify", cardinality="many")]))
 

@@ -160,8 +160,25 @@ def _fence(sql: str) -> str:
 
 
 def _kind(entity: dict[str, Any] | None) -> str:
+    if (entity or {}).get("kind"):
+        return prose(entity["kind"])  # type: ignore[index]
     is_fact = (entity or {}).get("is_fact")
     return NULL if is_fact is None else ("fact" if is_fact else "dimension")
+
+
+CARDINALITY_NOTE = (
+    "Cardinality is written from the referencing side (from -> to): `many-to-one` means many `from` rows "
+    "share one `to` row (the usual foreign key), `one-to-one` that each `to` row has at most one `from` row, "
+    "`many-to-many` that the `to` side is not unique. `optional` means some `from` rows have no `to` row "
+    "(a null or an orphan value)."
+)
+
+
+def _cardinality(rel: dict[str, Any]) -> str:
+    text = prose(rel.get("cardinality"))
+    if rel.get("cardinality") and rel.get("optional"):
+        text += ", optional"
+    return text
 
 
 def _names(values: list[Any] | None) -> str:
@@ -322,7 +339,7 @@ def _table_section(table: dict[str, Any], detail: Detail) -> list[str]:
     if detail.descriptions and entity and entity.get("description"):
         lines += [prose(entity["description"]), ""]
     if entity:
-        kind = {True: "fact table", False: "dimension table"}.get(entity.get("is_fact"), f"kind {NULL}")
+        kind = f"{_kind(entity)} table" if _kind(entity) != NULL else f"kind {NULL}"
         lines.append(
             f"- Entity: {prose(entity.get('type'))}, {kind}; grain {_names(entity.get('grain'))} "
             f"(by {prose(entity.get('source'))}, confidence {number(entity.get('confidence'))})"
@@ -442,12 +459,13 @@ def _relationships(doc: dict[str, Any], detail: Detail) -> list[str]:
     elif not relationships:
         lines.append("No relationships found.")
     else:
+        lines += [CARDINALITY_NOTE, ""]
         lines += header("from", "to", "type", "cardinality", "coverage", "orphans", "confidence", "status",
                         right=(4, 5, 6))
         for rel in relationships:
             lines.append(row(
                 ref(rel.get("from_table"), rel.get("from_columns")), ref(rel.get("to_table"), rel.get("to_columns")),
-                prose(rel.get("relationship_type")), prose(rel.get("cardinality")), percent(rel.get("coverage")),
+                prose(rel.get("relationship_type")), _cardinality(rel), percent(rel.get("coverage")),
                 number(rel.get("orphan_count")), number(rel.get("confidence")), prose(rel.get("status")),
             ))
         decided = [rel for rel in relationships if (rel.get("decision") or {}).get("review_id")

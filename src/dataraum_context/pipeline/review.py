@@ -24,7 +24,7 @@ from dataraum_context.pipeline.db_models import ReviewItem
 from dataraum_context.storage.base import utcnow
 
 ROLES = ("key", "foreign_key", "measure", "dimension", "attribute", "timestamp")
-CARDINALITIES = ("1:1", "1:n", "n:1", "n:m")
+CARDINALITIES = ("many-to-one", "one-to-one", "many-to-many")  # topology.models.CARDINALITIES
 RELATIONSHIP_TYPES = ("foreign_key", "hierarchy", "correlation", "semantic")
 ALLOWED_KEYS: dict[str, tuple[str, ...]] = {
     "type_review": ("type", "date_order"),

@@ -22,7 +22,7 @@ _SHOWN = {
     "decided_type", "confidence", "parse_success_rate", "reason", "pattern", "unit", "sample_values",
     "candidates", "quarantined_count", "failed_examples", "source", "annotated_by", "evidence",
     "description", "references", "roles", "relationship_type", "cardinality", "coverage",
-    "orphan_count", "orphan_samples", "detection_method",
+    "orphan_count", "orphan_samples", "detection_method", "optional", "reasons",
 }
 _MAX_VALUES = 10
 
@@ -90,7 +90,12 @@ def _evidence(item: dict[str, Any]) -> list[str]:
     if item["review_type"] == "relationship_review":
         for key in ("relationship_type", "cardinality", "detection_method"):
             if ctx.get(key):
-                lines.append(f"  {key.replace('_', ' ')}: {ctx[key]}")
+                text = f"  {key.replace('_', ' ')}: {ctx[key]}"
+                if key == "cardinality" and ctx.get("optional") is not None:
+                    text += " (optional: some child rows have no parent)" if ctx["optional"] else " (every child row has a parent)"
+                lines.append(text)
+        for reason in ctx.get("reasons") or []:
+            lines.append(f"  reason: {_short(reason)}")
         if ctx.get("coverage") is not None:
             lines.append(f"  coverage: {_pct(ctx['coverage'])} of the values are found in the target")
         if ctx.get("orphan_count"):

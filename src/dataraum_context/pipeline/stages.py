@@ -69,12 +69,12 @@ STAGES: tuple[StageSpec, ...] = (
         models=_pkg("type_resolution", "db_models"),
     ),
     StageSpec(
-        "semantic", persist_semantic, "roles, entities, ontology terms",
-        models=_pkg("semantic", "db_models"), context=_pkg("semantic", "context"),
-    ),
-    StageSpec(
         "topology", persist_topology, "keys, foreign keys, join paths",
         models=_pkg("topology", "db_models"), context=_pkg("topology", "context"),
+    ),
+    StageSpec(
+        "semantic", persist_semantic, "roles, entities, ontology terms",
+        models=_pkg("semantic", "db_models"), context=_pkg("semantic", "context"),
     ),
     StageSpec(
         "temporal", persist_temporal, "granularity, gaps, trends",

@@ -43,6 +43,8 @@ async def contribute(session: AsyncSession, doc: dict[str, Any]) -> None:
             table["entity"] = {
                 "type": e.detected_entity_type,
                 "is_fact": e.is_fact_table,
+                "kind": (e.evidence or {}).get("kind")
+                or (None if e.is_fact_table is None else ("fact" if e.is_fact_table else "dimension")),
                 "grain": e.grain_columns,
                 "description": e.description,
                 "confidence": e.confidence,

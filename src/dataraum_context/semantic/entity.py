@@ -4,6 +4,13 @@ Fact signals: several foreign keys, additive measures, a date, many rows compare
 with the other tables. Dimension signals: referenced by other tables' foreign keys,
 few rows, mostly descriptive columns (no additive measure). The side with more
 points wins; the margin gives the confidence. Every point is listed in the evidence.
+
+Structure first (when the topology stage's keys and relationships are given): a table
+that other tables reference and that has no event-grain measures (an additive measure
+and a date on its rows) is a dimension; a bridge table (two foreign keys making its key,
+nothing else) is a bridge, neither fact nor dimension. The grain is one of the table's
+candidate keys (the one whose columns the annotations prefer), so the grain and the
+candidate keys never contradict each other; no candidate key, no grain.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from dataraum_context.semantic import grain as grain_mod
 from dataraum_context.semantic import naming
 from dataraum_context.semantic.facts import ColumnView
 from dataraum_context.semantic.models import ColumnAnnotation, TableEntityResult
+from dataraum_context.semantic import structure
+from dataraum_context.topology.models import RelationshipResult
 
 MANY_ROWS = 100_000
 FEW_ROWS = 100
@@ -65,6 +74,9 @@ def classify(
         dim.append((1.0, f"descriptive columns ({len(descriptive)} of {len(others)}), no additive measure"))
     if not fks:
         dim.append((0.5, "no foreign keys"))
+    if referenced_by and not (additive and dates):
+        reason = "structure: referenced by other tables and no event-grain measures (an additive measure with a date)"
+        return False, 0.9, {"fact": [r for _, r in fact], "dimension": [reason, *(r for _, r in dim)]}
     f_score = sum(p for p, _ in fact)
     d_score = sum(p for p, _ in dim)
     is_fact = f_score > d_score
@@ -74,21 +86,56 @@ def classify(
     return is_fact, confidence, {"fact": [r for _, r in fact], "dimension": [r for _, r in dim]}
 
 
+def _grain_from_keys(
+    keys: list[list[str]], annotations: dict[str, ColumnAnnotation], views: list[ColumnView]
+) -> grain_mod.GrainResult:
+    """The candidate key the annotations prefer (key, then foreign keys with a line number, ...)."""
+    if not keys:
+        return grain_mod.GrainResult(None, 0, ["no candidate key: no set of up to three columns is unique and non-null"])
+    by_name = {v.name: v for v in views}
+
+    def rank(key: list[str]) -> tuple[float, int, int]:
+        ranks = [
+            grain_mod._rank(by_name[c], annotations.get(c)) if c in by_name else None
+            for c in key
+        ]
+        return (len(key), sum(3.5 if r is None else r for r in ranks), keys.index(key))
+
+    best = min(keys, key=rank)
+    others = [k for k in keys if k != best]
+    evidence = [f"({', '.join(best)}) is a candidate key (unique and non-null, verified by topology)"]
+    if others:
+        evidence.append("other candidate keys: " + "; ".join(f"({', '.join(k)})" for k in others[:5]))
+    return grain_mod.GrainResult(list(best), 0, evidence)
+
+
 def table_entities(
     con: duckdb.DuckDBPyConnection,
     views: dict[str, list[ColumnView]],
     annotations: list[ColumnAnnotation],
     typed: dict[str, tuple[str, int]],
     ontology: LoadedOntology,
+    keys: dict[str, list[list[str]]] | None = None,
+    relationships: list[RelationshipResult] | None = None,
 ) -> list[TableEntityResult]:
-    """The entity of every table (`typed`: table -> (typed table, rows))."""
+    """The entity of every table (`typed`: table -> (typed table, rows)). With `keys` (candidate
+    keys) and `relationships` from topology, structure decides references, bridges and grain."""
     by_table: dict[str, list[ColumnAnnotation]] = {}
     for a in annotations:
         by_table.setdefault(a.table_name, []).append(a)
     referenced: dict[str, list[str]] = {}
-    for a in annotations:
-        if a.role == "foreign_key" and a.references and a.references.get("table"):
-            referenced.setdefault(a.references["table"], []).append(a.table_name)
+    if relationships is None:
+        for a in annotations:
+            if a.role == "foreign_key" and a.references and a.references.get("table"):
+                referenced.setdefault(a.references["table"], []).append(a.table_name)
+    else:
+        referenced = structure.referenced_by(relationships)
+    bridges = (
+        structure.bridge_tables({t: [v.name for v in cols] for t, cols in views.items()}, keys or {}, relationships)
+        if relationships is not None
+        else set()
+    )
+    prefix = structure.shared_prefix([t for t in views if t in typed])
     all_rows = {t: typed[t][1] for t in views if t in typed}
     result: list[TableEntityResult] = []
     for table, columns in views.items():
@@ -97,9 +144,18 @@ def table_entities(
         typed_table, rows = typed[table]
         mine = by_table.get(table, [])
         is_fact, confidence, reasons = classify(table, rows, all_rows, mine, referenced.get(table, []), ontology)
-        found = grain_mod.find_grain(con, typed_table, rows, columns, {a.column_name: a for a in mine})
-        entity = naming.snake(naming.entity_words(table))
+        by_column = {a.column_name: a for a in mine}
+        if keys is not None and table in keys:
+            found = _grain_from_keys(keys[table], by_column, columns)
+        else:
+            found = grain_mod.find_grain(con, typed_table, rows, columns, by_column)
+        entity = structure.entity_name(table, prefix)
         kind = "fact" if is_fact else "dimension"
+        is_dimension = not is_fact
+        if table in bridges:
+            kind, is_fact, is_dimension = "bridge", False, False
+            reasons = {**reasons, "bridge": ["structure: its key is made of foreign keys to two or more tables, nothing else"]}
+            confidence = 0.9
         grain_text = f" by ({', '.join(found.columns)})" if found.columns else ""
         result.append(
             TableEntityResult(
@@ -107,12 +163,31 @@ def table_entities(
                 entity_type=entity,
                 description=f"{naming.business_name(entity.split('_'))} records ({kind} table), {rows} rows{grain_text}.",
                 is_fact=is_fact,
-                is_dimension=not is_fact,
+                is_dimension=is_dimension,
                 grain=found.columns,
                 grain_verified=found.columns is not None,
                 confidence=confidence,
-                evidence={**reasons, "grain": found.evidence, "grain_checks": found.checks},
+                evidence={**reasons, "kind": kind, "grain": found.evidence, "grain_checks": found.checks},
                 source="rules",
             )
         )
+    return result
+
+
+def keep_grain_in_keys(
+    entities: list[TableEntityResult], rules: list[TableEntityResult], keys: dict[str, list[list[str]]]
+) -> list[TableEntityResult]:
+    """A grain (an LLM's) that is none of the table's candidate keys gives way to the rules' grain,
+    so the document never shows a grain next to candidate keys that contradict it."""
+    by_table = {e.table_name: e for e in rules}
+    result = []
+    for e in entities:
+        table_keys = keys.get(e.table_name)
+        rule = by_table.get(e.table_name)
+        if table_keys is not None and rule is not None and e.grain is not None and e.grain not in table_keys:
+            e = e.model_copy(update={
+                "grain": rule.grain, "grain_verified": rule.grain_verified,
+                "evidence": {**e.evidence, "grain_not_a_key": e.grain},
+            })
+        result.append(e)
     return result

@@ -1,6 +1,7 @@
 """Keys from names and profiles: each table's own key, and foreign keys by name evidence.
 
-The topology stage (value overlap, join paths) runs after this one, so references are
+These are the annotator's name evidence; `semantic/structure.py` then reconciles them with
+the topology stage's measured keys and relationships (topology runs first). References are
 recognised by their names: an id-like column (`*_id`, `*key`, `*_no` ...) whose stem
 names another table's entity (`customer_id` -> `customers`, TPC-H `l_orderkey` ->
 `orders`, `o_custkey` -> `customer` through `cust` = customer) or equals another

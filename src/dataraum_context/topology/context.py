@@ -41,12 +41,14 @@ async def _relationships(session: AsyncSession) -> list[dict[str, Any]]:
             "to_columns": list(r.to_columns or [tc]),
             "relationship_type": r.relationship_type,
             "cardinality": r.cardinality,
+            "optional": (r.evidence or {}).get("optional"),
             "confidence": r.confidence,
             "coverage": r.coverage,
             "orphan_count": r.orphan_count,
             "status": r.status,
             "is_confirmed": r.is_confirmed,
             "detection_method": r.detection_method,
+            "reasons": list((r.evidence or {}).get("reasons") or []),
         }
         for r, ft, fc, tt, tc in rows
     ]

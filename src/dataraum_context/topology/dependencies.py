@@ -132,7 +132,7 @@ def table_hierarchies(
                 to_table=b.table_name,
                 to_columns=[b.column_name],
                 relationship_type="hierarchy",
-                cardinality="1:n",
+                cardinality="many-to-one",
                 confidence=confidence,
                 detection_method="functional_dependency",
                 evidence={

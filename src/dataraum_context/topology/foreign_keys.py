@@ -31,6 +31,28 @@ Scoring (0..1), for a measured pair:
                (`ps_availqty` 1..9999 inside `s_suppkey` 1..10000)
     base       = 1 - (1 - 0.9 name) (1 - 0.9 surprise) (1 - 0.5 parent_cov)
     confidence = base * coverage**2 * uniqueness**2   (uniqueness of the parent side)
+
+Names include role names (`reports_to`, `manager`, `parent_id` into the same table;
+`support_rep_id`, `owner_rep_id` into a table of people: `names.role_score`); a
+self-reference counts role names only, and a stem that names another loaded table exactly
+is not read as an abbreviation of a longer table name (`bill_item.bill_id -> bill_item.id`).
+Dates and timestamps join single and composite keys, but a single temporal column needs a name.
+
+Judgement (`judge_foreign_keys`): every measured pair keeps its reasons (coverage and orphans,
+parent uniqueness, child/parent distinct ratio, name and role evidence, range density, the
+verdict) in `evidence["reasons"]`. Dismissed, with the reason, are: coverage below
+`MIN_COVERAGE`; a self-reference without a role name; a dense 1..n key containing a small
+integer range with no name pointing at it; a one-row parent without a strong name; a lone
+date meeting a date; an attribute matching an attribute of a table identified by an id
+(`constituencies.name -> sub_counties.name`); a second link from a table to a non-key column
+of a parent it already references through its key (a denormalised copy: `bill.ship_zip ->
+client.zip`); a composite of columns that reference nothing and hold no time (the shared key
+of sibling tables); a pair whose opposite direction or shared parent explains it better; and
+anything below `REVIEW_MIN`. The rest are `accepted` (at or above the auto-accept threshold) or
+`candidate` (a relationship review item carrying the reasons).
+
+Cardinality is written from the child: `many-to-one`, `one-to-one` (the child side is unique),
+`many-to-many` (the parent side is not); `optional` when a child row has a null or an orphan.
 """
 
 from __future__ import annotations
@@ -45,8 +67,8 @@ import duckdb
 
 from dataraum_context.sqlutil import quote_ident
 from dataraum_context.topology.keys import MAX_KEY_LENGTH, NEAR_UNIQUE
-from dataraum_context.topology.models import ColumnFacts, FkMeasurement, FkScreening, RelationshipResult
-from dataraum_context.topology.names import column_stem, name_score, stems_match, table_stem
+from dataraum_context.topology.models import Cardinality, ColumnFacts, FkMeasurement, FkScreening, RelationshipResult
+from dataraum_context.topology.names import column_stem, name_score, role_score, stems_match, table_stem
 
 MIN_COVERAGE = 0.5
 REVIEW_MIN = 0.5
@@ -59,7 +81,12 @@ NAME_WEIGHT = 0.9
 SURPRISE_WEIGHT = 0.9
 COVERAGE_WEIGHT = 0.5
 DENSE_COVERAGE_WEIGHT = 0.3
-FK_FAMILIES = ("integer", "string", "uuid")
+FK_FAMILIES = ("integer", "string", "uuid", "date", "timestamp")
+TEMPORAL = ("date", "timestamp")
+TEMPORAL_DENSITY = 0.8
+"""Dates and times cluster: a matched date says less than a matched string."""
+SINGLE_ROW_NAME = 0.85
+"""A one-row parent (a settings or version table) is referenced on name evidence alone."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +159,11 @@ def referenced_keys(
                 keys.append(KeySide(table, tuple(by_name[name] for name in key), True))
                 if len(key) == 1:
                     singles.add(key[0])
+        if columns and columns[0].row_count == 1:
+            for column in columns:
+                if column.family in FK_FAMILIES and column.null_count == 0 and column_stem(column.column_name, table)[1]:
+                    keys.append(KeySide(table, (column,), False))
+            continue
         for column in columns:
             if column.column_name in singles or column.family not in FK_FAMILIES:
                 continue
@@ -147,7 +179,9 @@ def _fits(child: ColumnFacts, parent: ColumnFacts) -> bool:
     """Could `child`'s values lie (mostly) inside `parent`'s? Profiles only."""
     if child.family != parent.family or child.family not in FK_FAMILIES:
         return False
-    if child.non_null_count == 0 or not parent.distinct_count or parent.distinct_count < 2:
+    if child.non_null_count == 0 or not parent.distinct_count:
+        return False
+    if parent.distinct_count < 2 and parent.row_count != 1:
         return False
     if child.distinct_count is not None and child.distinct_count * MIN_COVERAGE > parent.distinct_count:
         return False
@@ -169,10 +203,43 @@ def _own_identifier(child: ColumnFacts, parent_table: str) -> bool:
     return bool(stem) and stems_match(stem, own) and not stems_match(stem, table_stem(parent_table))
 
 
-def _names(child: tuple[ColumnFacts, ...], parent: KeySide) -> float:
-    if len(child) == 1 and _own_identifier(child[0], parent.table):
+def _names(child: tuple[ColumnFacts, ...], parent: KeySide, facts: dict[str, list[ColumnFacts]] | None = None) -> float:
+    """Name evidence that `child` points at `parent` (0..1).
+
+    A self-reference counts role names only (`manager`, `reports_to`, `parent_id`): a column
+    naming its own table (`bill_item.bill_id`) is not a reference to its own rows. A stem
+    that names another loaded table exactly (`invoice` -> `invoice`) is not read as an
+    abbreviation of a longer table name (`invoiceline`)."""
+    first = child[0]
+    if first.table_name == parent.table:
+        return sum(role_score(c.table_name, c.column_name, parent.table) for c in child) / len(child)
+    if len(child) == 1 and _own_identifier(first, parent.table):
         return 0.0
-    return name_score(child[0].table_name, [c.column_name for c in child], parent.table, parent.names)
+    score = name_score(first.table_name, [c.column_name for c in child], parent.table, parent.names)
+    if score and len(child) == 1 and facts is not None:
+        stem, _ = column_stem(first.column_name, first.table_name)
+        prefix = _shared_prefix(list(facts))
+        exact = [t for t in facts if t != parent.table and _names_exactly(stem, t, prefix)]
+        if exact and not _names_exactly(stem, parent.table, prefix) and not stems_match(
+            stem, column_stem(parent.names[0], parent.table)[0]
+        ):
+            return role_score(first.table_name, first.column_name, parent.table)
+    return score
+
+
+def _shared_prefix(tables: list[str]) -> str:
+    """`chinook_` when every table stem starts with that word (and has more)."""
+    stems = [table_stem(t).split("_") for t in tables]
+    if len(stems) < 2 or min(len(s) for s in stems) < 2:
+        return ""
+    first = stems[0][0]
+    return first + "_" if all(s[0] == first for s in stems) else ""
+
+
+def _names_exactly(stem: str, table: str, prefix: str) -> bool:
+    """The stem is the table's name, without a prefix every table shares (`invoice` ~ `chinook_invoice`)."""
+    own = table_stem(table).removeprefix(prefix)
+    return bool(stem) and stem.replace("_", "") == own.replace("_", "")
 
 
 def plausible_pairs(facts: dict[str, list[ColumnFacts]], keys: list[KeySide]) -> tuple[int, list[_Pair]]:
@@ -189,8 +256,12 @@ def plausible_pairs(facts: dict[str, list[ColumnFacts]], keys: list[KeySide]) ->
                     if child.table_name == parent.table_name and child.column_name == parent.column_name:
                         continue
                     considered += 1
-                    if _fits(child, parent):
-                        pairs.append(_Pair((child,), key, _names((child,), key)))
+                    if not _fits(child, parent):
+                        continue
+                    names = _names((child,), key, facts)
+                    if (child.family in TEMPORAL or parent.row_count == 1) and not names:
+                        continue  # dates meet by chance; a one-row parent needs a name
+                    pairs.append(_Pair((child,), key, names))
             continue
         for table, columns in facts.items():
             options = [[c for c in columns if _fits(c, p)] for p in key.columns]
@@ -205,7 +276,7 @@ def plausible_pairs(facts: dict[str, list[ColumnFacts]], keys: list[KeySide]) ->
                     continue
                 considered += 1
                 if all(_names((c,), KeySide(key.table, (p,), False)) > 0 for c, p in zip(combo, key.columns)):
-                    assignments.append(_Pair(tuple(combo), key, _names(tuple(combo), key)))
+                    assignments.append(_Pair(tuple(combo), key, _names(tuple(combo), key, facts)))
             assignments.sort(key=lambda p: (-p.names, [c.position for c in p.child]))
             pairs += assignments[:MAX_COMPOSITE_ASSIGNMENTS]
     return considered, pairs
@@ -291,6 +362,8 @@ def _surprise(m: FkMeasurement, family: str) -> float:
         density = m.composite_density
     elif family == "integer":
         density = m.local_density if m.local_density is not None else 1.0
+    elif family in TEMPORAL:
+        density = TEMPORAL_DENSITY
     else:
         density = STRING_DENSITY
     return 1.0 - density**k
@@ -300,10 +373,246 @@ def _dense(density: float | None) -> bool:
     return density is not None and density >= 0.999
 
 
-def _cardinality(m: FkMeasurement, parent_unique: bool) -> str:
+def cardinality(child_unique: bool, parent_unique: bool) -> Cardinality:
+    """Written from the child (the referencing side): how many child rows per parent row."""
     if not parent_unique:
-        return "n:m"
-    return "1:1" if m.child_unique else "1:n"
+        return "many-to-many"
+    return "one-to-one" if child_unique else "many-to-one"
+
+
+def _id_named(column: ColumnFacts) -> bool:
+    _, suffix = column_stem(column.column_name, column.table_name)
+    return suffix is not None
+
+
+def _judge(
+    m: FkMeasurement,
+    facts: dict[str, list[ColumnFacts]],
+    by_column: dict[tuple[str, str], ColumnFacts],
+    candidate_keys: dict[str, list[list[str]]],
+    keys: set[tuple[str, tuple[str, ...]]],
+    accept_threshold: float,
+) -> RelationshipResult | None:
+    if not m.child_distinct:
+        return None
+    coverage = m.matched_distinct / m.child_distinct
+    child = tuple(by_column[(m.from_table, c)] for c in m.from_columns)
+    parent_is_key = (m.to_table, tuple(m.to_columns)) in keys
+    parent = KeySide(m.to_table, tuple(by_column[(m.to_table, c)] for c in m.to_columns), parent_is_key)
+    names = _names(child, parent, facts)
+    roles = max((role_score(c.table_name, c.column_name, parent.table) for c in child), default=0.0)
+    surprise = _surprise(m, child[0].family)
+    parent_coverage = m.matched_distinct / m.parent_distinct if m.parent_distinct else 0.0
+    uniqueness = m.parent_distinct / m.parent_rows if m.parent_rows else 0.0
+    ranges_explain = _dense(m.local_density) and _dense(m.child_density)
+    single_row_parent = m.parent_rows == 1
+    coverage_weight = DENSE_COVERAGE_WEIGHT if ranges_explain else COVERAGE_WEIGHT
+    base = 1 - (1 - NAME_WEIGHT * names) * (1 - SURPRISE_WEIGHT * surprise) * (1 - coverage_weight * parent_coverage)
+    confidence = base * coverage**2 * uniqueness**2
+    distinct_ratio = m.child_distinct / m.parent_distinct if m.parent_distinct else 0.0
+    nulls = sum(c.null_count for c in child[:1])
+    reasons = [
+        f"{coverage:.1%} of {m.child_distinct} distinct child values found in the parent"
+        + (f" ({m.orphan_rows} orphan rows)" if m.orphan_rows else ""),
+        f"parent {'is a candidate key' if parent_is_key else 'is near-unique'} "
+        f"({m.parent_distinct} distinct of {m.parent_rows} rows)",
+        f"child/parent distinct ratio {distinct_ratio:.3g}; parent values used {parent_coverage:.1%}",
+    ]
+    if names:
+        reasons.append(f"name evidence {names:.2f}" + (" (role name)" if roles and roles >= names else ""))
+    else:
+        reasons.append("no name evidence")
+    if ranges_explain:
+        reasons.append("both sides are dense integer ranges: containment alone proves little")
+    elif surprise >= 0.9:
+        reasons.append(f"containment unlikely by chance (surprise {surprise:.2f})")
+    dismissed: str | None = None
+    if coverage < MIN_COVERAGE:
+        dismissed = f"coverage {coverage:.1%} below {MIN_COVERAGE:.0%}"
+    elif child[0].table_name == parent.table and not names:
+        dismissed = "self-reference without a role name (manager, parent, reports_to ...)"
+    elif ranges_explain and not names:
+        dismissed = "a dense 1..n key contains any small integer range; no name points at it"
+    elif single_row_parent and names < SINGLE_ROW_NAME:
+        dismissed = "single-row parent: only a name can tell, and none does"
+    elif child[0].family in TEMPORAL and len(child) == 1 and not names:
+        dismissed = "dates and times meet by chance; no name points at the parent"
+    else:
+        dismissed = _shared_key_siblings(m, child, parent) or _attribute_name_match(child, parent, candidate_keys, facts)
+    if dismissed is None and confidence < REVIEW_MIN:
+        dismissed = f"confidence {confidence:.2f} below {REVIEW_MIN}"
+    child_optional = nulls > 0 or m.orphan_rows > 0
+    optional_parts = []
+    if nulls:
+        optional_parts.append(f"{nulls} null")
+    if m.orphan_rows:
+        optional_parts.append(f"{m.orphan_rows} orphan")
+    confidence = round(confidence, 4)
+    status = "dismissed" if dismissed else ("accepted" if confidence >= accept_threshold else "candidate")
+    verdict = {
+        "dismissed": f"dismissed: {dismissed}",
+        "accepted": f"reported: accepted (confidence {confidence:.2f} at or above {accept_threshold})",
+        "candidate": f"reported: for review (confidence {confidence:.2f} below {accept_threshold})",
+    }[status]
+    reasons.append(f"verdict: {verdict}")
+    return RelationshipResult(
+        from_table=m.from_table,
+        from_columns=m.from_columns,
+        to_table=m.to_table,
+        to_columns=m.to_columns,
+        relationship_type="foreign_key",
+        cardinality=cardinality(m.child_unique, uniqueness >= 1.0),
+        optional=child_optional,
+        confidence=confidence,
+        coverage=round(coverage, 6),
+        orphan_count=m.orphan_rows,
+        orphan_samples=m.orphan_samples,
+        detection_method="value_overlap",
+        evidence={
+            "reasons": reasons,
+            "optional_rows": ", ".join(optional_parts) + " child rows" if optional_parts else None,
+            "name_score": round(names, 4),
+            "role_score": round(roles, 4),
+            "value_surprise": round(surprise, 4),
+            "parent_coverage": round(parent_coverage, 6),
+            "parent_uniqueness": round(uniqueness, 6),
+            "parent_is_candidate_key": parent_is_key,
+            "child_rows": m.child_rows,
+            "child_distinct": m.child_distinct,
+            "child_null_rows": nulls,
+            "matched_distinct": m.matched_distinct,
+            "parent_distinct": m.parent_distinct,
+            "distinct_ratio": round(distinct_ratio, 6),
+            "local_density": m.local_density,
+            "composite_density": m.composite_density,
+            "child_density": m.child_density,
+            "ranges_explain_containment": ranges_explain,
+        },
+        status=status,
+    )
+
+
+def _copies(reported: list[RelationshipResult], candidate_keys: dict[str, list[list[str]]]) -> dict[int, str]:
+    """Links that are denormalised copies (id -> reason): `bill.ship_zip -> client.zip` when `bill`
+    already references `client` through its key (`bill.client_id -> client.id`): a second link
+    from the same table to another, non-key column of the same parent copies an attribute."""
+    found: dict[int, str] = {}
+    for r in reported:
+        if len(r.from_columns) != 1 or r.from_table == r.to_table:
+            continue
+        first_key = (candidate_keys.get(r.to_table) or [[]])[0]
+        if r.to_columns == first_key:
+            continue
+        through_key = [
+            o for o in reported
+            if o is not r and o.from_table == r.from_table and o.to_table == r.to_table and o.to_columns == first_key
+            and o.from_columns != r.from_columns
+        ]
+        if through_key:
+            o = through_key[0]
+            found[id(r)] = (
+                f"copy of an attribute: {r.from_table} already references {r.to_table} through "
+                f"{', '.join(o.from_columns)} -> {', '.join(o.to_columns)}; {r.to_columns[0]} is not its key"
+            )
+    return found
+
+
+def _unanchored_composites(
+    reported: list[RelationshipResult], by_column: dict[tuple[str, str], ColumnFacts]
+) -> dict[int, str]:
+    """Composite links with no anchor (id -> reason): none of the child columns references a table
+    on its own and the key holds no date or time. `population(entity_type, entity_id) ->
+    area(entity_type, entity_id)` joins two children of one polymorphic parent;
+    `lineitem(l_partkey, l_suppkey) -> partsupp` is anchored by `l_partkey -> part`, and
+    `events(site, hour_ts) -> readings(site, hour_ts)` by its time column."""
+    singles = {(r.from_table, r.from_columns[0]) for r in reported if len(r.from_columns) == 1}
+    found: dict[int, str] = {}
+    for r in reported:
+        if len(r.from_columns) < 2:
+            continue
+        if any((r.from_table, c) in singles for c in r.from_columns):
+            continue
+        if any(by_column[(r.to_table, c)].family in TEMPORAL for c in r.to_columns):
+            continue
+        found[id(r)] = (
+            "composite without an anchor: no column of it references a table on its own and no date or time "
+            "is in the key (a key shared by sibling tables)"
+        )
+    return found
+
+
+def _attribute_name_match(child: tuple[ColumnFacts, ...], parent: KeySide, candidate_keys: dict[str, list[list[str]]],
+                          facts: dict[str, list[ColumnFacts]]) -> str | None:
+    """`constituencies.name -> sub_counties.name`, `bill.ship_zip -> client.zip`: neither side has an
+    identifier-like name and the parent table is identified by another, id-named key."""
+    if len(child) != 1 or len(parent.columns) != 1 or child[0].table_name == parent.table:
+        return None
+    c, p = child[0], parent.columns[0]
+    if _strict_id(c) or _strict_id(p):
+        return None
+    by_name = {col.column_name: col for col in facts.get(parent.table, [])}
+    first = (candidate_keys.get(parent.table) or [[]])[0]
+    if len(first) != 1 or first[0] == p.column_name or first[0] not in by_name or not _strict_id(by_name[first[0]]):
+        return None
+    return (
+        f"an attribute, not a key: neither {c.column_name} nor {parent.table}.{p.column_name} is an identifier, "
+        f"and {parent.table} is identified by {first[0]}"
+    )
+
+
+STRICT_ID_SUFFIXES = ("id", "key", "no", "nr", "num", "number", "ref", "fk", "pk", "sk", "uuid", "guid")
+"""Key suffixes that name an identifier (`code` may name a postal or a product code too)."""
+
+
+def _strict_id(column: ColumnFacts) -> bool:
+    return column_stem(column.column_name, column.table_name)[1] in STRICT_ID_SUFFIXES
+
+
+def _shared_key_siblings(m: FkMeasurement, child: tuple[ColumnFacts, ...], parent: KeySide) -> str | None:
+    """Two tables keyed by the same columns (`coordinates(entity_type, entity_id)` and
+    `area_statistics(entity_type, entity_id)`): the child tuple is unique in its own table and
+    no column names the parent table. Siblings of one (maybe unloaded) parent, not a reference."""
+    if len(child) < 2 or not m.child_unique or child[0].row_count != m.child_rows:
+        return None
+    parent_stem = table_stem(parent.table)
+    if any(stems_match(column_stem(c.column_name, c.table_name)[0], parent_stem) for c in child):
+        return None
+    return "the same key in two tables (siblings of one parent), no column names the referenced table"
+
+
+def judge_foreign_keys(
+    screening: FkScreening,
+    facts: dict[str, list[ColumnFacts]],
+    candidate_keys: dict[str, list[list[str]]],
+    accept_threshold: float,
+) -> list[RelationshipResult]:
+    """Every measured pair judged, with its reasons: `accepted` at or above `accept_threshold`,
+    `candidate` (for review) between `REVIEW_MIN` and it, `dismissed` otherwise (the reason is
+    the last entry of `evidence["reasons"]`). Of two opposite directions between the same
+    columns only the more confident is reported; the other is dismissed."""
+    by_column = {(c.table_name, c.column_name): c for columns in facts.values() for c in columns}
+    keys = {(table, tuple(key)) for table, table_keys in candidate_keys.items() for key in table_keys}
+    judged = [
+        r for m in screening.measurements
+        if (r := _judge(m, facts, by_column, candidate_keys, keys, accept_threshold)) is not None
+    ]
+    reported = [r for r in judged if r.status != "dismissed"]
+    copies = _copies(reported, candidate_keys)
+    copies.update(_unanchored_composites(reported, by_column))
+    for i, r in enumerate(judged):
+        if id(r) in copies:
+            reasons = [*r.evidence["reasons"][:-1], f"verdict: dismissed: {copies[id(r)]}"]
+            judged[i] = r.model_copy(update={"status": "dismissed", "evidence": {**r.evidence, "reasons": reasons}})
+    reported = [r for r in judged if r.status != "dismissed"]
+    kept = _drop_siblings(_drop_reverse_duplicates(reported))
+    kept_ids = {id(r) for r in kept}
+    result = []
+    for r in judged:
+        if r.status != "dismissed" and id(r) not in kept_ids:
+            reasons = [*r.evidence["reasons"][:-1], "verdict: dismissed: the opposite direction or a shared parent explains it better"]
+            r = r.model_copy(update={"status": "dismissed", "evidence": {**r.evidence, "reasons": reasons}})
+        result.append(r)
+    return result
 
 
 def score_foreign_keys(
@@ -312,63 +621,8 @@ def score_foreign_keys(
     candidate_keys: dict[str, list[list[str]]],
     accept_threshold: float,
 ) -> list[RelationshipResult]:
-    """Foreign keys from the measurements: scored, at least `REVIEW_MIN`, `accepted` at or above
-    `accept_threshold` and `candidate` (for review) below; of two opposite directions between
-    the same columns only the more confident is kept."""
-    by_column = {(c.table_name, c.column_name): c for columns in facts.values() for c in columns}
-    keys = {(table, tuple(key)) for table, table_keys in candidate_keys.items() for key in table_keys}
-    results: list[RelationshipResult] = []
-    for m in screening.measurements:
-        if not m.child_distinct:
-            continue
-        coverage = m.matched_distinct / m.child_distinct
-        if coverage < MIN_COVERAGE:
-            continue
-        child = tuple(by_column[(m.from_table, c)] for c in m.from_columns)
-        parent_is_key = (m.to_table, tuple(m.to_columns)) in keys
-        parent = KeySide(m.to_table, tuple(by_column[(m.to_table, c)] for c in m.to_columns), parent_is_key)
-        names = _names(child, parent)
-        surprise = _surprise(m, child[0].family)
-        parent_coverage = m.matched_distinct / m.parent_distinct if m.parent_distinct else 0.0
-        uniqueness = m.parent_distinct / m.parent_rows if m.parent_rows else 0.0
-        ranges_explain = _dense(m.local_density) and _dense(m.child_density)
-        coverage_weight = DENSE_COVERAGE_WEIGHT if ranges_explain else COVERAGE_WEIGHT
-        base = 1 - (1 - NAME_WEIGHT * names) * (1 - SURPRISE_WEIGHT * surprise) * (1 - coverage_weight * parent_coverage)
-        confidence = round(base * coverage**2 * uniqueness**2, 4)
-        if confidence < REVIEW_MIN:
-            continue
-        results.append(
-            RelationshipResult(
-                from_table=m.from_table,
-                from_columns=m.from_columns,
-                to_table=m.to_table,
-                to_columns=m.to_columns,
-                relationship_type="foreign_key",
-                cardinality=_cardinality(m, uniqueness >= 1.0),
-                confidence=confidence,
-                coverage=round(coverage, 6),
-                orphan_count=m.orphan_rows,
-                orphan_samples=m.orphan_samples,
-                detection_method="value_overlap",
-                evidence={
-                    "name_score": round(names, 4),
-                    "value_surprise": round(surprise, 4),
-                    "parent_coverage": round(parent_coverage, 6),
-                    "parent_uniqueness": round(uniqueness, 6),
-                    "parent_is_candidate_key": parent_is_key,
-                    "child_rows": m.child_rows,
-                    "child_distinct": m.child_distinct,
-                    "matched_distinct": m.matched_distinct,
-                    "parent_distinct": m.parent_distinct,
-                    "local_density": m.local_density,
-                    "composite_density": m.composite_density,
-                    "child_density": m.child_density,
-                    "ranges_explain_containment": ranges_explain,
-                },
-                status="accepted" if confidence >= accept_threshold else "candidate",
-            )
-        )
-    return _drop_siblings(_drop_reverse_duplicates(results))
+    """The reported foreign keys (`accepted` and `candidate`) of `judge_foreign_keys`."""
+    return [r for r in judge_foreign_keys(screening, facts, candidate_keys, accept_threshold) if r.status != "dismissed"]
 
 
 def _drop_siblings(results: list[RelationshipResult]) -> list[RelationshipResult]:

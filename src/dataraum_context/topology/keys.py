@@ -34,6 +34,7 @@ MAX_KEY_SIZE = 3
 NEAR_UNIQUE = 0.98
 """A column this close to unique is left out of composite keys: it would make a "key" with
 almost any other column by chance."""
+MAX_NEAR_UNIQUE = 2
 PARTITION_ROWS = 50_000
 """Hash-partition pre-screens look at about this many rows."""
 
@@ -172,6 +173,7 @@ def table_candidate_keys(con: duckdb.DuckDBPyConnection, columns: list[ColumnFac
         verified = _verify_combos(con, typed_table, _screen_partition(con, typed_table, combos, row_count))
         composites += verified
         found += [{c.column_name for c in combo} for combo in verified]
+    composites += _near_unique_pairs(con, typed_table, columns, singles, row_count, found)
     singles.sort(key=lambda n: (-key_likeness(by_name[n]), by_name[n].position))
     composites.sort(
         key=lambda combo: (
@@ -181,6 +183,48 @@ def table_candidate_keys(con: duckdb.DuckDBPyConnection, columns: list[ColumnFac
         )
     )
     return [[name] for name in singles] + [[c.column_name for c in combo] for combo in composites]
+
+
+def _near_unique_pairs(
+    con: duckdb.DuckDBPyConnection,
+    typed_table: str,
+    columns: list[ColumnFacts],
+    singles: list[str],
+    row_count: int,
+    found: list[set[str]],
+) -> list[tuple[ColumnFacts, ...]]:
+    """A key with a stray duplicate (`order_id` repeated once) is still the table's identifier:
+    for each of the `MAX_NEAR_UNIQUE` most key-like near-unique columns, the first partner (by
+    key-likeness) that makes the pair unique. One pair per such column, not every pair it makes
+    by chance."""
+    near = sorted(
+        (
+            c for c in columns
+            if key_eligible(c) and c.column_name not in singles
+            and (c.distinct_count or 0) >= NEAR_UNIQUE * row_count and (c.distinct_count or 0) < row_count
+        ),
+        key=lambda c: (-key_likeness(c), c.position),
+    )[:MAX_NEAR_UNIQUE]
+    pairs: list[tuple[ColumnFacts, ...]] = []
+    for column in near:
+        partners = sorted(
+            (c for c in columns if key_eligible(c) and c.column_name not in singles and c is not column
+             and (c.distinct_count or 0) >= 2),
+            key=lambda c: (-key_likeness(c), c.position),
+        )[:MAX_COMPOSITE_COLUMNS]
+        combos = [
+            tuple(sorted((column, p), key=lambda c: c.position)) for p in partners
+            if not any(key <= {column.column_name, p.column_name} for key in found)
+        ]
+        verified = {
+            frozenset(c.column_name for c in combo)
+            for combo in _verify_combos(con, typed_table, _screen_partition(con, typed_table, combos, row_count))
+        }
+        first = next((combo for combo in combos if frozenset(c.column_name for c in combo) in verified), None)
+        if first is not None:
+            pairs.append(first)
+            found.append({c.column_name for c in first})
+    return pairs
 
 
 def find_candidate_keys(

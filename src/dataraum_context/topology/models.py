@@ -2,9 +2,10 @@
 
 Direction: a relationship goes from the referencing side (`from_*`, the child: the
 foreign key, the finer level of a hierarchy) to the referenced side (`to_*`, the
-parent: the key, the coarser level). Cardinality reads parent-to-child: `1:n` is one
-parent row for many child rows, `1:1` when the child side is unique too, `n:m` when
-the referenced side is not unique.
+parent: the key, the coarser level). Cardinality is written from the child, in words:
+`many-to-one` (many child rows per parent row: the usual foreign key), `one-to-one` (the
+child side is unique too), `many-to-many` (the referenced side is not unique). `optional`
+says whether some child rows have no parent (a null or an orphan value).
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 RelationshipType = Literal["foreign_key", "hierarchy", "correlation"]
-Cardinality = Literal["1:1", "1:n", "n:m"]
-RelationshipStatus = Literal["accepted", "candidate", "rejected", "confirmed"]
+Cardinality = Literal["many-to-one", "one-to-one", "many-to-many"]
+CARDINALITIES: tuple[str, ...] = ("many-to-one", "one-to-one", "many-to-many")
+RelationshipStatus = Literal["accepted", "candidate", "rejected", "confirmed", "dismissed"]
 """accepted: the machine is sure enough; candidate: needs review (medium confidence);
-rejected: a person rejected it (now or in an earlier run); confirmed: a person approved it."""
+rejected: a person rejected it (now or in an earlier run); confirmed: a person approved it;
+dismissed: measured and judged not a reference by the machine (kept with its reasons in the
+node output, never stored or reported)."""
 
 TypeFamily = Literal["integer", "decimal", "float", "string", "uuid", "date", "timestamp", "boolean", "other"]
 
@@ -97,7 +101,9 @@ class RelationshipResult(BaseModel):
     to_columns: list[str]
     relationship_type: RelationshipType
     cardinality: Cardinality | None = None
-    """Foreign keys and hierarchies; None for correlations."""
+    """Foreign keys and hierarchies, from the child; None for correlations."""
+    optional: bool | None = None
+    """Foreign keys: some child rows have no parent (null or orphan value); None when not measured."""
     confidence: float
     coverage: float | None = None
     """Share of the distinct non-null child values found in the parent (foreign keys, hierarchies)."""

@@ -78,13 +78,62 @@ def column_stem(column: str, table: str) -> tuple[str, str | None]:
 
 
 def stems_match(a: str, b: str) -> bool:
-    """Equal stems, or one abbreviates the other (a prefix of at least three letters)."""
+    """Equal stems, or one abbreviates the other word by word: the same number of words,
+    each a prefix of at least three letters of the other's (`cust` ~ `customer`,
+    `cust_acct` ~ `customer_account`; `bill` is not `bill_item`: a word is missing).
+    Stems written as one word on one side (`lineitem` ~ `line_item`) match when equal
+    without the underscores."""
     if not a or not b:
         return False
-    if a == b:
+    if a == b or a.replace("_", "") == b.replace("_", ""):
         return True
-    short, long = sorted((a.replace("_", ""), b.replace("_", "")), key=len)
-    return len(short) >= _MIN_ABBREVIATION and long.startswith(short)
+    words_a, words_b = a.split("_"), b.split("_")
+    if len(words_a) != len(words_b):
+        return False
+    for x, y in zip(words_a, words_b, strict=True):
+        short, long = sorted((x, y), key=len)
+        if x != y and not (len(short) >= _MIN_ABBREVIATION and long.startswith(short)):
+            return False
+    return True
+
+
+ROLE_WORDS = frozenset({
+    "manager", "supervisor", "boss", "reports", "report", "parent", "owner", "rep", "representative",
+    "agent", "lead", "mentor", "head", "referrer", "referred", "sponsor", "creator", "author",
+    "approver", "reviewer", "assignee", "assigned", "created", "updated", "modified", "approved",
+    "salesperson", "seller", "buyer", "advisor", "coach", "captain", "successor", "predecessor",
+})
+"""Words of a column that names a role rather than the table it references
+(`reports_to`, `support_rep_id`, `manager`, `parent_id`, `owner_rep_id`, `created_by`)."""
+PEOPLE = frozenset({
+    "staff", "employee", "user", "person", "people", "member", "agent", "rep", "representative",
+    "salesperson", "worker", "account_manager", "manager", "contact", "author", "operator", "admin",
+})
+"""Table stems that hold people: a role column (`support_rep_id`) may point at them."""
+SELF_ROLES = frozenset({"manager", "supervisor", "boss", "reports", "report", "parent", "mentor",
+                        "successor", "predecessor", "referrer", "referred", "head", "lead", "sponsor"})
+"""Role words that point back into the same table (`employee.reports_to -> employee.id`)."""
+
+
+def role_words(column: str, table: str) -> set[str]:
+    """The role words in a column's name (`owner_rep_id` -> {owner, rep})."""
+    stem, _ = column_stem(column, table)
+    return {w for w in stem.split("_") if w} & ROLE_WORDS
+
+
+def role_score(child_table: str, child: str, parent_table: str) -> float:
+    """0..1: a role name pointing at a parent table. 0.8 a self-role in the same table
+    (`manager`, `reports_to`, `parent_id`) or any role word pointing at a table of people
+    (`owner_rep_id -> staff`, `support_rep_id -> employee`); else 0."""
+    roles = role_words(child, child_table)
+    if not roles:
+        return 0.0
+    parent = table_stem(parent_table)
+    if child_table == parent_table and roles & SELF_ROLES:
+        return 0.8
+    if parent in PEOPLE or parent.split("_")[-1] in PEOPLE:
+        return 0.8
+    return 0.0
 
 
 def name_score(child_table: str, child_columns: list[str], parent_table: str, parent_columns: list[str]) -> float:
@@ -96,7 +145,7 @@ def name_score(child_table: str, child_columns: list[str], parent_table: str, pa
     parent's (`billing_customer_id` -> customers.customer_id); else 0.
     """
     scores = [
-        _column_score(child_table, child, parent_table, parent)
+        max(_column_score(child_table, child, parent_table, parent), role_score(child_table, child, parent_table))
         for child, parent in zip(child_columns, parent_columns, strict=True)
     ]
     return sum(scores) / len(scores) if scores else 0.0
@@ -108,9 +157,12 @@ def _column_score(child_table: str, child: str, parent_table: str, parent: str) 
         return 0.0
     table = table_stem(parent_table)
     parent_stem, _ = column_stem(parent, parent_table)
+    table_match = stems_match(child_stem, table) or (
+        "_" in table and stems_match(child_stem, table.split("_")[-1])
+    )
+    # A parent key named only by a suffix (`id`) takes its table's name (`chinook_artist.id`).
+    column_match = table_match if not parent_stem else stems_match(child_stem, parent_stem)
     parent_stem = parent_stem or table
-    column_match = stems_match(child_stem, parent_stem)
-    table_match = stems_match(child_stem, table) or stems_match(child_stem, table.split("_")[-1])
     if column_match:
         return 1.0 if table_match else 0.9
     if table_match and child_suffix is not None:

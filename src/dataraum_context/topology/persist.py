@@ -69,7 +69,9 @@ def _apply(row: Relationship, r: RelationshipResult, status: str) -> None:
     row.cardinality = r.cardinality
     row.confidence = r.confidence
     row.detection_method = r.detection_method
-    row.evidence = {**r.evidence, "orphan_samples": r.orphan_samples, "decision_reason": r.decision_reason}
+    row.evidence = {
+        **r.evidence, "orphan_samples": r.orphan_samples, "decision_reason": r.decision_reason, "optional": r.optional,
+    }
     row.from_columns = list(r.from_columns)
     row.to_columns = list(r.to_columns)
     row.coverage = r.coverage
@@ -110,6 +112,8 @@ async def _store_relationships(
     counts: dict[str, int] = {}
     rejected: set[tuple] = set()
     for r in relationships:
+        if r.status == "dismissed":
+            continue
         from_column = columns.get((r.from_table, r.from_columns[0]))
         to_column = columns.get((r.to_table, r.to_columns[0]))
         if from_column is None or to_column is None:
@@ -192,6 +196,11 @@ async def persist_topology(session: AsyncSession, results: dict[str, Any], ctx: 
     screening = results.get("fk_screening")
     if screening is not None:
         ctx.summary["fk_pairs"] = {"considered": screening.pairs_considered, "measured": screening.pairs_measured}
+    judged = results.get("foreign_key_judgements") or []
+    dismissed = [r for r in judged if r.status == "dismissed"]
+    if judged:
+        # The dismissed pairs are not stored; their reasons stay in the node output (checkpoint).
+        ctx.summary["fk_dismissed"] = len(dismissed)
     ctx.summary["relationships"] = dict(sorted(counts.items()))
     ctx.summary["join_paths"] = stored_paths
     return {"relationships": sum(counts.values()), "join_paths": stored_paths}

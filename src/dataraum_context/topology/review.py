@@ -7,7 +7,7 @@ proposed or not, so a relationship rejected once stays rejected while its type h
 
 - approve: `confirmed` (a person, or memory of one) or `accepted` (the auto policy);
 - reject: `rejected` (kept in the results, marked, so later stages and runs can see it);
-- modify: `--set cardinality=1:1` and/or `--set relationship_type=hierarchy`, then `confirmed`.
+- modify: `--set cardinality=one-to-one` and/or `--set relationship_type=hierarchy`, then `confirmed`.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def relationship_proposals(candidates: list[RelationshipResult]) -> list[ReviewP
                 context={
                     "relationship_type": r.relationship_type,
                     "cardinality": r.cardinality,
+                    "optional": r.optional,
+                    "reasons": list(r.evidence.get("reasons") or []),
                     "confidence": r.confidence,
                     "coverage": r.coverage,
                     "orphan_count": r.orphan_count,
@@ -80,9 +82,15 @@ def _decision(relationship: RelationshipResult, decisions: ReviewDecisions) -> R
     return decisions.get(RELATIONSHIP_REVIEW, key, evidence_digest(RELATIONSHIP_REVIEW, key, evidence_basis(relationship)))
 
 
+LEGACY_CARDINALITY = {"1:n": "many-to-one", "n:1": "many-to-one", "1:1": "one-to-one", "n:m": "many-to-many"}
+"""Notations of earlier versions, as remembered decisions may still hold them."""
+
+
 def _modified(relationship: RelationshipResult, decision: ReviewDecision) -> dict[str, object]:
     update: dict[str, object] = {}
     for name, value in decision.values.items():
+        if name == "cardinality" and isinstance(value, str):
+            value = LEGACY_CARDINALITY.get(value, value)
         allowed = MODIFIABLE.get(name)
         if allowed is None:
             raise RelationshipReviewError(
