@@ -313,6 +313,7 @@ class NumericStats:
     non_null: int
     rows: int
     digits: tuple[int, int] | None = None  # min and max length of the raw values
+    median: float | None = None
 
 
 def numeric_value_type(s: NumericStats) -> ValueType | None:
@@ -386,8 +387,9 @@ def fits(kind: str, s: NumericStats | None, values: list[list[Any]], families: f
         return share >= 0.8, f"{share:.0%} of values are age groups"
     if kind == "year":
         if numeric:
-            ok = bool(s.integer) and 1000 <= s.minimum and s.maximum <= 2200  # type: ignore[union-attr,operator]
-            return ok, f"integers {rng}" if ok else f"values {rng} are not years"
+            typical = s.median if s.median is not None else s.minimum
+            ok = bool(s.integer) and 0 <= s.minimum and s.maximum <= 2200 and typical >= 1000  # type: ignore[union-attr,operator]
+            return ok, f"integers {rng}" if ok else f"values {rng} are not calendar years"
         return False, "values are not numbers"
     if kind == "month":
         if numeric:
@@ -414,10 +416,16 @@ def fits(kind: str, s: NumericStats | None, values: list[list[Any]], families: f
         ok = digits >= 0.8 or alnum >= 0.8
         if not ok and numeric and lengths is not None:
             ok = lengths[0] >= 4 and lengths[1] <= 5
-        return ok, (f"{max(digits, alnum):.0%} of values look like postal codes" if values else "no values")
+        why = f"{max(digits, alnum):.0%} of values look like postal codes" if values else "no values"
+        if ok and numeric:
+            why += " (stored as numbers: keep them as text, a leading zero would be lost)"
+        return ok, why
     if kind == "phone_number":
         share = _share(values, lambda v: 7 <= len(re.sub(r"\D", "", str(v))) <= 15 and not re.search(r"[A-Za-z]", str(v)), weighted=True)
-        return share >= 0.8, f"{share:.0%} of values have 7 to 15 digits"
+        why = f"{share:.0%} of values have 7 to 15 digits"
+        if share >= 0.8 and numeric:
+            why += " (stored as numbers: keep them as text, a leading zero or + would be lost)"
+        return share >= 0.8, why
     if kind in ("country", "region", "city", "person_name", "company_name"):
         if numeric and kind in ("person_name", "company_name", "city"):
             return False, "values are numbers"

@@ -93,6 +93,12 @@ def _heuristic_role(view: ColumnView) -> _Decision:
             return _Decision("attribute", 0.7, f"position number ({sorted(words & ORDINAL_WORDS)[0]!r})")
         if distinct is not None and distinct <= 12 and rows >= 50:
             return _Decision("dimension", 0.6, f"numeric with only {distinct} distinct values")
+        p = view.profile
+        if (
+            "integer" in families and p is not None and p.min_value in (0, 1) and p.max_value is not None
+            and distinct == non_null == rows and rows >= 5 and p.max_value - p.min_value + 1 == rows
+        ):
+            return _Decision("attribute", 0.6, f"a sequence {p.min_value:g}..{p.max_value:g} (a number or rank, not summed)")
         return _Decision("measure", 0.65, "numeric values")
     if "text" in families or not families:
         low = ratio is not None and (ratio <= 0.1 or (distinct is not None and distinct <= 10 and ratio <= 0.5))
@@ -299,6 +305,7 @@ def numeric_stats(view: ColumnView) -> sv.NumericStats | None:
     return sv.NumericStats(
         integer="integer" in view.families, minimum=p.min_value, maximum=p.max_value, distinct=p.distinct_count,
         non_null=p.total_count - p.null_count, rows=p.total_count, digits=lengths,
+        median=(p.percentiles or {}).get("p50"),
     )
 
 

@@ -185,7 +185,7 @@ NAME_TYPE_WORDS: dict[str, frozenset[str]] = {
     "person_name": frozenset(),  # decided with the `name` word (first name, surname, ...), see name_type
     "flag": frozenset({"flag", "indicator"}),
     "identifier": frozenset({"id", "identifier", "identification", "uuid", "guid", "rownames", "index", "pid",
-                             "uid", "fips", "geoid"}),
+                             "uid", "fips", "geoid", "iata", "icao", "isin", "ticker"}),
 }
 PERSON_NAME_WORDS = frozenset({"first", "last", "full", "given", "family", "surname", "middle", "nombre",
                                "apellido", "vorname", "nachname", "prenom", "prénom", "nom", "forename"})
