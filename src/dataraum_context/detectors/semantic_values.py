@@ -150,8 +150,8 @@ GIVEN_NAMES = frozenset(
 )
 COMPANY_WORDS = frozenset(
     """inc inc. incorporated corp corp. corporation co co. company ltd ltd. limited llc plc gmbh ag sa s.a. nv
-    n.v. bv spa s.p.a. oy ab asa kk holdings holding group bank bancorp airlines airline airways air lines
-    express motors motor industries industrial technologies technology systems pharmaceuticals pharma
+    n.v. bv spa s.p.a. oy ab asa kk holdings holding group bank bancorp airlines airline airways
+    motors motor industries industrial technologies technology systems pharmaceuticals pharma
     insurance financial energy petroleum oil telecom communications international enterprises partners
     manufacturing products foods brands electric electronics chemical chemicals steel mining""".split()
 )
@@ -264,11 +264,15 @@ def name_shape_share(values: list[list[Any]]) -> float:
 
 def company_share(values: list[list[Any]]) -> float:
     def company(v: str) -> bool:
+        if _norm(v) in BRANDS:
+            return True
+        if not v[:1].isupper():
+            return False  # names are capitalised; lower-case text is prose
         words = [w.strip(",.()&") for w in _norm(v).split()]
         words = [w for w in words if w]
-        if not words:
+        if not words or len(words) > 6:
             return False
-        return bool(set(words) & COMPANY_WORDS) or _norm(v) in BRANDS
+        return bool(set(words[-2:]) & COMPANY_WORDS)  # a legal form or sector word at the end
     return _share(values, lambda v: company(str(v)))
 
 
@@ -324,9 +328,9 @@ def numeric_value_type(s: NumericStats) -> ValueType | None:
         return ValueType("flag", "decides", "two values 0 and 1")
     if (
         s.integer and s.distinct == s.non_null == s.rows and s.rows >= 5
-        and s.minimum in (0, 1) and s.maximum - s.minimum + 1 == s.rows
+        and s.minimum in (0, 1) and s.maximum - s.minimum + 1 <= s.rows * 1.1 + 1
     ):
-        return ValueType("identifier", "decides", f"unique integers {int(s.minimum)}..{int(s.maximum)} (a row number)")
+        return ValueType("identifier", "decides", f"unique integers {int(s.minimum)}..{int(s.maximum)} (a dense sequence: a row number or surrogate key)")
     return None
 
 

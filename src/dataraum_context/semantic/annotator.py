@@ -205,6 +205,13 @@ def annotate(views: dict[str, list[ColumnView]], ontology: LoadedOntology) -> li
                 match = None  # the name matched a concept the values rule out
             if match is not None and match.concept in NOT_SUMMABLE and (found is None or found.kind is None):
                 match = None  # a type of the value detectors that neither name nor values confirmed
+            if (
+                found is not None and found.kind is not None and match is not None
+                and match.concept not in NOT_SUMMABLE and match.concept not in WEAK_CONCEPTS
+                and (found.kind == "identifier" or found.basis == "name")
+            ):
+                found.why.append(f"the ontology's own concept {match.concept} is kept")
+                found.kind = None  # a domain concept (`order_id`, `delivery_key`) says more than `identifier`
             if found is not None and found.kind is not None and definition.concept(found.kind) is not None:
                 match = ConceptMatch(concept=found.kind, score=round(found.confidence, 3), evidence=list(found.why))
             concept = definition.concept(match.concept) if match is not None else None
@@ -278,6 +285,12 @@ TYPE_ROLES = {
     "company_name": "dimension", "flag": "dimension", "identifier": "attribute",
 }
 NOT_SUMMABLE = frozenset(TYPE_ROLES)
+# Generic concepts a value-detector type replaces (a `name` that holds countries is a country).
+WEAK_CONCEPTS = frozenset({"label", "free_text", "category", "code", "status", "count", "brand", "origin",
+                           "destination"})
+# Types a name proposes that values may simply not confirm (no review question); for the others
+# (coordinates, postal codes, phones, ages, years, months, gender) a disagreement is asked.
+SOFT_TYPES = frozenset({"flag", "country", "region", "city", "person_name", "company_name", "identifier", "weekday"})
 _PLACE_TEXT = re.compile(r"[^\W\d_][\w .,'’()\-/&]*")
 
 
@@ -343,7 +356,7 @@ def meaning(view: ColumnView) -> Meaning | None:
         vt = sv.text_value_type(values, view.nulls or 0)
     if nt is not None:
         ok, why = sv.fits(nt, stats, values, view.families)
-        if ok and nt in ("city", "region", "country", "person_name") and stats is None and not _place_like(values):
+        if ok and nt in ("city", "region", "country", "person_name", "company_name") and stats is None and not _place_like(values):
             ok, why = False, "values are codes, not names"
         if vt is not None and vt.type != nt:
             if ok and vt.type in ("flag", "identifier"):
@@ -354,6 +367,8 @@ def meaning(view: ColumnView) -> Meaning | None:
             return Meaning(nt, 0.95, "name and values", [f"name suggests {nt}", vt.why])
         if ok:
             return Meaning(nt, 0.85, "name", [f"name suggests {nt}", why] if why else [f"name suggests {nt}"])
+        if nt in SOFT_TYPES:  # a `flag` with three codes, a `manufacturer` holding codes: no type, no question
+            return Meaning(None, 1.0, "name vs values", [f"name suggests {nt} but {why}"], vetoed=nt)
         return Meaning(None, 0.5, "name vs values", [f"name suggests {nt} but {why}"], vetoed=nt)
     if vt is not None:
         return Meaning(vt.type, 0.8, "values", [vt.why])
