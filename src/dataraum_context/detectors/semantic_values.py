@@ -338,7 +338,7 @@ def text_value_type(values: list[list[Any]], nulls: int = 0) -> ValueType | None
     """Types text values alone decide (most frequent distinct values of the sample; `nulls`: null rows)."""
     if not values:
         return None
-    if len(values) == 1 and nulls > 0 and _norm(str(values[0][0])) in FLAG_SINGLES:
+    if len(values) == 1 and _norm(str(values[0][0])) in FLAG_SINGLES - {"1"} | ({"1"} if nulls > 0 else set()):
         return ValueType("flag", "decides", f"one value {values[0][0]!r}, otherwise empty")
     if is_gender_values(values):
         return ValueType("gender", "decides", "values " + "/".join(str(v) for v, _ in values[:4]))
@@ -387,12 +387,14 @@ def fits(kind: str, s: NumericStats | None, values: list[list[Any]], families: f
         if numeric:
             ok = 0 <= s.minimum and s.maximum <= 125  # type: ignore[union-attr,operator]
             return ok, f"values {rng} {'within' if ok else 'outside'} 0..125 years"
-        share = _share(values, lambda v: _norm(str(v)) in AGE_GROUP_WORDS or bool(re.fullmatch(r"\d{1,3}\s*[-–+]\s*\d{0,3}", str(v).strip())))
+        share = _share(values, lambda v: _norm(str(v)) in AGE_GROUP_WORDS or bool(re.fullmatch(r"(?:[<>≤≥]=?\s*\d{1,3}|\d{1,3}\s*[-–+]\s*\d{0,3})", str(v).strip())))
         return share >= 0.8, f"{share:.0%} of values are age groups"
     if kind == "year":
         if numeric:
             typical = s.median if s.median is not None else s.minimum
             ok = bool(s.integer) and 0 <= s.minimum and s.maximum <= 2200 and typical >= 1000  # type: ignore[union-attr,operator]
+            if not ok and s.integer and 10 <= s.minimum and s.maximum <= 99:  # type: ignore[operator]
+                return True, f"integers {rng} (two-digit years)"
             return ok, f"integers {rng}" if ok else f"values {rng} are not calendar years"
         return False, "values are not numbers"
     if kind == "month":

@@ -350,6 +350,8 @@ def meaning(view: ColumnView) -> Meaning | None:
         vt = sv.numeric_value_type(stats)
         if vt is not None and vt.type == "identifier" and not _generic_name(view):
             vt = None  # a dense 1..n is a row number only in an unnamed or first column (else: a rank)
+        if vt is None and _row_label(view):
+            vt = sv.ValueType("identifier", "decides", "unique integers in an unnamed first column (row labels)")
         if vt is None and nt is None and _year_words(view) and sv.fits("year", stats, values, view.families)[0]:
             vt = sv.ValueType("year", "decides", f"integers {stats.minimum:g}..{stats.maximum:g} in a start/end column")
     else:
@@ -382,6 +384,14 @@ _YEAR_WORDS = frozenset({"start", "end", "from", "to", "begin", "until", "since"
 
 def _generic_name(view: ColumnView) -> bool:
     return view.position == 0 or bool(_GENERIC.fullmatch(view.name.lower().strip()))
+
+
+def _row_label(view: ColumnView) -> bool:
+    """An unnamed first column (`column_1` from an empty header) of unique integers: exported row labels."""
+    return (
+        view.position == 0 and "integer" in view.families and view.is_unique
+        and bool(re.fullmatch(r"column_?\d+|unnamed.*", view.name.lower()))
+    )
 
 
 def _year_words(view: ColumnView) -> bool:

@@ -176,7 +176,7 @@ NAME_TYPE_WORDS: dict[str, frozenset[str]] = {
     "country": frozenset({"country", "nation", "land", "pais", "país", "pays", "paese", "countries"}),
     "city": frozenset({"city", "town", "cities", "towns", "stadt", "ciudad", "ville", "citta", "città", "municipio",
                        "municipality", "gemeinde", "localidad", "village"}),
-    "region": frozenset({"region", "state", "province", "county", "counties", "district", "borough", "department",
+    "region": frozenset({"region", "state", "province", "county", "counties", "district", "borough",
                          "departement", "département", "canton", "kreis", "bundesland", "estado", "provincia",
                          "comune", "constituency", "neighborhood", "neighbourhood", "prefecture", "territory",
                          "regions", "states", "provinces", "oblast", "parish", "ward"}),
@@ -196,7 +196,8 @@ PERSON_WORDS = frozenset(
 # Words that, with a type word, mean the column is something else (`state_tax`, `age_group_count`).
 _NOT_TYPE = frozenset({"code", "key", "count", "number", "tax", "rate", "amount", "total", "income", "size",
                        "population", "pop", "area", "density", "since", "service", "length", "mpg", "miles", "price",
-                       "sales", "temperature", "temp", "weight", "height", "distance"})
+                       "sales", "temperature", "temp", "weight", "height", "distance", "delta", "diff",
+                       "difference", "change", "error", "speed", "velocity", "offset"})
 
 
 def name_type(parts: list[str], raw: str = "") -> str | None:
