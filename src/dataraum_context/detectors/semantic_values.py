@@ -221,7 +221,8 @@ def is_gender_values(values: list[list[Any]]) -> bool:
     if not 2 <= len(words) <= 5:
         return False
     core = words & GENDER
-    return len(core) >= 2 and words <= (GENDER | GENDER_EXTRA) and not (words <= {"m", "f", "t"} and "t" in words)
+    named = {w for w in words if any(ch.isalpha() for ch in w)}  # `.` or `?` for unknown are allowed
+    return len(core) >= 2 and named <= (GENDER | GENDER_EXTRA) and not (words <= {"m", "f", "t"} and "t" in words)
 
 
 def person_name_share(values: list[list[Any]]) -> float:
@@ -413,8 +414,9 @@ def fits(kind: str, s: NumericStats | None, values: list[list[Any]], families: f
         if numeric:
             ok = s.distinct is not None and s.distinct <= 3 and s.minimum >= 0 and s.maximum <= 2  # type: ignore[union-attr,operator]
             return ok, f"{s.distinct} codes {rng}" if ok else f"{s.distinct} distinct values {rng}"  # type: ignore[union-attr]
-        ok = is_gender_values(values) or (bool(values) and len(values) <= 4)
-        return ok, f"{len(values)} distinct values"
+        codes = bool(values) and len(values) <= 4 and all(len(str(v).strip()) <= 2 for v, _ in values)
+        ok = is_gender_values(values) or (codes and not is_flag_values(values))
+        return ok, f"{len(values)} distinct codes" if ok else "values are not gender codes"
     if kind == "postal_code":
         lengths = s.digits if s is not None else None
         digits = _share(values, lambda v: bool(re.fullmatch(r"\d{4,5}(?:-\d{4})?", str(v).strip())), weighted=True)

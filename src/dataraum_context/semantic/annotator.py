@@ -361,14 +361,16 @@ def meaning(view: ColumnView) -> Meaning | None:
         if ok and nt in ("city", "region", "country", "person_name", "company_name") and stats is None and not _place_like(values):
             ok, why = False, "values are codes, not names"
         if vt is not None and vt.type != nt:
-            if ok and vt.type in ("flag", "identifier"):
+            if ok and (vt.type == "identifier" or (vt.type == "flag" and nt == "gender" and stats is not None)):
                 return Meaning(nt, 0.85, "name and values", [f"name suggests {nt}", why])
             return Meaning(vt.type, 0.55, "name vs values",
                            [f"name suggests {nt} but {vt.why}", "values win; please confirm"], vetoed=nt)
         if vt is not None:
             return Meaning(nt, 0.95, "name and values", [f"name suggests {nt}", vt.why])
         if ok:
-            return Meaning(nt, 0.85, "name", [f"name suggests {nt}", why] if why else [f"name suggests {nt}"])
+            if not why or why == "values do not contradict":
+                return Meaning(nt, 0.85, "name", [f"name suggests {nt}"])
+            return Meaning(nt, 0.85, "name, checked against values", [f"name suggests {nt}", why])
         if nt in SOFT_TYPES:  # a `flag` with three codes, a `manufacturer` holding codes: no type, no question
             return Meaning(None, 1.0, "name vs values", [f"name suggests {nt} but {why}"], vetoed=nt)
         return Meaning(None, 0.5, "name vs values", [f"name suggests {nt} but {why}"], vetoed=nt)
