@@ -363,6 +363,8 @@ def meaning(view: ColumnView) -> Meaning | None:
         if vt is not None and vt.type != nt:
             if ok and (vt.type == "identifier" or (vt.type == "flag" and nt == "gender" and stats is not None)):
                 return Meaning(nt, 0.85, "name and values", [f"name suggests {nt}", why])
+            if nt in SOFT_TYPES:  # `city` holding yes/no: the values are plain, no question
+                return Meaning(vt.type, 0.8, "name vs values", [f"name suggests {nt} but {vt.why}", "values win"], vetoed=nt)
             return Meaning(vt.type, 0.55, "name vs values",
                            [f"name suggests {nt} but {vt.why}", "values win; please confirm"], vetoed=nt)
         if vt is not None:
