@@ -113,7 +113,7 @@ for _m in _MULTI:
     for _w in _m.split():
         _single.discard(_w)
 _single -= {"and"}
-_single |= {"guinea", "georgia", "korea", "congo", "niger", "sudan"}
+_single |= {"guinea", "georgia", "korea", "congo", "niger", "sudan", "germany", "macedonia"}
 COUNTRY_NAMES = frozenset(_single) | frozenset(_MULTI) | frozenset(
     {"usa", "us", "u.s.", "u.s.a.", "uk", "u.k.", "great britain", "britain", "holland", "russian federation",
      "united states of america", "deutschland", "españa", "méxico", "brasil", "italia", "schweiz", "suisse",
