@@ -15,6 +15,7 @@ from hamilton.function_modifiers import tag
 
 from dataraum_context.config import Settings
 from dataraum_context.detectors.patterns import PatternMatch
+from dataraum_context.detectors.semantic_values import sample_values
 from dataraum_context.detectors.units import UnitResult
 from dataraum_context.errors import ConfigError
 from dataraum_context.llm.models import TableBrief
@@ -53,15 +54,30 @@ def ontology_choice(
     return selection.choose(ontology, semantic_column_facts)
 
 
+@tag(per_table="true")
+def column_value_samples(
+    staged_tables: list[StagedTable], sample_tables: dict[str, str], duckdb_con: duckdb.DuckDBPyConnection
+) -> dict[str, dict[str, list[list]]]:
+    """Per table and column, the most frequent distinct values of the row sample (for the value detectors)."""
+    return {
+        table.table_name: sample_values(duckdb_con, sample_tables[table.table_name], [c.name for c in table.columns])
+        for table in staged_tables
+    }
+
+
 def rule_annotations(
     staged_tables: list[StagedTable],
     table_profiles: list[TableProfileResult],
     column_patterns: dict[str, dict[str, list[PatternMatch]]],
+    column_value_samples: dict[str, dict[str, list[list]]],
     semantic_column_facts: list[ColumnFacts],
     ontology_choice: OntologyChoice,
 ) -> list[ColumnAnnotation]:
-    """Deterministic annotation of every column: role, entity, business name, description, term, evidence."""
-    views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
+    """Deterministic annotation of every column: role, entity, business name, description, term, evidence
+    (meaning from the name and the values: `annotator.meaning`)."""
+    views = facts.column_views(
+        semantic_column_facts, staged_tables, table_profiles, column_patterns, column_value_samples
+    )
     return annotator.annotate(views, ontology_choice.ontology)
 
 

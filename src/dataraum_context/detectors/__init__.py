@@ -36,6 +36,14 @@ Decisions encoded in the patterns:
     never matches a leading zero, `leading_zero_code` ('000123') has target None;
     `card_number`, `iban`, `email`, `phone_*`, `ipv4`, `ipv6` are pii=True.
 
+Semantic values (`detectors.semantic_values`)
+---------------------------------------------
+`sample_values(con, sample_table, columns) -> {column: [[value, count], ...]}` (the most frequent
+distinct values of the row sample, one query); `text_value_type`, `numeric_value_type` (types the
+values alone decide: gender, flags, months, weekdays, countries, US states, personal and company
+names, row labels) and `fits(kind, stats, values, families)` (are the values compatible with a
+type the column name proposes). Used by `semantic.annotator.meaning`.
+
 Units (`detectors.units`, Pint)
 -------------------------------
 `unit_token_counts(con, table, column, null_tokens=NULL_TOKENS) -> {token: rows}`

@@ -7,6 +7,7 @@ node output; `ColumnView` adds the profile and the detector matches for the anno
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dataraum_context.detectors.patterns import PatternMatch
 from dataraum_context.detectors.units import UnitResult
@@ -56,6 +57,8 @@ class ColumnView:
     position: int
     profile: ColumnProfileResult | None
     patterns: list[PatternMatch]
+    # The most frequent distinct values of the row sample, [[value, count], ...] (None: not sampled).
+    values: list[list[Any]] | None = None
 
     @property
     def name(self) -> str:
@@ -105,8 +108,10 @@ def column_views(
     tables: list[StagedTable],
     profiles: list[TableProfileResult],
     patterns: dict[str, dict[str, list[PatternMatch]]],
+    samples: dict[str, dict[str, list[list[Any]]]] | None = None,
 ) -> dict[str, list[ColumnView]]:
-    """Per table, its columns' views in column order."""
+    """Per table, its columns' views in column order (`samples`: per table and column, the most
+    frequent values of the row sample, `detectors.semantic_values.sample_values`)."""
     positions = {(t.table_name, c.name): c.position for t in tables for c in t.columns}
     by_profile = {(p.table_name, c.column_name): c for p in profiles for c in p.columns}
     views: dict[str, list[ColumnView]] = {t.table_name: [] for t in tables}
@@ -118,6 +123,7 @@ def column_views(
                 position=positions.get(key, 0),
                 profile=by_profile.get(key),
                 patterns=list(patterns.get(f.table_name, {}).get(f.column_name, [])),
+                values=(samples.get(f.table_name, {}).get(f.column_name) if samples is not None else None),
             )
         )
     return views

@@ -157,3 +157,73 @@ def business_name(parts: list[str]) -> str:
     first = shown[0]
     shown[0] = first if first.isupper() else first[:1].upper() + first[1:]
     return " ".join(shown)
+
+
+# Column-name words (after `words()`) that say which semantic type a column holds, in several
+# languages; `name_type` tries the types in this order.
+NAME_TYPE_WORDS: dict[str, frozenset[str]] = {
+    "latitude": frozenset({"latitude", "lat", "breite", "breitengrad", "latitud", "latitudine", "cy"}),
+    "longitude": frozenset({"longitude", "long", "lon", "lng", "länge", "laengengrad", "längengrad", "longitud",
+                            "longitudine", "cx"}),
+    "postal_code": frozenset({"zip", "zipcode", "postal", "postcode", "plz", "postleitzahl", "cep"}),
+    "phone_number": frozenset({"phone", "telephone", "mobile", "fax", "telefon", "telefono", "teléfono",
+                               "téléphone", "cell"}),
+    "gender": frozenset({"gender", "sex", "geschlecht", "sexo", "genero", "género", "sexe", "genre"}),
+    "age": frozenset({"age", "alter", "edad", "âge", "eta", "età", "idade"}),
+    "month": frozenset({"month", "monat", "mes", "mois", "mese", "mon"}),
+    "weekday": frozenset({"weekday", "dow", "wochentag", "dia_semana"}),
+    "year": frozenset({"year", "jahr", "año", "ano", "anno", "annee", "année"}),
+    "country": frozenset({"country", "nation", "land", "pais", "país", "pays", "paese", "countries"}),
+    "city": frozenset({"city", "town", "cities", "towns", "stadt", "ciudad", "ville", "citta", "città", "municipio",
+                       "municipality", "gemeinde", "localidad", "village"}),
+    "region": frozenset({"region", "state", "province", "county", "counties", "district", "borough",
+                         "departement", "département", "canton", "kreis", "bundesland", "estado", "provincia",
+                         "comune", "constituency", "neighborhood", "neighbourhood", "prefecture", "territory",
+                         "regions", "states", "provinces", "oblast", "parish", "ward"}),
+    "company_name": frozenset({"company", "manufacturer", "firm", "corporation", "airline", "operator", "employer",
+                               "firma", "empresa", "unternehmen", "société", "societe", "vendor", "supplier"}),
+    "person_name": frozenset(),  # decided with the `name` word (first name, surname, ...), see name_type
+    "flag": frozenset({"flag", "indicator"}),
+    "identifier": frozenset({"id", "identifier", "identification", "uuid", "guid", "rownames", "index", "pid",
+                             "uid", "fips", "geoid", "iata", "icao", "isin", "ticker"}),
+}
+PERSON_NAME_WORDS = frozenset({"first", "last", "full", "given", "family", "surname", "middle", "nombre",
+                               "apellido", "vorname", "nachname", "prenom", "prénom", "nom", "forename"})
+PERSON_WORDS = frozenset(
+    "person customer user employee contact member client patient student author buyer owner driver passenger guest "
+    "subscriber candidate president monarch player mapmaker director actor writer artist teacher".split()
+)
+# Words that, with a type word, mean the column is something else (`state_tax`, `age_group_count`).
+_NOT_TYPE = frozenset({"code", "key", "count", "number", "tax", "rate", "amount", "total", "income", "size",
+                       "population", "pop", "area", "density", "since", "service", "length", "mpg", "miles", "price",
+                       "sales", "temperature", "temp", "weight", "height", "distance", "delta", "diff",
+                       "difference", "change", "error", "speed", "velocity", "offset"})
+
+
+def name_type(parts: list[str], raw: str = "") -> str | None:
+    """The semantic type a column name suggests (`lat` -> latitude, `NAME.MIDDLE` -> person_name,
+    `municipio` -> city, `dob` -> None: a date), or None."""
+    words = set(parts)
+    raw_low = raw.lower()
+    if "name" in words and (words & PERSON_NAME_WORDS or words & PERSON_WORDS):
+        return "person_name"
+    if words & {"fname", "lname", "surname", "forename", "vorname", "nachname", "apellido"}:
+        return "person_name"
+    if words & {"first", "last"} and len(words) == 1 and raw_low in ("first", "last"):
+        return None  # `first`/`last` alone: the values decide
+    if words & NAME_TYPE_WORDS["identifier"] and len(parts) <= 3 and parts[-1] in NAME_TYPE_WORDS["identifier"]:
+        return "identifier"
+    for kind, vocab in NAME_TYPE_WORDS.items():
+        if kind == "identifier" or not vocab:
+            continue
+        hit = words & vocab
+        if not hit:
+            continue
+        if kind == "postal_code" or kind == "phone_number":
+            return kind  # `zip_code`, `phone_number`: the type word wins over `code`/`number`
+        if words & _NOT_TYPE:
+            continue
+        if kind in ("company_name",) and "id" in words:
+            continue
+        return kind
+    return None
