@@ -363,22 +363,25 @@ def detect_patterns(
     hits = [(c, k) for c, (_, per) in counts.items() for k, m in enumerate(per) if m > 0]
     examples: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
     if hits:
-        # each regex runs once per distinct value of its column (h_j), top-5 by (count desc, value)
-        flags = ", ".join(
-            f"CASE WHEN c = {c} THEN {match_sql(PATTERNS[k], 'v')} END AS h{j}" for j, (c, k) in enumerate(hits)
+        # Long format, one branch per matched pattern over the columns it matched: each regex
+        # runs once per distinct value of those columns, grouped by (column, pattern), top-5 by
+        # (count desc, value). The query grows with the patterns, not with columns x patterns.
+        by_pattern: dict[int, list[int]] = {}
+        for c, k in hits:
+            by_pattern.setdefault(k, []).append(c)
+        branches = " UNION ALL ".join(
+            f"SELECT c, {k} AS k, v, n, {match_sql(PATTERNS[k], 'v')} AS h FROM d "
+            f"WHERE c IN ({', '.join(str(c) for c in sorted(cs))})"
+            for k, cs in sorted(by_pattern.items())
         )
         rank = "{'n': -n, 'v': v}"
-        aggs = []
-        for j, (c, _) in enumerate(hits):
-            aggs.append(f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE h{j})")
-            aggs.append(f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE c = {c} AND NOT h{j})")
-        cols_in = ", ".join(str(c) for c in sorted({c for c, _ in hits}))
-        ex_row = con.execute(
-            f"WITH d AS ({distinct}), f AS (SELECT c, v, n, {flags} FROM d WHERE c IN ({cols_in})) "
-            f"SELECT {', '.join(aggs)} FROM f"
-        ).fetchone()
-        for j, key in enumerate(hits):
-            examples[key] = (list(ex_row[2 * j] or []), list(ex_row[2 * j + 1] or []))
+        for c, k, matched_ex, failed_ex in con.execute(
+            f"WITH d AS MATERIALIZED ({distinct}) SELECT c, k, "
+            f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE h), "
+            f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE NOT h) "
+            f"FROM ({branches}) GROUP BY c, k"
+        ).fetchall():
+            examples[(int(c), int(k))] = (list(matched_ex or []), list(failed_ex or []))
 
     result: dict[str, list[PatternMatch]] = {}
     for i, col in enumerate(columns):

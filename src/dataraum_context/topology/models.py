@@ -85,6 +85,8 @@ class FkScreening(BaseModel):
     """Type-compatible (child column set, parent key) pairs."""
     pairs_measured: int = 0
     """Pairs that survived the profile checks and were measured exactly."""
+    pairs_skipped: int = 0
+    """Pairs that survived the profile checks but were not measured (over the per-child or per-run bound)."""
     measurements: list[FkMeasurement] = Field(default_factory=list)
 
 

@@ -191,7 +191,11 @@ async def persist_topology(session: AsyncSession, results: dict[str, Any], ctx: 
     stored_paths = await _store_join_paths(session, paths, tables, rejected)
     screening = results.get("fk_screening")
     if screening is not None:
-        ctx.summary["fk_pairs"] = {"considered": screening.pairs_considered, "measured": screening.pairs_measured}
+        ctx.summary["fk_pairs"] = {
+            "considered": screening.pairs_considered,
+            "measured": screening.pairs_measured,
+            "skipped": screening.pairs_skipped,
+        }
     ctx.summary["relationships"] = dict(sorted(counts.items()))
     ctx.summary["join_paths"] = stored_paths
     return {"relationships": sum(counts.values()), "join_paths": stored_paths}

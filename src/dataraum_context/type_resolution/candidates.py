@@ -331,12 +331,26 @@ def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> l
 # --------------------------------------------------------------------------- measuring
 
 
+MEASURE_COLUMNS = 32
+"""Columns per measuring query: DuckDB plans a query of thousands of expressions slowly and
+with much memory, so a wide table is measured in slices of columns (each slice reads only
+its columns, so together they still read every column once)."""
+
+
 def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
     """Fill `parsed`/`nonnull` (and, for numbers, the sized `data_type`) of every candidate,
-    over all rows of `table` (one aggregate scan; each expression computed once per row)."""
+    over all rows of `table` (one aggregate scan per `MEASURE_COLUMNS` columns; each
+    expression computed once per row)."""
     if not candidates:
         return
     install_macros(con)
+    columns = list(dict.fromkeys(c.column for c in candidates))
+    for start in range(0, len(columns), MEASURE_COLUMNS):
+        chunk = set(columns[start:start + MEASURE_COLUMNS])
+        _measure_columns(con, table, [c for c in candidates if c.column in chunk])
+
+
+def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
     tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
     columns = list(dict.fromkeys(c.column for c in candidates))
     index = {c: i for i, c in enumerate(columns)}
