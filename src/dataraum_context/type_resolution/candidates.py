@@ -25,10 +25,10 @@ from dataraum_context.type_resolution.formats import (
     ValueFormat,
     digits_sql,
     install_macros,
+    negative_sql,
     number_regex,
     parse_sql,
-    signed_sql,
-    round_trips_sql,
+    shortest_digits_sql,
 )
 
 DECIMAL_WIDTHS = (9, 18, 38)
@@ -351,6 +351,9 @@ def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN0
 
 
 def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
+    # Each expression is written once, a level below its uses (DuckDB does not share common
+    # subexpressions across CASE branches), and computed for every row: aggregates keep the
+    # matching rows with FILTER, which is cheaper than CASE on string functions.
     tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
     columns = list(dict.fromkeys(c.column for c in candidates))
     index = {c: i for i, c in enumerate(columns)}
@@ -358,37 +361,48 @@ def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # n
     present = [f"(v{i} IS NOT NULL AND v{i} NOT IN ({tokens})) AS p{i}" for i in range(len(columns))]
     level1: list[str] = [f"v{i}" for i in range(len(columns))]
     level2: list[str] = []
+    level3: list[str] = []
     aggs: list[str] = [f"count_if(p{i})" for i in range(len(columns))]
     for k, cand in enumerate(candidates):
         i = index[cand.column]
         v = f"v{i}"
         if cand.fmt.kind in NUMBER_KINDS:
-            level1.append(f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}")
-            mantissa = f"split_part(lower({digits_sql(cand.fmt, v)}), 'e', 1)"
-            # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
-            frac = "0" if cand.fmt.kind == "integer" else f"length(split_part({mantissa}, '.', 2))"
-            whole = f"length(ltrim(split_part({mantissa}, '.', 1), '0'))"
-            double = f"TRY_CAST({signed_sql(cand.fmt, v)} AS DOUBLE)"
+            level1 += [
+                f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
+                f"{digits_sql(cand.fmt, v)} AS dg{k}",
+            ]
             level2 += [
                 f"ok{k}",
-                f"CASE WHEN ok{k} THEN {frac} END AS frac{k}",
-                f"CASE WHEN ok{k} THEN {whole} END AS whole{k}",
-                f"CASE WHEN ok{k} THEN isfinite({double}) AND {round_trips_sql(cand.fmt, v, double)} END AS dbl{k}",
-                f"CASE WHEN ok{k} THEN contains(lower({v}), 'e') END AS exp{k}",
+                f"split_part(lower(dg{k}), 'e', 1) AS mant{k}",
+                f"TRY_CAST((CASE WHEN {negative_sql(cand.fmt, v)} THEN '-' ELSE '' END || dg{k}) AS DOUBLE) AS x{k}",
+                f"contains(lower({v}), 'e') AS exp{k}",
+            ]
+            # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
+            frac = "0" if cand.fmt.kind == "integer" else f"length(split_part(mant{k}, '.', 2))"
+            level3 += [
+                f"ok{k}",
+                f"{frac} AS frac{k}",
+                f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}",
+                # the double gives back exactly the written significant digits (`round_trips_sql`)
+                f"isfinite(x{k}) AND trim(replace(mant{k}, '.', ''), '0') = {shortest_digits_sql(f'x{k}')} AS dbl{k}",
+                f"exp{k}",
             ]
             aggs += [
-                f"count_if(ok{k})", f"min(frac{k})", f"max(frac{k})", f"max(whole{k})", f"count_if(dbl{k})",
-                f"bool_or(exp{k})",
+                f"count_if(ok{k})", f"min(frac{k}) FILTER (WHERE ok{k})", f"max(frac{k}) FILTER (WHERE ok{k})",
+                f"max(whole{k}) FILTER (WHERE ok{k})", f"count_if(ok{k} AND dbl{k})",
+                f"bool_or(exp{k}) FILTER (WHERE ok{k})",
             ]
         else:
             level1.append(f"p{i} AND ({parse_sql(cand.fmt, cand.data_type, v)}) IS NOT NULL AS ok{k}")
             level2.append(f"ok{k}")
+            level3.append(f"ok{k}")
             aggs.append(f"count_if(ok{k})")
+    level3 += [f"p{i}" for i in range(len(columns))]
     level2 += [f"p{i}" for i in range(len(columns))]
     level1 += [f"p{i}" for i in range(len(columns))]
     sql = (
-        f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM "
-        f"(SELECT *, {', '.join(present)} FROM (SELECT {', '.join(trimmed)} FROM {table}))))"
+        f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(level3)} FROM (SELECT {', '.join(level2)} FROM "
+        f"(SELECT {', '.join(level1)} FROM (SELECT *, {', '.join(present)} FROM (SELECT {', '.join(trimmed)} FROM {table})))))"
     )
     row = con.execute(sql).fetchall()[0]
     at = len(columns)

@@ -171,8 +171,12 @@ def significant_digits_sql(fmt: ValueFormat, v: str) -> str:
 def round_trips_sql(fmt: ValueFormat, v: str, x: str) -> str:
     """SQL: the double `x` read from `v` gives back exactly `v`'s digits (its shortest form has the
     same significant digits): `0.1`, `9.338315158455877e-7` do; `1.23456789012345678` does not."""
-    shortest = f"trim(replace(split_part(lower(ltrim(CAST({x} AS VARCHAR), '-')), 'e', 1), '.', ''), '0')"
-    return f"({significant_digits_sql(fmt, v)} = {shortest})"
+    return f"({significant_digits_sql(fmt, v)} = {shortest_digits_sql(x)})"
+
+
+def shortest_digits_sql(x: str) -> str:
+    """SQL: the significant digits of the double `x`'s shortest text form."""
+    return f"trim(replace(split_part(lower(ltrim(CAST({x} AS VARCHAR), '-')), 'e', 1), '.', ''), '0')"
 
 
 def install_macros(con) -> None:  # noqa: ANN001 - a DuckDB connection

@@ -67,6 +67,19 @@ def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
     return f"CASE WHEN {null_test_sql(column_sql)} THEN NULL ELSE CAST({value} AS {target}) END"
 
 
+def _failing(
+    con: duckdb.DuckDBPyConnection, raw_table: str, typed_table: str, decisions: list[ColumnTypeDecision]
+) -> list[ColumnTypeDecision]:
+    """The decisions whose column has a failed cast: fewer typed values than raw non-null ones
+    (two plain aggregates, so the per-row quarantine pass only carries the failing columns)."""
+    if not decisions:
+        return []
+    cols = [quote_ident(d.column_name) for d in decisions]
+    raw = con.execute(f"SELECT {', '.join(f'count_if(NOT {null_test_sql(c)})' for c in cols)} FROM {raw_table}").fetchall()[0]
+    typed = con.execute(f"SELECT {', '.join(f'count({c})' for c in cols)} FROM {typed_table}").fetchall()[0]
+    return [d for d, r, t in zip(decisions, raw, typed, strict=True) if int(r or 0) > int(t or 0)]
+
+
 def build_typed_table(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
@@ -91,11 +104,10 @@ def build_typed_table(
     )
     record_lineage(con, table_name, decisions)
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
+    parsed = [d for d in decisions if decision_parse_sql(d, "v") is not None]
     checks = []
     params: list[str] = []
-    for decision in decisions:
-        if decision_parse_sql(decision, "v") is None:
-            continue
+    for decision in _failing(con, raw_table, typed_table, parsed):
         col = quote_ident(decision.column_name)
         reason = f"not a valid {decision.decided_type}" + (
             f" ({decision.value_format.describe()})" if decision.value_format else ""
@@ -106,7 +118,7 @@ def build_typed_table(
             f"{{'column_name': ?, 'raw_value': r.{col}, 'target_type': ?, 'reason': ?}} END"
         )
         params += [decision.column_name, decision.decided_type, reason]
-    if checks:  # one pass over raw and typed for every column's failures
+    if checks:  # one pass over raw and typed for every failing column's failures
         con.execute(
             f"INSERT INTO {QUARANTINE_TABLE} SELECT ?, f.column_name, _row_id, f.raw_value, f.target_type, f.reason "
             f"FROM (SELECT r._row_id, unnest(list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)) AS f "
