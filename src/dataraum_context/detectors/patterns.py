@@ -34,6 +34,7 @@ Conventions decided here (type resolution relies on them):
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -323,14 +324,15 @@ def _null_token_list(null_tokens: frozenset[str]) -> str:
 
 
 def _distinct_values_sql(sample_table: str, columns: list[str], null_tokens: frozenset[str]) -> str:
-    """(c, v, n): per column index, each distinct trimmed non-null value and its row count."""
-    union = " UNION ALL ".join(
-        f"SELECT {i} AS c, trim(CAST({quote_ident(col)} AS VARCHAR)) AS v FROM {sample_table}"
-        for i, col in enumerate(columns)
-    )
+    """(c, v, n): per column index, each distinct trimmed non-null value and its row count.
+
+    The columns are unnested side by side (`unnest(range(k))` with `unnest([v0, ...])`): one
+    projection whatever the width, where a UNION ALL of one branch per column made the plan,
+    its time and its memory grow faster than the columns."""
+    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
     return (
-        f"SELECT c, v, count(*) AS n FROM ({union}) "
-        f"WHERE v IS NOT NULL AND v NOT IN {_null_token_list(null_tokens)} GROUP BY c, v"
+        f"SELECT c, v, count(*) AS n FROM (SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v "
+        f"FROM {sample_table}) WHERE v IS NOT NULL AND v NOT IN {_null_token_list(null_tokens)} GROUP BY c, v"
     )
 
 
@@ -351,9 +353,17 @@ def detect_patterns(
     """
     if not columns:
         return {}
-    distinct = _distinct_values_sql(sample_table, columns, null_tokens)
+    distinct = quote_ident(f"_patterns_values_{uuid.uuid4().hex[:12]}")
+    con.execute(f"CREATE TEMP TABLE {distinct} AS {_distinct_values_sql(sample_table, columns, null_tokens)}")
+    try:
+        return _detect(con, distinct, columns)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {distinct}")
+
+
+def _detect(con: Any, distinct: str, columns: list[str]) -> dict[str, list[PatternMatch]]:
     counts_sql = (
-        f"WITH d AS ({distinct}) SELECT c, sum(n) AS total, "
+        f"WITH d AS (SELECT * FROM {distinct}) SELECT c, sum(n) AS total, "
         + ", ".join(f"coalesce(sum(n) FILTER (WHERE {match_sql(p, 'v')}), 0)" for p in PATTERNS)
         + " FROM d GROUP BY c"
     )
@@ -376,7 +386,7 @@ def detect_patterns(
         )
         rank = "{'n': -n, 'v': v}"
         for c, k, matched_ex, failed_ex in con.execute(
-            f"WITH d AS MATERIALIZED ({distinct}) SELECT c, k, "
+            f"WITH d AS (SELECT * FROM {distinct}) SELECT c, k, "
             f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE h), "
             f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE NOT h) "
             f"FROM ({branches}) GROUP BY c, k"

@@ -68,14 +68,24 @@ def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
 
 
 def _failing(
-    con: duckdb.DuckDBPyConnection, raw_table: str, typed_table: str, decisions: list[ColumnTypeDecision]
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    typed_table: str,
+    decisions: list[ColumnTypeDecision],
+    raw_non_null: dict[str, int] | None = None,
 ) -> list[ColumnTypeDecision]:
     """The decisions whose column has a failed cast: fewer typed values than raw non-null ones
-    (two plain aggregates, so the per-row quarantine pass only carries the failing columns)."""
+    (plain aggregates, so the per-row quarantine pass only carries the failing columns). The
+    raw counts come from the profile when given (the same null test), else from a scan."""
     if not decisions:
         return []
     cols = [quote_ident(d.column_name) for d in decisions]
-    raw = con.execute(f"SELECT {', '.join(f'count_if(NOT {null_test_sql(c)})' for c in cols)} FROM {raw_table}").fetchall()[0]
+    if raw_non_null is not None and all(d.column_name in raw_non_null for d in decisions):
+        raw = [raw_non_null[d.column_name] for d in decisions]
+    else:
+        raw = con.execute(
+            f"SELECT {', '.join(f'count_if(NOT {null_test_sql(c)})' for c in cols)} FROM {raw_table}"
+        ).fetchall()[0]
     typed = con.execute(f"SELECT {', '.join(f'count({c})' for c in cols)} FROM {typed_table}").fetchall()[0]
     return [d for d, r, t in zip(decisions, raw, typed, strict=True) if int(r or 0) > int(t or 0)]
 
@@ -86,11 +96,13 @@ def build_typed_table(
     raw_table: str,
     raw_row_count: int,
     decisions: list[ColumnTypeDecision],
+    raw_non_null: dict[str, int] | None = None,
 ) -> TypedTableResult:
     """Create `typed.<table>` and refresh the table's quarantine rows (one scan each).
 
     The quarantine holds exactly the cells that are neither null nor a null token in the raw
-    layer and that the column's parse does not read: the same expression builds both."""
+    layer and that the column's parse does not read: the same expression builds both.
+    `raw_non_null` (column -> non-null raw values, from the profile) spares a scan."""
     ensure_quarantine(con)
     install_macros(con)
     con.execute("CREATE SCHEMA IF NOT EXISTS typed")
@@ -107,7 +119,7 @@ def build_typed_table(
     parsed = [d for d in decisions if decision_parse_sql(d, "v") is not None]
     checks = []
     params: list[str] = []
-    for decision in _failing(con, raw_table, typed_table, parsed):
+    for decision in _failing(con, raw_table, typed_table, parsed, raw_non_null):
         col = quote_ident(decision.column_name)
         reason = f"not a valid {decision.decided_type}" + (
             f" ({decision.value_format.describe()})" if decision.value_format else ""
