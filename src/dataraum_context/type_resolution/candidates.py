@@ -366,7 +366,15 @@ def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # n
     for k, cand in enumerate(candidates):
         i = index[cand.column]
         v = f"v{i}"
-        if cand.fmt.kind in NUMBER_KINDS:
+        if cand.fmt.kind == "integer":  # `size_number` needs only the count and the integer digits
+            level1 += [
+                f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
+                f"{digits_sql(cand.fmt, v)} AS dg{k}",
+            ]
+            level2 += [f"ok{k}", f"split_part(lower(dg{k}), 'e', 1) AS mant{k}"]
+            level3 += [f"ok{k}", f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}"]
+            aggs += [f"count_if(ok{k})", "0", "0", f"max(whole{k}) FILTER (WHERE ok{k})", "0", "false"]
+        elif cand.fmt.kind in NUMBER_KINDS:
             level1 += [
                 f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
                 f"{digits_sql(cand.fmt, v)} AS dg{k}",
@@ -378,10 +386,9 @@ def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # n
                 f"contains(lower({v}), 'e') AS exp{k}",
             ]
             # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
-            frac = "0" if cand.fmt.kind == "integer" else f"length(split_part(mant{k}, '.', 2))"
             level3 += [
                 f"ok{k}",
-                f"{frac} AS frac{k}",
+                f"length(split_part(mant{k}, '.', 2)) AS frac{k}",
                 f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}",
                 # the double gives back exactly the written significant digits (`round_trips_sql`)
                 f"isfinite(x{k}) AND trim(replace(mant{k}, '.', ''), '0') = {shortest_digits_sql(f'x{k}')} AS dbl{k}",
