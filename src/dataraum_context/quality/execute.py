@@ -8,11 +8,12 @@ Per table:
    pass, each alone otherwise). A rule failing the check is `invalid` with the error;
    the others go on.
 2. ONE aggregate scan computes, for every valid row-level rule, `count_if(NOT (expr))`
-   (false fails; true and NULL pass) and its first failing `_row_id`s
-   (`min(_row_id, n) FILTER (WHERE NOT (expr))`), plus the evidence the scores need:
+   (false fails; true and NULL pass), plus the evidence the scores need:
    non-null counts per column and, per column and per table, the rows failing at
    least one rule of each dimension. If that scan fails at run time, each rule runs
    alone (errors mark that rule invalid) and the scan is repeated with the survivors.
+   The first failing `_row_id`s of the rules that failed come from a second scan, the
+   failure flags unnested to (rule, `_row_id`) and grouped by rule (`min(_row_id, n)`).
 3. Each `unique` rule runs as its own GROUP BY on the key (NULL keys skipped): rows in
    groups of more than one fail.
 4. One query fetches the sampled failing rows (`_row_id` and the rules' columns as text).
