@@ -40,6 +40,7 @@ Scoring (0..1), for a measured pair:
 from __future__ import annotations
 
 import itertools
+import math
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -203,8 +204,15 @@ def plausible_pairs(facts: dict[str, list[ColumnFacts]], keys: list[KeySide]) ->
             continue
         for table, columns in facts.items():
             options = [[c for c in columns if _fits(c, p)] for p in key.columns]
+            # counted, not enumerated: a wide table has columns**width combinations
+            considered += math.prod(len(o) for o in options)
+            # only combinations whose every column has name evidence can be kept: filter first
+            named = [
+                [c for c in o if _names((c,), KeySide(key.table, (p,), False)) > 0]
+                for o, p in zip(options, key.columns)
+            ]
             assignments = []
-            for combo in itertools.product(*options):
+            for combo in itertools.product(*named):
                 names = {c.column_name for c in combo}
                 if len(names) < len(combo):
                     continue
@@ -212,9 +220,7 @@ def plausible_pairs(facts: dict[str, list[ColumnFacts]], keys: list[KeySide]) ->
                     continue
                 if table == key.table and any(c.column_name == p.column_name for c, p in zip(combo, key.columns)):
                     continue
-                considered += 1
-                if all(_names((c,), KeySide(key.table, (p,), False)) > 0 for c, p in zip(combo, key.columns)):
-                    assignments.append(_Pair(tuple(combo), key, _names(tuple(combo), key)))
+                assignments.append(_Pair(tuple(combo), key, _names(tuple(combo), key)))
             assignments.sort(key=lambda p: (-p.names, [c.position for c in p.child]))
             pairs += assignments[:MAX_COMPOSITE_ASSIGNMENTS]
     return considered, pairs

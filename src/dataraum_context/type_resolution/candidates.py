@@ -191,9 +191,9 @@ def other_candidates(column: str, matches: list[PatternMatch], unit: UnitResult 
 
 def _distinct_sql(table: str, columns: list[str], limit: int | None) -> str:
     tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
-    union = " UNION ALL ".join(
-        f"SELECT {i} AS c, trim(CAST({quote_ident(col)} AS VARCHAR)) AS v FROM {table}" for i, col in enumerate(columns)
-    )
+    # side by side (one projection at any width; a UNION ALL per column grows worse than linearly)
+    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
+    union = f"SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v FROM {table}"
     ranked = (
         f"SELECT c, v, count(*) AS n FROM ({union}) WHERE v IS NOT NULL AND v NOT IN ({tokens}) GROUP BY c, v"
     )
@@ -244,6 +244,8 @@ def _shape(fmt: str) -> re.Pattern[str]:
 
 
 _FORMAT_SHAPES = [_shape(f) for f in DATE_FORMATS]
+_DIGITS_RX = re.compile(r"\d")
+assert not any(ch.isdigit() for f in DATE_FORMATS for ch in f), "a date format with a literal digit breaks the skeletons"
 
 
 def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
@@ -263,7 +265,9 @@ def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:
         datey = sum(n for v, n in zip(values, counts) if _DATEY_RX.fullmatch(v))
         if datey < MIN_PATTERN_RATE * sum(counts):
             continue
-        shaped = [k for k, rx in enumerate(_FORMAT_SHAPES) if any(rx.fullmatch(v) for v in values)]
+        # the shapes only count digits (no format has a literal digit): one value per digit skeleton
+        skeletons = set(_DIGITS_RX.sub("0", v) for v in values)
+        shaped = [k for k, rx in enumerate(_FORMAT_SHAPES) if any(rx.fullmatch(v) for v in skeletons)]
         if not shaped:
             continue
         flags = ", ".join(
