@@ -31,6 +31,7 @@ def ensure_quarantine(con: duckdb.DuckDBPyConnection) -> None:
 
 
 LINEAGE_TABLE = "lineage.typed_columns"
+LINEAGE_BATCH = 500
 
 
 def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: list[ColumnTypeDecision]) -> None:
@@ -50,8 +51,12 @@ def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: l
         )
         for d in decisions
     ]
-    if rows:
-        con.executemany(f"INSERT INTO {LINEAGE_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+    for k in range(0, len(rows), LINEAGE_BATCH):  # one statement per batch: executemany runs one per row
+        batch = rows[k:k + LINEAGE_BATCH]
+        con.execute(
+            f"INSERT INTO {LINEAGE_TABLE} VALUES {', '.join(['(?, ?, ?, ?, ?)'] * len(batch))}",
+            [value for row in batch for value in row],
+        )
 
 
 def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
