@@ -28,10 +28,12 @@ def table_profiles(staged_tables: list[StagedTable], duckdb_con: duckdb.DuckDBPy
 def sample_tables(
     staged_tables: list[StagedTable], duckdb_con: duckdb.DuckDBPyConnection, sample_size: int, sample_seed: int
 ) -> dict[str, str]:
-    """Per table, `sample.<table>`: a seeded uniform random sample of its raw rows (`sample_size` rows)."""
+    """Per table, `sample.<table>`: a seeded uniform random sample of its raw rows (`sample_size` rows,
+    fewer for a table of more than 100 columns: a budget of a million cells)."""
     return {
         table.table_name: create_sample(
-            duckdb_con, table.raw_table, table.table_name, table.row_count, sample_size, sample_seed
+            duckdb_con, table.raw_table, table.table_name, table.row_count, sample_size, sample_seed,
+            len(table.columns),
         )
         for table in staged_tables
     }

@@ -10,7 +10,7 @@ from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.temporal import columns as tcols
 from dataraum_context.temporal.models import TemporalProfileResult
 from dataraum_context.temporal.profiler import profile_column
-from dataraum_context.temporal.series import series_column
+from dataraum_context.temporal.series import series_columns
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult
 
 
@@ -27,13 +27,10 @@ def temporal_series_columns(
     profiles = {p.table_name: p for p in table_profiles}
     keys: dict[str, list[list[str]]] = dict(candidate_keys or {})
     return {
-        table.table_name: {
-            column: series_column(
-                duckdb_con, table.typed_table, column, types[table.table_name],
-                profiles.get(table.table_name), keys.get(table.table_name),
-            )
-            for column in tcols.time_columns(types.get(table.table_name, {}))
-        }
+        table.table_name: series_columns(
+            duckdb_con, table.typed_table, tcols.time_columns(types[table.table_name]), types[table.table_name],
+            profiles.get(table.table_name), keys.get(table.table_name),
+        )
         for table in typed_tables
         if table.table_name in types
     }

@@ -81,15 +81,22 @@ def type_decisions(
 
 @tag(per_table="true")
 def typed_tables(
-    staged_tables: list[StagedTable], type_decisions: list[ColumnTypeDecision], duckdb_con: duckdb.DuckDBPyConnection
+    staged_tables: list[StagedTable],
+    type_decisions: list[ColumnTypeDecision],
+    duckdb_con: duckdb.DuckDBPyConnection,
+    table_profiles: list[TableProfileResult] | None = None,
 ) -> list[TypedTableResult]:
     """`typed.<table>` for every table (every raw row kept) and its failed casts in the quarantine."""
     by_table: dict[str, list[ColumnTypeDecision]] = {}
     for decision in type_decisions:
         by_table.setdefault(decision.table_name, []).append(decision)
+    non_null = {
+        p.table_name: {c.column_name: c.total_count - c.null_count for c in p.columns} for p in table_profiles or []
+    }
     return [
         typed.build_typed_table(
-            duckdb_con, table.table_name, table.raw_table, table.row_count, by_table.get(table.table_name, [])
+            duckdb_con, table.table_name, table.raw_table, table.row_count, by_table.get(table.table_name, []),
+            non_null.get(table.table_name),
         )
         for table in staged_tables
     ]

@@ -1,3 +1,3 @@
-from dataraum_context.cli import entry
+from dataraum_context._entry import entry
 
 entry()

@@ -105,3 +105,9 @@ def test_dates_before_1900_and_after_2100_and_times_without_dates() -> None:
     _check([[f"{(i * 7) % 24:02d}:{i % 60:02d}:{(i * 13) % 60:02d}" for i in range(60)]])
     _check([[(datetime(2150, 1, 1) + timedelta(hours=i)).strftime("%d.%m.%Y %H:%M") for i in range(60)]])
     _check([[time(i % 24, i % 60).strftime("%I:%M %p") for i in range(60)]])
+
+
+def test_four_digit_future_years_beside_two_digit_years_are_kept() -> None:
+    # found by the property above: the two-digit-year pivot (a year after today goes back a
+    # century) was applied to every format's reading, so '13/01/2090' read by '%d/%m/%Y' became 1990
+    _check([["01/01/00", "13/01/2090"]])

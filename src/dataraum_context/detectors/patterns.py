@@ -34,6 +34,7 @@ Conventions decided here (type resolution relies on them):
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -323,14 +324,15 @@ def _null_token_list(null_tokens: frozenset[str]) -> str:
 
 
 def _distinct_values_sql(sample_table: str, columns: list[str], null_tokens: frozenset[str]) -> str:
-    """(c, v, n): per column index, each distinct trimmed non-null value and its row count."""
-    union = " UNION ALL ".join(
-        f"SELECT {i} AS c, trim(CAST({quote_ident(col)} AS VARCHAR)) AS v FROM {sample_table}"
-        for i, col in enumerate(columns)
-    )
+    """(c, v, n): per column index, each distinct trimmed non-null value and its row count.
+
+    The columns are unnested side by side (`unnest(range(k))` with `unnest([v0, ...])`): one
+    projection whatever the width, where a UNION ALL of one branch per column made the plan,
+    its time and its memory grow faster than the columns."""
+    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
     return (
-        f"SELECT c, v, count(*) AS n FROM ({union}) "
-        f"WHERE v IS NOT NULL AND v NOT IN {_null_token_list(null_tokens)} GROUP BY c, v"
+        f"SELECT c, v, count(*) AS n FROM (SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v "
+        f"FROM {sample_table}) WHERE v IS NOT NULL AND v NOT IN {_null_token_list(null_tokens)} GROUP BY c, v"
     )
 
 
@@ -351,9 +353,17 @@ def detect_patterns(
     """
     if not columns:
         return {}
-    distinct = _distinct_values_sql(sample_table, columns, null_tokens)
+    distinct = quote_ident(f"_patterns_values_{uuid.uuid4().hex[:12]}")
+    con.execute(f"CREATE TEMP TABLE {distinct} AS {_distinct_values_sql(sample_table, columns, null_tokens)}")
+    try:
+        return _detect(con, distinct, columns)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {distinct}")
+
+
+def _detect(con: Any, distinct: str, columns: list[str]) -> dict[str, list[PatternMatch]]:
     counts_sql = (
-        f"WITH d AS ({distinct}) SELECT c, sum(n) AS total, "
+        f"WITH d AS (SELECT * FROM {distinct}) SELECT c, sum(n) AS total, "
         + ", ".join(f"coalesce(sum(n) FILTER (WHERE {match_sql(p, 'v')}), 0)" for p in PATTERNS)
         + " FROM d GROUP BY c"
     )
@@ -363,22 +373,25 @@ def detect_patterns(
     hits = [(c, k) for c, (_, per) in counts.items() for k, m in enumerate(per) if m > 0]
     examples: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
     if hits:
-        # each regex runs once per distinct value of its column (h_j), top-5 by (count desc, value)
-        flags = ", ".join(
-            f"CASE WHEN c = {c} THEN {match_sql(PATTERNS[k], 'v')} END AS h{j}" for j, (c, k) in enumerate(hits)
+        # Long format, one branch per matched pattern over the columns it matched: each regex
+        # runs once per distinct value of those columns, grouped by (column, pattern), top-5 by
+        # (count desc, value). The query grows with the patterns, not with columns x patterns.
+        by_pattern: dict[int, list[int]] = {}
+        for c, k in hits:
+            by_pattern.setdefault(k, []).append(c)
+        branches = " UNION ALL ".join(
+            f"SELECT c, {k} AS k, v, n, {match_sql(PATTERNS[k], 'v')} AS h FROM d "
+            f"WHERE c IN ({', '.join(str(c) for c in sorted(cs))})"
+            for k, cs in sorted(by_pattern.items())
         )
         rank = "{'n': -n, 'v': v}"
-        aggs = []
-        for j, (c, _) in enumerate(hits):
-            aggs.append(f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE h{j})")
-            aggs.append(f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE c = {c} AND NOT h{j})")
-        cols_in = ", ".join(str(c) for c in sorted({c for c, _ in hits}))
-        ex_row = con.execute(
-            f"WITH d AS ({distinct}), f AS (SELECT c, v, n, {flags} FROM d WHERE c IN ({cols_in})) "
-            f"SELECT {', '.join(aggs)} FROM f"
-        ).fetchone()
-        for j, key in enumerate(hits):
-            examples[key] = (list(ex_row[2 * j] or []), list(ex_row[2 * j + 1] or []))
+        for c, k, matched_ex, failed_ex in con.execute(
+            f"WITH d AS (SELECT * FROM {distinct}) SELECT c, k, "
+            f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE h), "
+            f"min_by(v, {rank}, {MAX_EXAMPLES}) FILTER (WHERE NOT h) "
+            f"FROM ({branches}) GROUP BY c, k"
+        ).fetchall():
+            examples[(int(c), int(k))] = (list(matched_ex or []), list(failed_ex or []))
 
     result: dict[str, list[PatternMatch]] = {}
     for i, col in enumerate(columns):

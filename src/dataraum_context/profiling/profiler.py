@@ -88,19 +88,33 @@ def _token_test(expression: str, tokens: list[str], params: list[Any]) -> str:
     return f"{expression} IN ({', '.join('?' for _ in tokens)})"
 
 
-def _values_query(groups: str, raw_table: str, columns: list[str], tokens: list[str]) -> tuple[str, list[Any]]:
+CHUNK_COLUMNS = 64
+"""Columns per query: a wide table is profiled in slices of columns (each slice reads only its
+columns), so no query grows with the width (DuckDB plans a UNION ALL of thousands of branches,
+or a CASE of thousands of WHENs per row, in more than linear time)."""
+
+
+def _chunks(items: list[Any], size: int = CHUNK_COLUMNS) -> list[list[Any]]:
+    return [items[k:k + size] for k in range(0, len(items), size)] or [[]]
+
+
+def _values_query(
+    groups: str, raw_table: str, columns: list[str], tokens: list[str], offset: int = 0, insert: bool = False
+) -> tuple[str, list[Any]]:
     """The one scan of the raw table: the distinct values of every column with their counts
-    and what each value is (null? its number, its length), into the TEMP table `groups`."""
+    and what each value is (null? its number, its length), into the TEMP table `groups`
+    (created, or appended to with `insert`; column indexes start at `offset`)."""
     params: list[Any] = []
     branches = []
-    for i, name in enumerate(columns):
+    for i, name in enumerate(columns, start=offset):
         is_token = _token_test("trim(v)", tokens, params)
         branches.append(
             f"SELECT {i} AS col, v, c, (v IS NULL OR coalesce({is_token}, FALSE)) AS is_null, "
             "TRY_CAST(v AS DOUBLE) AS d, length(v) AS len "
             f"FROM (SELECT CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS c FROM {raw_table} GROUP BY 1) AS g{i}"
         )
-    return f"CREATE TEMP TABLE {groups} AS {' UNION ALL '.join(branches)}", params
+    head = f"INSERT INTO {groups}" if insert else f"CREATE TEMP TABLE {groups} AS"
+    return f"{head} {' UNION ALL '.join(branches)}", params
 
 
 def _classified(groups: str) -> str:
@@ -299,8 +313,9 @@ def profile_table(
 
     groups = quote_ident(f"_profile_values_{uuid.uuid4().hex[:12]}")
     try:
-        query, params = _values_query(groups, raw_table, columns, tokens)
-        con.execute(query, params).fetchall()
+        for k in range(0, len(columns), CHUNK_COLUMNS):
+            query, params = _values_query(groups, raw_table, columns[k:k + CHUNK_COLUMNS], tokens, k, insert=k > 0)
+            con.execute(query, params).fetchall()
         stats = _collect_stats(con, groups, raw_table, columns, tokens)
         histograms = _collect_histograms(con, groups, stats)
     finally:
@@ -364,10 +379,10 @@ def _collect_stats(
         entry.update(stddev_value=None, quantiles=None)
         stats[int(row[0])] = entry
     numeric = [(i, columns[i]) for i in sorted(stats) if stats[i]["numeric_count"]]
-    if numeric:
-        query, params = _spread_query(raw_table, numeric, tokens)
+    for chunk in _chunks(numeric) if numeric else []:
+        query, params = _spread_query(raw_table, chunk, tokens)
         row = con.execute(query, params).fetchall()[0]
-        for k, (i, _) in enumerate(numeric):
+        for k, (i, _) in enumerate(chunk):
             stats[i]["stddev_value"] = row[2 * k]
             stats[i]["quantiles"] = [float(q) for q in row[2 * k + 1]]
     return stats
@@ -384,16 +399,17 @@ def _collect_histograms(
                 plans[i] = plan
     if not plans:
         return {}
-    params: list[Any] = []
-    cases = []
-    for i in sorted(plans):
-        cases.append(f"WHEN {i} THEN {_bucket_expression(*plans[i], params)}")
-    column_list = ", ".join(str(i) for i in sorted(plans))
-    query = (
-        f"SELECT col, bucket, sum(c) FROM (SELECT col, c, CASE col {' '.join(cases)} END AS bucket "
-        f"FROM {_classified(groups)} WHERE n IS NOT NULL AND col IN ({column_list})) AS b GROUP BY col, bucket"
-    )
     counts: dict[int, dict[int, int]] = {}
-    for col, bucket, count in con.execute(query, params).fetchall():
-        counts.setdefault(int(col), {})[int(bucket)] = int(count)
+    for chunk in _chunks(sorted(plans)):
+        params: list[Any] = []
+        cases = []
+        for i in chunk:
+            cases.append(f"WHEN {i} THEN {_bucket_expression(*plans[i], params)}")
+        column_list = ", ".join(str(i) for i in chunk)
+        query = (
+            f"SELECT col, bucket, sum(c) FROM (SELECT col, c, CASE col {' '.join(cases)} END AS bucket "
+            f"FROM {_classified(groups)} WHERE n IS NOT NULL AND col IN ({column_list})) AS b GROUP BY col, bucket"
+        )
+        for col, bucket, count in con.execute(query, params).fetchall():
+            counts.setdefault(int(col), {})[int(bucket)] = int(count)
     return {i: _histogram_rows(*plans[i], counts.get(i, {})) for i, plan in plans.items()}

@@ -12,6 +12,10 @@ middle half (p25..p75) inside the parent's range; strings their average length
 inside the parent's length range. Composite keys are only paired with child column
 tuples that have name evidence, the best `MAX_COMPOSITE_ASSIGNMENTS` per child table.
 
+Bounded: per child column set at most `MAX_PARENTS_PER_CHILD` parents and per run at most
+`MAX_MEASURED_PAIRS` pairs are measured, best name evidence first (`pairs_skipped` counts
+the rest); real schemas stay far below, a wide table of key-like columns does not.
+
 Measurement (DuckDB, typed layer): each column taking part is reduced once to its
 distinct values with row counts (a temporary table), then every surviving pair is one
 join of two distinct sets: child distinct, matched distinct, orphan rows, orphan samples,
@@ -58,6 +62,7 @@ Cardinality is written from the child: `many-to-one`, `one-to-one` (the child si
 from __future__ import annotations
 
 import itertools
+import math
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -74,6 +79,11 @@ MIN_COVERAGE = 0.5
 REVIEW_MIN = 0.5
 """Foreign keys scoring below this are not reported."""
 MAX_COMPOSITE_ASSIGNMENTS = 2
+MAX_PARENTS_PER_CHILD = 4
+"""Per child column set, at most this many parent keys are measured (best name evidence first)."""
+MAX_MEASURED_PAIRS = 400
+"""At most this many pairs are measured per run (best name evidence first): wide tables whose
+columns all look like keys (a 10-row table) would otherwise measure columns x columns pairs."""
 ORPHAN_SAMPLES = 5
 SURPRISE_CAP = 50
 STRING_DENSITY = 0.5
@@ -265,8 +275,15 @@ def plausible_pairs(facts: dict[str, list[ColumnFacts]], keys: list[KeySide]) ->
             continue
         for table, columns in facts.items():
             options = [[c for c in columns if _fits(c, p)] for p in key.columns]
+            # counted, not enumerated: a wide table has columns**width combinations
+            considered += math.prod(len(o) for o in options)
+            # only combinations whose every column has name evidence can be kept: filter first
+            named = [
+                [c for c in o if _names((c,), KeySide(key.table, (p,), False)) > 0]
+                for o, p in zip(options, key.columns)
+            ]
             assignments = []
-            for combo in itertools.product(*options):
+            for combo in itertools.product(*named):
                 names = {c.column_name for c in combo}
                 if len(names) < len(combo):
                     continue
@@ -274,12 +291,44 @@ def plausible_pairs(facts: dict[str, list[ColumnFacts]], keys: list[KeySide]) ->
                     continue
                 if table == key.table and any(c.column_name == p.column_name for c, p in zip(combo, key.columns)):
                     continue
-                considered += 1
-                if all(_names((c,), KeySide(key.table, (p,), False)) > 0 for c, p in zip(combo, key.columns)):
-                    assignments.append(_Pair(tuple(combo), key, _names(tuple(combo), key, facts)))
+                assignments.append(_Pair(tuple(combo), key, _names(tuple(combo), key, facts)))
             assignments.sort(key=lambda p: (-p.names, [c.position for c in p.child]))
             pairs += assignments[:MAX_COMPOSITE_ASSIGNMENTS]
     return considered, pairs
+
+
+def _pair_rank(pair: _Pair, order: dict[tuple[str, str], int]) -> tuple:
+    """Best first: name evidence, a candidate key over a near-unique column, another table,
+    then the child's and the parent's column order."""
+    child = pair.child[0]
+    parent = pair.parent.columns[0]
+    return (
+        -pair.names,
+        not pair.parent.is_candidate_key,
+        child.table_name == pair.parent.table,
+        order.get((child.table_name, child.column_name), 0),
+        order.get((parent.table_name, parent.column_name), 0),
+        [c.column_name for c in pair.child],
+        pair.parent.names,
+    )
+
+
+def bounded_pairs(facts: dict[str, list[ColumnFacts]], pairs: list[_Pair]) -> list[_Pair]:
+    """The pairs to measure: at most `MAX_PARENTS_PER_CHILD` per child column set and
+    `MAX_MEASURED_PAIRS` in all, best ranked first; the kept pairs stay in their original order."""
+    order = {(c.table_name, c.column_name): k for columns in facts.values() for k, c in enumerate(columns)}
+    ranked = sorted(range(len(pairs)), key=lambda i: _pair_rank(pairs[i], order))
+    per_child: dict[tuple[str, tuple[str, ...]], int] = {}
+    kept: list[int] = []
+    for i in ranked:
+        child = (pairs[i].child[0].table_name, tuple(c.column_name for c in pairs[i].child))
+        if per_child.get(child, 0) >= MAX_PARENTS_PER_CHILD:
+            continue
+        per_child[child] = per_child.get(child, 0) + 1
+        kept.append(i)
+        if len(kept) >= MAX_MEASURED_PAIRS:
+            break
+    return [pairs[i] for i in sorted(kept)]
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> list[tuple]:
@@ -348,12 +397,18 @@ def screen_foreign_keys(
 ) -> FkScreening:
     """Screen every (child columns, parent key) pair by profiles, measure the survivors exactly."""
     keys = referenced_keys(facts, candidate_keys)
-    considered, pairs = plausible_pairs(facts, keys)
+    considered, plausible = plausible_pairs(facts, keys)
+    pairs = bounded_pairs(facts, plausible)
     measurements: list[FkMeasurement] = []
     with distinct_tables(con) as distincts:
         for pair in pairs:
             measurements.append(_measure(con, distincts, pair))
-    return FkScreening(pairs_considered=considered, pairs_measured=len(pairs), measurements=measurements)
+    return FkScreening(
+        pairs_considered=considered,
+        pairs_measured=len(pairs),
+        pairs_skipped=len(plausible) - len(pairs),
+        measurements=measurements,
+    )
 
 
 def _surprise(m: FkMeasurement, family: str) -> float:

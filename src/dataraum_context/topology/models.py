@@ -86,9 +86,11 @@ class FkScreening(BaseModel):
     """How foreign-key candidates were narrowed: counts at each step, and the measurements."""
 
     pairs_considered: int = 0
-    """Type-compatible (child column set, parent key) pairs."""
+    """Type-compatible (child column set, parent key) pairs (composite keys: combinations counted, not enumerated)."""
     pairs_measured: int = 0
     """Pairs that survived the profile checks and were measured exactly."""
+    pairs_skipped: int = 0
+    """Pairs that survived the profile checks but were not measured (over the per-child or per-run bound)."""
     measurements: list[FkMeasurement] = Field(default_factory=list)
 
 

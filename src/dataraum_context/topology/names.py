@@ -12,6 +12,7 @@ A parent column named only by a suffix (`id`) takes its table's stem (`customers
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 KEY_SUFFIXES = ("id", "key", "no", "nr", "num", "number", "code", "cd", "ref", "fk", "pk", "sk", "uuid", "guid")
 TABLE_PREFIXES = ("dim", "fact", "fct", "tbl", "stg", "raw", "src", "ref", "lkp", "d", "f", "t")
@@ -41,6 +42,7 @@ def _is_subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
+@lru_cache(maxsize=65536)  # pure; foreign-key screening asks for the same names columns x keys times
 def table_stem(table: str) -> str:
     """`customers` -> `customer`, `dim_product` -> `product`, `order_items` -> `order_item`."""
     parts = tokens(table)
@@ -62,6 +64,7 @@ def _split_suffix(token: str) -> tuple[str, str | None]:
     return token, None
 
 
+@lru_cache(maxsize=65536)
 def column_stem(column: str, table: str) -> tuple[str, str | None]:
     """The entity a column names, and its key suffix: (`order`, `key`) for `l_orderkey` in lineitem."""
     parts = tokens(column)

@@ -195,7 +195,11 @@ async def persist_topology(session: AsyncSession, results: dict[str, Any], ctx: 
     stored_paths = await _store_join_paths(session, paths, tables, rejected)
     screening = results.get("fk_screening")
     if screening is not None:
-        ctx.summary["fk_pairs"] = {"considered": screening.pairs_considered, "measured": screening.pairs_measured}
+        ctx.summary["fk_pairs"] = {
+            "considered": screening.pairs_considered,
+            "measured": screening.pairs_measured,
+            "skipped": screening.pairs_skipped,
+        }
     judged = results.get("foreign_key_judgements") or []
     dismissed = [r for r in judged if r.status == "dismissed"]
     if judged:

@@ -25,10 +25,10 @@ from dataraum_context.type_resolution.formats import (
     ValueFormat,
     digits_sql,
     install_macros,
+    negative_sql,
     number_regex,
     parse_sql,
-    signed_sql,
-    round_trips_sql,
+    shortest_digits_sql,
 )
 
 DECIMAL_WIDTHS = (9, 18, 38)
@@ -191,9 +191,9 @@ def other_candidates(column: str, matches: list[PatternMatch], unit: UnitResult 
 
 def _distinct_sql(table: str, columns: list[str], limit: int | None) -> str:
     tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
-    union = " UNION ALL ".join(
-        f"SELECT {i} AS c, trim(CAST({quote_ident(col)} AS VARCHAR)) AS v FROM {table}" for i, col in enumerate(columns)
-    )
+    # side by side (one projection at any width; a UNION ALL per column grows worse than linearly)
+    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
+    union = f"SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v FROM {table}"
     ranked = (
         f"SELECT c, v, count(*) AS n FROM ({union}) WHERE v IS NOT NULL AND v NOT IN ({tokens}) GROUP BY c, v"
     )
@@ -244,6 +244,8 @@ def _shape(fmt: str) -> re.Pattern[str]:
 
 
 _FORMAT_SHAPES = [_shape(f) for f in DATE_FORMATS]
+_DIGITS_RX = re.compile(r"\d")
+assert not any(ch.isdigit() for f in DATE_FORMATS for ch in f), "a date format with a literal digit breaks the skeletons"
 
 
 def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
@@ -263,7 +265,9 @@ def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:
         datey = sum(n for v, n in zip(values, counts) if _DATEY_RX.fullmatch(v))
         if datey < MIN_PATTERN_RATE * sum(counts):
             continue
-        shaped = [k for k, rx in enumerate(_FORMAT_SHAPES) if any(rx.fullmatch(v) for v in values)]
+        # the shapes only count digits (no format has a literal digit): one value per digit skeleton
+        skeletons = set(_DIGITS_RX.sub("0", v) for v in values)
+        shaped = [k for k, rx in enumerate(_FORMAT_SHAPES) if any(rx.fullmatch(v) for v in skeletons)]
         if not shaped:
             continue
         flags = ", ".join(
@@ -331,12 +335,29 @@ def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> l
 # --------------------------------------------------------------------------- measuring
 
 
+MEASURE_COLUMNS = 32
+"""Columns per measuring query: DuckDB plans a query of thousands of expressions slowly and
+with much memory, so a wide table is measured in slices of columns (each slice reads only
+its columns, so together they still read every column once)."""
+
+
 def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
     """Fill `parsed`/`nonnull` (and, for numbers, the sized `data_type`) of every candidate,
-    over all rows of `table` (one aggregate scan; each expression computed once per row)."""
+    over all rows of `table` (one aggregate scan per `MEASURE_COLUMNS` columns; each
+    expression computed once per row)."""
     if not candidates:
         return
     install_macros(con)
+    columns = list(dict.fromkeys(c.column for c in candidates))
+    for start in range(0, len(columns), MEASURE_COLUMNS):
+        chunk = set(columns[start:start + MEASURE_COLUMNS])
+        _measure_columns(con, table, [c for c in candidates if c.column in chunk])
+
+
+def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
+    # Each expression is written once, a level below its uses (DuckDB does not share common
+    # subexpressions across CASE branches), and computed for every row: aggregates keep the
+    # matching rows with FILTER, which is cheaper than CASE on string functions.
     tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
     columns = list(dict.fromkeys(c.column for c in candidates))
     index = {c: i for i, c in enumerate(columns)}
@@ -344,37 +365,55 @@ def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN0
     present = [f"(v{i} IS NOT NULL AND v{i} NOT IN ({tokens})) AS p{i}" for i in range(len(columns))]
     level1: list[str] = [f"v{i}" for i in range(len(columns))]
     level2: list[str] = []
+    level3: list[str] = []
     aggs: list[str] = [f"count_if(p{i})" for i in range(len(columns))]
     for k, cand in enumerate(candidates):
         i = index[cand.column]
         v = f"v{i}"
-        if cand.fmt.kind in NUMBER_KINDS:
-            level1.append(f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}")
-            mantissa = f"split_part(lower({digits_sql(cand.fmt, v)}), 'e', 1)"
-            # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
-            frac = "0" if cand.fmt.kind == "integer" else f"length(split_part({mantissa}, '.', 2))"
-            whole = f"length(ltrim(split_part({mantissa}, '.', 1), '0'))"
-            double = f"TRY_CAST({signed_sql(cand.fmt, v)} AS DOUBLE)"
+        if cand.fmt.kind == "integer":  # `size_number` needs only the count and the integer digits
+            level1 += [
+                f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
+                f"{digits_sql(cand.fmt, v)} AS dg{k}",
+            ]
+            level2 += [f"ok{k}", f"split_part(lower(dg{k}), 'e', 1) AS mant{k}"]
+            level3 += [f"ok{k}", f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}"]
+            aggs += [f"count_if(ok{k})", "0", "0", f"max(whole{k}) FILTER (WHERE ok{k})", "0", "false"]
+        elif cand.fmt.kind in NUMBER_KINDS:
+            level1 += [
+                f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
+                f"{digits_sql(cand.fmt, v)} AS dg{k}",
+            ]
             level2 += [
                 f"ok{k}",
-                f"CASE WHEN ok{k} THEN {frac} END AS frac{k}",
-                f"CASE WHEN ok{k} THEN {whole} END AS whole{k}",
-                f"CASE WHEN ok{k} THEN isfinite({double}) AND {round_trips_sql(cand.fmt, v, double)} END AS dbl{k}",
-                f"CASE WHEN ok{k} THEN contains(lower({v}), 'e') END AS exp{k}",
+                f"split_part(lower(dg{k}), 'e', 1) AS mant{k}",
+                f"TRY_CAST((CASE WHEN {negative_sql(cand.fmt, v)} THEN '-' ELSE '' END || dg{k}) AS DOUBLE) AS x{k}",
+                f"contains(lower({v}), 'e') AS exp{k}",
+            ]
+            # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
+            level3 += [
+                f"ok{k}",
+                f"length(split_part(mant{k}, '.', 2)) AS frac{k}",
+                f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}",
+                # the double gives back exactly the written significant digits (`round_trips_sql`)
+                f"isfinite(x{k}) AND trim(replace(mant{k}, '.', ''), '0') = {shortest_digits_sql(f'x{k}')} AS dbl{k}",
+                f"exp{k}",
             ]
             aggs += [
-                f"count_if(ok{k})", f"min(frac{k})", f"max(frac{k})", f"max(whole{k})", f"count_if(dbl{k})",
-                f"bool_or(exp{k})",
+                f"count_if(ok{k})", f"min(frac{k}) FILTER (WHERE ok{k})", f"max(frac{k}) FILTER (WHERE ok{k})",
+                f"max(whole{k}) FILTER (WHERE ok{k})", f"count_if(ok{k} AND dbl{k})",
+                f"bool_or(exp{k}) FILTER (WHERE ok{k})",
             ]
         else:
             level1.append(f"p{i} AND ({parse_sql(cand.fmt, cand.data_type, v)}) IS NOT NULL AS ok{k}")
             level2.append(f"ok{k}")
+            level3.append(f"ok{k}")
             aggs.append(f"count_if(ok{k})")
+    level3 += [f"p{i}" for i in range(len(columns))]
     level2 += [f"p{i}" for i in range(len(columns))]
     level1 += [f"p{i}" for i in range(len(columns))]
     sql = (
-        f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM "
-        f"(SELECT *, {', '.join(present)} FROM (SELECT {', '.join(trimmed)} FROM {table}))))"
+        f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(level3)} FROM (SELECT {', '.join(level2)} FROM "
+        f"(SELECT {', '.join(level1)} FROM (SELECT *, {', '.join(present)} FROM (SELECT {', '.join(trimmed)} FROM {table})))))"
     )
     row = con.execute(sql).fetchall()[0]
     at = len(columns)

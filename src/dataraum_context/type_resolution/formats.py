@@ -171,8 +171,12 @@ def significant_digits_sql(fmt: ValueFormat, v: str) -> str:
 def round_trips_sql(fmt: ValueFormat, v: str, x: str) -> str:
     """SQL: the double `x` read from `v` gives back exactly `v`'s digits (its shortest form has the
     same significant digits): `0.1`, `9.338315158455877e-7` do; `1.23456789012345678` does not."""
-    shortest = f"trim(replace(split_part(lower(ltrim(CAST({x} AS VARCHAR), '-')), 'e', 1), '.', ''), '0')"
-    return f"({significant_digits_sql(fmt, v)} = {shortest})"
+    return f"({significant_digits_sql(fmt, v)} = {shortest_digits_sql(x)})"
+
+
+def shortest_digits_sql(x: str) -> str:
+    """SQL: the significant digits of the double `x`'s shortest text form."""
+    return f"trim(replace(split_part(lower(ltrim(CAST({x} AS VARCHAR), '-')), 'e', 1), '.', ''), '0')"
 
 
 def install_macros(con) -> None:  # noqa: ANN001 - a DuckDB connection
@@ -236,23 +240,25 @@ def _temporal_parse(fmt: ValueFormat, target: str, v: str) -> str:
     for f in fmt.formats:
         lit = quote_literal(f)
         parsed = f"TRY_STRPTIME({v}, {lit})"
+        result = parsed
+        if "%y" in f:  # two-digit years: the latest reading not after today (only for this format's
+            # matches: a four-digit year read by a sibling format is taken as written)
+            result = f"(CASE WHEN {parsed} > current_date + INTERVAL 1 DAY THEN {parsed} - INTERVAL 100 YEAR ELSE {parsed} END)"
         if f.endswith(" %z"):  # the local part must round-trip; the offset must be a real offset
             local_lit = quote_literal(f[:-3])
             local = f"regexp_replace({v}, {quote_literal(OFFSET_SUFFIX)}, '')"
             local_parsed = f"TRY_STRPTIME({local}, {local_lit})"
             whens.append(
                 f"WHEN regexp_matches({v}, {quote_literal(OFFSET_SUFFIX)}) AND "
-                f"_dr_canon_dt(strftime({local_parsed}, {local_lit})) = _dr_canon_dt({local}) THEN {parsed}"
+                f"_dr_canon_dt(strftime({local_parsed}, {local_lit})) = _dr_canon_dt({local}) THEN {result}"
             )
             continue
         # the same text back (case aside) is the common case; padding and fractions need the canonical form
-        whens.append(f"WHEN lower(strftime({parsed}, {lit})) = lower({v}) THEN {parsed}")
-        whens.append(f"WHEN _dr_canon_dt(strftime({parsed}, {lit})) = _dr_canon_dt({v}) THEN {parsed}")
+        whens.append(f"WHEN lower(strftime({parsed}, {lit})) = lower({v}) THEN {result}")
+        whens.append(f"WHEN _dr_canon_dt(strftime({parsed}, {lit})) = _dr_canon_dt({v}) THEN {result}")
     if not whens:
         return "NULL"
     value = f"(CASE {' '.join(whens)} END)"
-    if any("%y" in f for f in fmt.formats):  # two-digit years: the latest reading not after today
-        value = f"(CASE WHEN {value} > current_date + INTERVAL 1 DAY THEN {value} - INTERVAL 100 YEAR ELSE {value} END)"
     if t == "DATE":
         return f"CAST({value} AS DATE)"
     if t == "TIME":

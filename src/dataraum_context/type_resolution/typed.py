@@ -31,6 +31,7 @@ def ensure_quarantine(con: duckdb.DuckDBPyConnection) -> None:
 
 
 LINEAGE_TABLE = "lineage.typed_columns"
+LINEAGE_BATCH = 500
 
 
 def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: list[ColumnTypeDecision]) -> None:
@@ -50,8 +51,12 @@ def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: l
         )
         for d in decisions
     ]
-    if rows:
-        con.executemany(f"INSERT INTO {LINEAGE_TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+    for k in range(0, len(rows), LINEAGE_BATCH):  # one statement per batch: executemany runs one per row
+        batch = rows[k:k + LINEAGE_BATCH]
+        con.execute(
+            f"INSERT INTO {LINEAGE_TABLE} VALUES {', '.join(['(?, ?, ?, ?, ?)'] * len(batch))}",
+            [value for row in batch for value in row],
+        )
 
 
 def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
@@ -67,17 +72,42 @@ def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
     return f"CASE WHEN {null_test_sql(column_sql)} THEN NULL ELSE CAST({value} AS {target}) END"
 
 
+def _failing(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    typed_table: str,
+    decisions: list[ColumnTypeDecision],
+    raw_non_null: dict[str, int] | None = None,
+) -> list[ColumnTypeDecision]:
+    """The decisions whose column has a failed cast: fewer typed values than raw non-null ones
+    (plain aggregates, so the per-row quarantine pass only carries the failing columns). The
+    raw counts come from the profile when given (the same null test), else from a scan."""
+    if not decisions:
+        return []
+    cols = [quote_ident(d.column_name) for d in decisions]
+    if raw_non_null is not None and all(d.column_name in raw_non_null for d in decisions):
+        raw = [raw_non_null[d.column_name] for d in decisions]
+    else:
+        raw = con.execute(
+            f"SELECT {', '.join(f'count_if(NOT {null_test_sql(c)})' for c in cols)} FROM {raw_table}"
+        ).fetchall()[0]
+    typed = con.execute(f"SELECT {', '.join(f'count({c})' for c in cols)} FROM {typed_table}").fetchall()[0]
+    return [d for d, r, t in zip(decisions, raw, typed, strict=True) if int(r or 0) > int(t or 0)]
+
+
 def build_typed_table(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
     raw_table: str,
     raw_row_count: int,
     decisions: list[ColumnTypeDecision],
+    raw_non_null: dict[str, int] | None = None,
 ) -> TypedTableResult:
     """Create `typed.<table>` and refresh the table's quarantine rows (one scan each).
 
     The quarantine holds exactly the cells that are neither null nor a null token in the raw
-    layer and that the column's parse does not read: the same expression builds both."""
+    layer and that the column's parse does not read: the same expression builds both.
+    `raw_non_null` (column -> non-null raw values, from the profile) spares a scan."""
     ensure_quarantine(con)
     install_macros(con)
     con.execute("CREATE SCHEMA IF NOT EXISTS typed")
@@ -91,11 +121,10 @@ def build_typed_table(
     )
     record_lineage(con, table_name, decisions)
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
+    parsed = [d for d in decisions if decision_parse_sql(d, "v") is not None]
     checks = []
     params: list[str] = []
-    for decision in decisions:
-        if decision_parse_sql(decision, "v") is None:
-            continue
+    for decision in _failing(con, raw_table, typed_table, parsed, raw_non_null):
         col = quote_ident(decision.column_name)
         reason = f"not a valid {decision.decided_type}" + (
             f" ({decision.value_format.describe()})" if decision.value_format else ""
@@ -106,7 +135,7 @@ def build_typed_table(
             f"{{'column_name': ?, 'raw_value': r.{col}, 'target_type': ?, 'reason': ?}} END"
         )
         params += [decision.column_name, decision.decided_type, reason]
-    if checks:  # one pass over raw and typed for every column's failures
+    if checks:  # one pass over raw and typed for every failing column's failures
         con.execute(
             f"INSERT INTO {QUARANTINE_TABLE} SELECT ?, f.column_name, _row_id, f.raw_value, f.target_type, f.reason "
             f"FROM (SELECT r._row_id, unnest(list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)) AS f "
