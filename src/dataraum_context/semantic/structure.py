@@ -154,7 +154,9 @@ def reconcile(
                     role=role,
                     entity_type=target,
                     references={"table": fk.to_table, "column": to_column},
-                    description=f"Refers to the {target.replace('_', ' ')} in {fk.to_table}.{to_column}.",
+                    description=_with_value_note(
+                        f"Refers to the {target.replace('_', ' ')} in {fk.to_table}.{to_column}.", a.description
+                    ),
                     confidence=max(a.confidence, round(fk.confidence, 3)),
                 )
         elif own_key:
@@ -162,7 +164,7 @@ def reconcile(
                 why = f"structure: {c} is the key of {t} (unique and non-null, verified)"
                 update.update(
                     role="key", entity_type=entities[t], references=None,
-                    description=f"Identifies each {entities[t].replace('_', ' ')} in {t}.",
+                    description=_with_value_note(f"Identifies each {entities[t].replace('_', ' ')} in {t}.", a.description),
                     confidence=max(a.confidence, 0.9),
                 )
         elif a.role == "key" and t in keys and (t, c) not in in_key:
@@ -179,3 +181,11 @@ def reconcile(
             update["evidence"] = [*a.evidence, why]
         result.append(a.model_copy(update=update) if update else a)
     return result
+
+
+def _with_value_note(text: str, previous: str | None) -> str:
+    """A new description that keeps what the values said (the annotator's "Meaning from ..."
+    sentence: which evidence decided, and notes such as "keep them as text")."""
+    if previous and "Meaning from" in previous:
+        return f"{text} {previous[previous.index('Meaning from'):]}"
+    return text
