@@ -157,13 +157,12 @@ def _strip(doc: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_kill_at_every_commit_boundary(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
-    # One of the demo's tables, with a type gate (orders.total_amount): the commit
-    # boundaries are those of the whole flow (every stage, the gate, the pause, the resume),
-    # and each of the test's many processes stays cheap. Relationship gates are exercised
-    # by the HITL tests.
+    # Two of the demo's tables: a type gate (orders.total_amount) and a relationship
+    # between them; the commit boundaries are those of the whole flow, each process is cheaper.
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(DEMO_DATA / "orders.csv", data / "orders.csv")
+    for name in ("orders.csv", "customers.csv"):
+        shutil.copy(DEMO_DATA / name, data / name)
 
     def new(name: str) -> Scenario:
         url = request.getfixturevalue("pg_databases").create() if backend == "postgres" else None
