@@ -42,10 +42,9 @@ CHINOOK = HERE.parent / "tests" / "fixtures" / "chinook"
 CHILD = """
 import asyncio, json, sys
 from dataraum_context.config import load_settings
-from dataraum_context.context.document import build_context
+from dataraum_context.context.document import load_context
 from dataraum_context.pipeline.runner import execute_run
 from dataraum_context.pipeline.stages import stage_names
-from dataraum_context.storage.engine import create_engine, session_factory
 
 settings = load_settings(workspace=sys.argv[2], review="defer")
 settings.workspace.mkdir(parents=True, exist_ok=True)
@@ -54,15 +53,7 @@ last = max(names.index("semantic"), names.index("topology"))
 outcome = asyncio.run(execute_run(settings, json.loads(sys.argv[1]), stop_after=names[last]))
 assert outcome.status == "completed", outcome.error
 
-async def read():
-    engine = create_engine(settings.resolved_metadata_url)
-    try:
-        async with session_factory(engine)() as session:
-            return await build_context(session)
-    finally:
-        await engine.dispose()
-
-print(json.dumps(asyncio.run(read()), default=str))
+print(json.dumps(load_context(settings), default=str))
 """
 
 

@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 from urllib.parse import quote
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
@@ -22,19 +23,24 @@ from dataraum_context.yamlfile import read_yaml
 DEFAULT_WORKSPACE = ".dataraum"
 
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand_env(url: str) -> str:
-    """`${VAR}` in a URL replaced by the variable's value (URL-quoted); unset: a ConfigError."""
+def expand_env(text: str, missing: Callable[[str], Exception]) -> str:
+    """`${VAR}` in a URL replaced by the variable's value (quoted for a URL); an unset
+    variable raises `missing(name)`. Secrets are named in URLs and files, never written there."""
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise ConfigError(f"the metadata URL names ${{{name}}}, which is not set")
+            raise missing(name)
         return quote(os.environ[name], safe="")
 
-    return _ENV_REF.sub(value, url)
+    return ENV_REF.sub(value, text)
+
+
+def _unset_in_metadata_url(name: str) -> Exception:
+    return ConfigError(f"the metadata URL names ${{{name}}}, which is not set")
 
 
 class Settings(BaseSettings):
@@ -94,7 +100,7 @@ class Settings(BaseSettings):
         config file or environment: `postgresql://user:${PGPASSWORD}@host/db` reads the
         variable here, so the secret itself never sits in a file."""
         if self.metadata_url:
-            return _expand_env(self.metadata_url)
+            return expand_env(self.metadata_url, _unset_in_metadata_url)
         return f"sqlite+aiosqlite:///{(self.workspace / 'metadata.db').resolve()}"
 
 

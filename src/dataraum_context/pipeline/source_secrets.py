@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from dataraum_context.config import ENV_REF, expand_env
 from dataraum_context.errors import SourceError, UserError
 from dataraum_context.storage.engine import mask_password, parse_url
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PASSWORD = re.compile(r"://[^:/@]*:([^@/]*)@")
 
 
@@ -35,7 +34,7 @@ def origin_of(path: str) -> str | None:
     """Where a source's secret comes from (None: a file)."""
     if not _is_url(path):
         return None
-    names = _ENV_REF.findall(path)
+    names = ENV_REF.findall(path)
     if names:
         return f"env:{names[0]}"
     match = _PASSWORD.search(path)
@@ -44,7 +43,7 @@ def origin_of(path: str) -> str | None:
 
 def stored_form(path: str) -> str:
     """The path as recorded: `${VAR}` references kept, literal passwords masked."""
-    if not _is_url(path) or _ENV_REF.search(path):
+    if not _is_url(path) or ENV_REF.search(path):
         return path
     return mask_password(path)
 
@@ -54,21 +53,18 @@ def expand(path: str, what: str = "source URL") -> str:
     if not _is_url(path):
         return path
 
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise SourceError(
-                f"{what} {path!r} names the environment variable {name}, which is not set; set it "
-                "(the password is never stored)"
-            )
-        return quote(os.environ[name], safe="")
+    def missing(name: str) -> Exception:
+        return SourceError(
+            f"{what} {path!r} names the environment variable {name}, which is not set; set it "
+            "(the password is never stored)"
+        )
 
-    return _ENV_REF.sub(value, path)
+    return expand_env(path, missing)
 
 
 def _identity(url: str) -> tuple[str, str | None, str | None, int | None, str | None] | None:
     try:
-        parsed = make_url(_ENV_REF.sub("x", url))
+        parsed = make_url(ENV_REF.sub("x", url))
     except (ArgumentError, ValueError):
         return None
     return parsed.get_backend_name(), parsed.username, parsed.host, parsed.port, parsed.database
