@@ -18,7 +18,7 @@ from pathlib import Path
 from hamilton.graph_types import HamiltonNode
 
 from dataraum_context.errors import DataraumError, UserError
-from dataraum_context.pipeline.extension import CUSTOM_STAGE
+from dataraum_context.pipeline.stages import CUSTOM_STAGE
 from dataraum_context.pipeline.gates import gate_types
 from dataraum_context.pipeline.graph import build_driver, custom_node_names, nodes_by_stage
 from dataraum_context.pipeline.stages import STAGES

@@ -52,8 +52,8 @@ from dataraum_context.errors import UserError
 from dataraum_context.contracts.run_context import RunContext
 from dataraum_context.quality import contributed
 from dataraum_context.quality.models import QualityRuleSpec
+from dataraum_context.pipeline.stages import CUSTOM_STAGE
 
-CUSTOM_STAGE = "custom"
 MODULE_PREFIX = "dataraum_custom__"
 RULES_SUFFIX = "_quality_rules"
 RULES_NODE = "custom_quality_rules"

@@ -19,19 +19,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from dataraum_context.contracts.run_context import RunContext
-from dataraum_context.pipeline.extension import CUSTOM_STAGE, persist_custom
-from dataraum_context.profiling.persist import persist_profiling
-from dataraum_context.quality.persist import persist_quality
-from dataraum_context.semantic.persist import persist_semantic
-from dataraum_context.staging.persist import persist_staging
-from dataraum_context.temporal.persist import persist_temporal
-from dataraum_context.topology.persist import persist_topology
 from dataraum_context.storage.schema import init_schema
-from dataraum_context.type_resolution.persist import persist_type_resolution
 
 Persist = Callable[[AsyncSession, dict[str, Any], RunContext], Awaitable[dict[str, Any]]]
 
 DATAFLOWS_PACKAGE = "dataraum_context.dataflows"
+CUSTOM_STAGE = "custom"
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,9 @@ class StageSpec:
     """
 
     name: str
-    persist: Persist | None = None
+    persist_ref: str | None = None
+    """`module:function` of the stage's persist function, imported when a run first needs it
+    (so that commands which only read the store do not import the stages' code)."""
     description: str = ""
     models: str | None = None
     """The module defining the stage's metadata tables (registered with the store)."""
@@ -50,6 +45,13 @@ class StageSpec:
     """The module whose `contribute(session, doc)` adds the stage's part of the context document."""
     extra: dict[str, Any] = field(default_factory=dict)
     builtin: bool = True
+
+    @property
+    def persist(self) -> Persist | None:
+        if self.persist_ref is None:
+            return None
+        module, _, name = self.persist_ref.partition(":")
+        return getattr(importlib.import_module(module), name)
 
     @property
     def module_name(self) -> str:
@@ -62,29 +64,34 @@ def _pkg(stage: str, module: str) -> str:
 
 # Adding a stage: its module in dataflows/, its package (persist, db_models, context), one entry here.
 STAGES: tuple[StageSpec, ...] = (
-    StageSpec("staging", persist_staging, "read sources into the raw layer"),
-    StageSpec("profiling", persist_profiling, "column statistics, patterns, units", models=_pkg("profiling", "db_models")),
+    StageSpec("staging", _pkg("staging", "persist:persist_staging"), "read sources into the raw layer"),
     StageSpec(
-        "type_resolution", persist_type_resolution, "typed layer and quarantine",
+        "profiling", _pkg("profiling", "persist:persist_profiling"), "column statistics, patterns, units",
+        models=_pkg("profiling", "db_models"),
+    ),
+    StageSpec(
+        "type_resolution", _pkg("type_resolution", "persist:persist_type_resolution"), "typed layer and quarantine",
         models=_pkg("type_resolution", "db_models"),
     ),
     StageSpec(
-        "topology", persist_topology, "keys, foreign keys, join paths",
+        "topology", _pkg("topology", "persist:persist_topology"), "keys, foreign keys, join paths",
         models=_pkg("topology", "db_models"), context=_pkg("topology", "context"),
     ),
     StageSpec(
-        "semantic", persist_semantic, "roles, entities, ontology terms",
+        "semantic", _pkg("semantic", "persist:persist_semantic"), "roles, entities, ontology terms",
         models=_pkg("semantic", "db_models"), context=_pkg("semantic", "context"),
     ),
     StageSpec(
-        "temporal", persist_temporal, "granularity, gaps, trends",
+        "temporal", _pkg("temporal", "persist:persist_temporal"), "granularity, gaps, trends",
         models=_pkg("temporal", "db_models"), context=_pkg("temporal", "context"),
     ),
     StageSpec(
-        "quality", persist_quality, "rules, results, scores",
+        "quality", _pkg("quality", "persist:persist_quality"), "rules, results, scores",
         models=_pkg("quality", "db_models"), context=_pkg("quality", "context"),
     ),
-    StageSpec(CUSTOM_STAGE, persist_custom, "nodes of --module files", builtin=False),
+    StageSpec(
+        CUSTOM_STAGE, "dataraum_context.pipeline.extension:persist_custom", "nodes of --module files", builtin=False,
+    ),
 )
 
 # Metadata tables that belong to no stage: runs and the review queue, the LLM cache, ontologies.
