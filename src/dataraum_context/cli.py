@@ -57,6 +57,14 @@ err_console = Console(stderr=True)
 out_console = Console(width=_width())
 
 
+def _new_consoles() -> None:
+    """Consoles for this invocation: the width (terminal, `COLUMNS`) is read when a command starts,
+    so that `main()` called twice in one process (the Python API, tests) sees each call's settings."""
+    global err_console, out_console
+    err_console = Console(stderr=True)
+    out_console = Console(width=_width())
+
+
 def _version_callback(value: bool) -> None:
     if value:
         from dataraum_context import __version__
@@ -718,6 +726,7 @@ def dag(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn every error into one line and an exit code."""
+    _new_consoles()
     try:
         result = app(args=argv, standalone_mode=False)
         if isinstance(result, int):
