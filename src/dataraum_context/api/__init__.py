@@ -338,7 +338,7 @@ class Workspace:
         if not sql:
             return {"value": None, "error": "the metric has no SQL"}
         try:
-            result = run_query(self.duckdb_path, sql, limit=10)
+            result = self.query_result(sql, limit=10)
         except QueryError as exc:
             return {"value": None, "error": str(exc)}
         rows = result.as_dict()["rows"]
@@ -346,11 +346,13 @@ class Workspace:
 
     def query(self, sql: str, *, limit: int | None = None, timeout: float | None = None) -> pa.Table:
         """Rows of one read-only SELECT on the typed layer, as a `pyarrow.Table` (at most
-        `limit` rows, default 1000; stopped after `timeout` seconds, default 10)."""
+        `limit` rows, default 1000; stopped after `timeout` seconds, default the setting
+        `query_timeout_seconds`, 10)."""
         return self.query_result(sql, limit=limit, timeout=timeout).table
 
     def query_result(self, sql: str, *, limit: int | None = None, timeout: float | None = None) -> QueryResult:
         """As `query`, with the column types and whether rows were left out."""
+        timeout = self.settings.query_timeout_seconds if timeout is None else timeout
         return run_query(self.duckdb_path, sql, limit=limit, timeout=timeout)
 
     def annotate(self, target: str, values: dict[str, Any], reason: str, *, agent: str | None = None) -> dict[str, Any]:

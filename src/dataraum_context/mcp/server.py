@@ -104,7 +104,7 @@ def build_server(ws: Workspace, *, allow_review: bool = False, name: str = "data
     ) -> dict[str, Any]:
         """Run one read-only SQL query (DuckDB) on the workspace's data: rows, column names and types,
         and whether rows were left out. Writes, ATTACH, COPY, SET, file functions and extra statements
-        are refused; a query running over 10 s is stopped."""
+        are refused; a query running too long (default 10 s) is stopped."""
         return _call(lambda: ws.query_result(sql, limit=limit).as_dict())
 
     @server.tool(annotations=reading)
