@@ -15,13 +15,10 @@ from typing import Any
 
 import pytest
 from helpers import DEMO_DATA
-from mcp_support import SyncSession
+from mcp_support import QUERY_TIMEOUT_S, TOKEN, SyncSession
 
 from dataraum_context import Workspace
 
-TOKEN = "test-token-5f2c1e"
-# A query that runs forever is stopped after this many seconds (the servers' setting).
-QUERY_TIMEOUT_S = "1"
 
 
 @pytest.fixture(scope="session")

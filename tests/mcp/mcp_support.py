@@ -16,6 +16,9 @@ from typing import Any
 from mcp.client.session import ClientSession
 
 TIMEOUT_S = 120.0
+TOKEN = "test-token-5f2c1e"  # the HTTP server's bearer token
+# A query that runs forever is stopped after this many seconds (the servers' setting).
+QUERY_TIMEOUT_S = "1"
 
 
 class SyncSession:
