@@ -1,0 +1,102 @@
+"""`from dataraum_context import Workspace`: run, review, resume, context, query, notebooks."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from dataraum_context import RunResult, Workspace
+from dataraum_context.api import QueryError
+from dataraum_context.context.document import load_context
+from dataraum_context.errors import UserError
+
+
+def test_import_stays_cheap() -> None:
+    code = (
+        "import sys, dataraum_context as d; "
+        "print(sorted(m for m in ('sqlalchemy', 'duckdb', 'pyarrow', 'mcp', 'dataraum_context.api') if m in sys.modules)); "
+        "print(d.Workspace.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.splitlines() == ["[]", "Workspace"]
+    import dataraum_context
+
+    with pytest.raises(AttributeError):
+        dataraum_context.Nope  # noqa: B018
+
+
+def test_block_run_pauses_then_review_and_resume(paused: tuple[Workspace, RunResult]) -> None:
+    ws, first = paused
+    assert first.status == "paused" and first.ok and first.review_pending >= 1, first
+    items = ws.review.list(pending=True)
+    assert items and all(i["status"] == "pending" for i in items)
+    shown = ws.review.show(items[0]["id"][:8])
+    assert shown["id"] == items[0]["id"] and shown["suggested_action"]
+    with pytest.raises(UserError, match="reason"):
+        ws.review.reject([items[0]["id"]], reason=" ")
+    decided = ws.review.approve(all_pending=True, who="tester")
+    assert {d["status"] for d in decided} == {"approved"} and {d["reviewed_by"] for d in decided} == {"tester"}
+    resumed = ws.resume()
+    while resumed.status == "paused":  # later gates may ask too
+        ws.review.approve(all_pending=True, who="tester")
+        resumed = ws.resume()
+    assert resumed.status == "completed", resumed
+    assert resumed.run_id == first.run_id
+    assert ws.review.list(pending=True) == []
+    doc = ws.context()
+    assert doc == load_context(ws.settings)  # the same document the CLI prints
+    assert doc["run"]["status"] == "completed"
+    assert [t["name"] for t in ws.context(tables="orders")["tables"]] == ["orders"]
+
+
+def test_query_is_read_only_arrow(paused: tuple[Workspace, RunResult]) -> None:
+    ws, _ = paused
+    table = ws.query("SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY status")
+    assert isinstance(table, pa.Table) and table.column_names == ["status", "n"]
+    assert sum(table.column("n").to_pylist()) == 1001
+    assert ws.query("SELECT * FROM raw.orders", limit=3).num_rows == 3
+    assert ws.query_result("SELECT * FROM orders", limit=3).truncated is True
+    for sql in ("DELETE FROM orders", "SELECT * FROM read_csv('/etc/passwd')", "SELECT 1; SELECT 2"):
+        with pytest.raises(QueryError):
+            ws.query(sql)
+    with pytest.raises(QueryError, match="stopped"):
+        ws.query("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT max(i) FROM r", timeout=0.5)
+    with pytest.raises(QueryError, match="limit"):
+        ws.query("SELECT 1", limit=0)
+    assert ws.query("SELECT count(*) AS n FROM orders").column("n").to_pylist() == [1001]
+
+
+def test_works_inside_a_running_event_loop(paused: tuple[Workspace, RunResult]) -> None:
+    ws, _ = paused
+
+    async def notebook_cell() -> list[str]:
+        return [t["name"] for t in ws.context()["tables"]]
+
+    assert asyncio.run(notebook_cell()) == ["customers", "order_items", "orders", "products", "shipments"]
+
+
+def test_html_repr_is_escaped(paused: tuple[Workspace, RunResult], tmp_path: Path) -> None:
+    ws, _ = paused
+    page = ws._repr_html_()
+    assert "orders" in page and "<table>" in page
+    hostile = RunResult(run_id=None, status="failed", tables=["<b>t</b>"], error="<script>alert(1)</script>")
+    page = hostile._repr_html_()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>t</b>" not in page and "&lt;b&gt;t&lt;/b&gt;" in page
+    assert "empty" in Workspace(tmp_path / "nothing")._repr_html_()
+
+
+def test_bad_input_is_one_line(tmp_path: Path) -> None:
+    empty = Workspace(tmp_path / "nothing")
+    with pytest.raises(UserError, match="no dataraum workspace"):
+        empty.context()
+    with pytest.raises(UserError):
+        empty.run([tmp_path / "missing.csv"])
+    with pytest.raises(UserError, match="review"):
+        empty.run([tmp_path], review="sometimes")
+    assert not (tmp_path / "nothing" / "metadata.db").exists()
