@@ -100,3 +100,18 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="review"):
         empty.run([tmp_path], review="sometimes")
     assert not (tmp_path / "nothing" / "metadata.db").exists()
+
+
+@pytest.mark.postgres
+def test_metadata_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    from helpers import DEMO_DATA
+
+    ws = Workspace(tmp_path / "ws", metadata_url=pg_url)
+    result = ws.run([DEMO_DATA], review="defer")
+    assert result.status == "completed", result.error
+    item = ws.annotate("customers.email", {"business_name": "Contact e-mail"}, reason="named by the CRM", agent="pg")
+    assert item["reviewed_by"] == "agent:pg" and item["run_id"] is None
+    assert ws.review.show(item["id"][:8])["decision"] == {"business_name": "Contact e-mail"}
+    assert ws.describe("customers", "email")["column"]["semantic"]["decision"]["source"] == "agent"
+    assert ws.query("SELECT count(*) AS n FROM customers").column("n").to_pylist() == [200]
+    assert not (tmp_path / "ws" / "metadata.db").exists()
