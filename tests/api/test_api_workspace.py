@@ -64,6 +64,11 @@ def test_query_is_read_only_arrow(paused: tuple[Workspace, RunResult]) -> None:
     for sql in ("DELETE FROM orders", "SELECT * FROM read_csv('/etc/passwd')", "SELECT 1; SELECT 2"):
         with pytest.raises(QueryError):
             ws.query(sql)
+    for sql in ("SELECT * FROM checkpoint()", "SELECT * FROM duckdb_secrets()", "SELECT * FROM enable_profiling()",
+                "SELECT * FROM orders, (SELECT * FROM arrow_scan(1, 2, 3))"):
+        with pytest.raises(QueryError, match="table function"):
+            ws.query(sql)
+    assert ws.query("SELECT count(*) AS n FROM range(3)").column("n").to_pylist() == [3]
     with pytest.raises(QueryError, match="stopped"):
         ws.query("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT max(i) FROM r", timeout=0.5)
     with pytest.raises(QueryError, match="limit"):

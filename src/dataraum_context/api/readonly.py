@@ -39,6 +39,14 @@ MEMORY_LIMIT = "1GB"
 # connection's settings refuse file access too; this names the problem up front).
 _REFUSED_PREFIXES = ("read_", "parquet_", "iceberg_", "delta_", "sniff_", "sqlite_", "postgres_", "mysql_")
 _REFUSED_NAMES = {"glob", "query", "query_table", "getenv", "load_aws_credentials", "json_execute_serialized_sql"}
+# In FROM, only these table functions: generators and read-only catalog views. Everything
+# else there (file scans, `checkpoint`, logging and profiling switches, Arrow/pandas pointer
+# scans, secrets, external resources) is refused.
+_TABLE_FUNCTIONS = {
+    "range", "generate_series", "unnest", "repeat", "repeat_row", "json_each", "json_tree",
+    "pragma_table_info", "duckdb_columns", "duckdb_tables", "duckdb_views", "duckdb_schemas",
+    "duckdb_types", "duckdb_constraints", "duckdb_indexes", "duckdb_functions", "duckdb_keywords",
+}
 
 
 class QueryError(UserError):
@@ -73,18 +81,23 @@ def _jsonable(value: Any) -> Any:
     return str(value)  # Decimal, date, datetime, UUID, timedelta: exact text
 
 
-def _function_names(node: Any) -> set[str]:
-    found: set[str] = set()
+def _function_names(node: Any, found: set[str] | None = None, in_from: set[str] | None = None) -> tuple[set[str], set[str]]:
+    """Every function name in a parse tree, and those called as table functions (in FROM)."""
+    found = set() if found is None else found
+    in_from = set() if in_from is None else in_from
     if isinstance(node, dict):
         name = node.get("function_name")
         if isinstance(name, str):
             found.add(name.lower())
+        if node.get("type") == "TABLE_FUNCTION":
+            called = (node.get("function") or {}).get("function_name")
+            in_from.add(str(called).lower())
         for value in node.values():
-            found |= _function_names(value)
+            _function_names(value, found, in_from)
     elif isinstance(node, list):
         for value in node:
-            found |= _function_names(value)
-    return found
+            _function_names(value, found, in_from)
+    return found, in_from
 
 
 def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
@@ -108,9 +121,15 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
         raise QueryError(f"cannot parse the query: {_first_line(exc)}") from None
     if tree.get("error"):
         raise QueryError(f"cannot parse the query: {tree.get('error_message') or 'not a plain SELECT'}")
-    for name in sorted(_function_names(tree)):
+    names, table_functions = _function_names(tree)
+    for name in sorted(names):
         if name in _REFUSED_NAMES or name.startswith(_REFUSED_PREFIXES):
             raise QueryError(f"function {name}() is not allowed: queries read the workspace's tables only")
+    for name in sorted(table_functions - _TABLE_FUNCTIONS):
+        raise QueryError(
+            f"table function {name}() is not allowed here (allowed in FROM: tables, range, generate_series, unnest, "
+            "json_each, json_tree and catalog views such as duckdb_tables)"
+        )
     return text
 
 
