@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from api_support import BlockedRun
 
 from dataraum_context import RunResult, Workspace
 from dataraum_context.api import QueryError
@@ -30,32 +31,27 @@ def test_import_stays_cheap() -> None:
         dataraum_context.Nope  # noqa: B018
 
 
-def test_block_run_pauses_then_review_and_resume(paused: tuple[Workspace, RunResult]) -> None:
-    ws, first = paused
+def test_block_run_pauses_then_review_and_resume(blocked: BlockedRun) -> None:
+    ws, first = blocked.ws, blocked.first
     assert first.status == "paused" and first.ok and first.review_pending >= 1, first
-    items = ws.review.list(pending=True)
-    assert items and all(i["status"] == "pending" for i in items)
-    shown = ws.review.show(items[0]["id"][:8])
-    assert shown["id"] == items[0]["id"] and shown["suggested_action"]
-    with pytest.raises(UserError, match="reason"):
-        ws.review.reject([items[0]["id"]], reason=" ")
-    decided = ws.review.approve(all_pending=True, who="tester")
-    assert {d["status"] for d in decided} == {"approved"} and {d["reviewed_by"] for d in decided} == {"tester"}
-    resumed = ws.resume()
-    while resumed.status == "paused":  # later gates may ask too
-        ws.review.approve(all_pending=True, who="tester")
-        resumed = ws.resume()
-    assert resumed.status == "completed", resumed
-    assert resumed.run_id == first.run_id
+    assert blocked.pending and all(i["status"] == "pending" for i in blocked.pending)
+    assert blocked.shown["id"] == blocked.pending[0]["id"] and blocked.shown["suggested_action"]
+    assert {d["status"] for d in blocked.approved} == {"approved"}
+    assert {d["reviewed_by"] for d in blocked.approved} == {"tester"}
+    assert blocked.resumed.status == "completed", blocked.resumed
+    assert blocked.resumed.run_id == first.run_id
     assert ws.review.list(pending=True) == []
+    with pytest.raises(UserError, match="already approved"):
+        ws.review.reject([blocked.pending[0]["id"]], reason="too late")
+    with pytest.raises(UserError, match="reason"):
+        ws.review.reject([blocked.pending[0]["id"]], reason=" ")
     doc = ws.context()
     assert doc == load_context(ws.settings)  # the same document the CLI prints
     assert doc["run"]["status"] == "completed"
     assert [t["name"] for t in ws.context(tables="orders")["tables"]] == ["orders"]
 
 
-def test_query_is_read_only_arrow(paused: tuple[Workspace, RunResult]) -> None:
-    ws, _ = paused
+def test_query_is_read_only_arrow(ws: Workspace) -> None:
     table = ws.query("SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY status")
     assert isinstance(table, pa.Table) and table.column_names == ["status", "n"]
     assert sum(table.column("n").to_pylist()) == 1001
@@ -76,8 +72,7 @@ def test_query_is_read_only_arrow(paused: tuple[Workspace, RunResult]) -> None:
     assert ws.query("SELECT count(*) AS n FROM orders").column("n").to_pylist() == [1001]
 
 
-def test_works_inside_a_running_event_loop(paused: tuple[Workspace, RunResult]) -> None:
-    ws, _ = paused
+def test_works_inside_a_running_event_loop(ws: Workspace) -> None:
 
     async def notebook_cell() -> list[str]:
         return [t["name"] for t in ws.context()["tables"]]
@@ -85,8 +80,7 @@ def test_works_inside_a_running_event_loop(paused: tuple[Workspace, RunResult]) 
     assert asyncio.run(notebook_cell()) == ["customers", "order_items", "orders", "products", "shipments"]
 
 
-def test_html_repr_is_escaped(paused: tuple[Workspace, RunResult], tmp_path: Path) -> None:
-    ws, _ = paused
+def test_html_repr_is_escaped(ws: Workspace, tmp_path: Path) -> None:
     page = ws._repr_html_()
     assert "orders" in page and "<table>" in page
     hostile = RunResult(run_id=None, status="failed", tables=["<b>t</b>"], error="<script>alert(1)</script>")
