@@ -65,6 +65,9 @@ def test_describe_table_and_column(client: SyncSession, mcp_workspace: Workspace
     assert table["table"]["row_count"] == 1001
     assert {c["name"] for c in table["table"]["columns"]} >= {"order_id", "customer_id", "total_amount"}
     assert any(r["from_table"] == "orders" or r["to_table"] == "orders" for r in table["relationships"])
+    amount = _ok(client.call("describe", {"table": "orders", "column": "total_amount"}))
+    assert {m["name"] for m in amount["metrics"]} == {"sales_amount", "average_order_value"}
+    assert amount["column"]["quarantined_count"] == 16 and amount["open_review_items"][0]["target"] == "orders.total_amount"
     message = _error(client.call("describe", {"table": "nope"}))
     assert "no table 'nope'" in message and "orders" in message
     message = _error(client.call("describe", {"table": "orders", "column": "nope"}))

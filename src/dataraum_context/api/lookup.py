@@ -80,7 +80,7 @@ def describe(doc: dict[str, Any], table: str, column: str | None = None) -> dict
         "table": {k: entry.get(k) for k in ("name", "source", "row_count", "candidate_keys", "entity")},
         "column": col,
         "relationships": [r for r in relationships if _touches(r, name, col["name"])],
-        "metrics": [m for m in metrics if col["name"] in (m.get("sql") or "") or col["name"] in (m.get("expression") or "")],
+        "metrics": [m for m in metrics if f'"{col["name"]}"' in (m.get("expression") or m.get("sql") or "")],
         "open_review_items": [i for i in review if i.get("target") == target],
     }
 

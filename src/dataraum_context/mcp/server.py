@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import secrets
 import socket
@@ -55,6 +56,7 @@ def _call(work: Callable[[], T]) -> T:
     except DataraumError as exc:
         raise ToolError(str(exc)) from None
     except Exception as exc:  # unexpected: still one line for the agent, never a dead server
+        logging.getLogger(__name__).exception("tool failed unexpectedly")  # the traceback, on stderr
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ToolError(f"unexpected error: {text}") from None
 
