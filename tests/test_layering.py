@@ -25,6 +25,8 @@ LAYERS: list[set[str]] = [
     {"dataflows"},
     {"pipeline", "preflight"},
     {"context"},  # the document reads everything a run stored, the run records included
+    {"api"},  # the Python API (`Workspace`): what the interfaces call
+    {"mcp"},  # `dataraum mcp`: an interface on the API
     {"cli"},
     {"__main__", "_entry"},  # the script entry points
 ]

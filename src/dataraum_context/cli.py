@@ -724,6 +724,29 @@ def dag(
         err_console.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command("mcp")
+def mcp_command(
+    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP on 127.0.0.1 (bearer token) instead of stdio.")] = False,
+    port: Annotated[int, typer.Option("--port", help="With --http: the port (0: any free one).")] = 8766,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="With --http: the bearer token (env DATARAUM_MCP_TOKEN; default: generated, printed on stderr).", show_default=False),
+    ] = None,
+    allow_review: Annotated[bool, typer.Option("--allow-review", help="Also offer list_review_items and decide.")] = False,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+) -> None:
+    """Serve the workspace's context to AI agents over the Model Context Protocol (stdio by default)."""
+    from dataraum_context.api import Workspace as ApiWorkspace
+    from dataraum_context.mcp.server import serve
+
+    ws = ApiWorkspace(workspace, metadata_url)
+    _require_store(ws.settings)
+    if not 0 <= port <= 65535:
+        raise UserError(f"bad --port {port}: give 0 to 65535")
+    serve(ws, http=http, port=port, token=token, allow_review=allow_review)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn every error into one line and an exit code."""
     _new_consoles()

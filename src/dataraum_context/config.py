@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # Saved results (checkpoints, memo) of this many recent runs are kept, plus those of
     # paused and interrupted runs; older ones are pruned when a run ends.
     keep_runs: int = Field(default=5, ge=1)
+    # Read-only queries (Python API, `dataraum mcp`): stopped after this many seconds.
+    query_timeout_seconds: float = Field(default=10.0, gt=0.0)
     # Extra Hamilton modules with custom nodes (`--module FILE`).
     modules: list[Path] = Field(default_factory=list)
 

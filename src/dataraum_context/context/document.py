@@ -5,8 +5,9 @@ A value a stage has not computed is `null`, never a made-up default; the
 `stages` key says which stages have produced results.
 
 Provenance: every decision stands next to what it changed, with who made it, when,
-why and what it replaced (`source` is `auto`, `rule`, `manual`, `memory` (a person's
-earlier decision re-applied), or the annotating stage's source):
+why and what it replaced (`source` is `auto`, `rule`, `manual`, `agent` (an AI agent's
+correction, see `api/annotate.py`), `memory` (an earlier decision re-applied), or the
+annotating stage's source):
 
 - each column's `type_decision`: {type, source, by, at, reason, previous_type, reviews}
   (`reviews`: the decided type and quarantine review items of the column, oldest first);
@@ -42,11 +43,14 @@ def _iso(value: Any) -> str | None:
 
 
 def _review_source(item: ReviewItem) -> str:
-    """Who settled a review item: a person, the auto policy, or decision memory."""
+    """Who settled a review item: a person, an agent (`annotate`, `decide` over MCP or the
+    API: `reviewed_by` is `agent` or `agent:<name>`), the auto policy, or decision memory."""
     if item.reviewed_by == "auto":
         return "auto"
     if item.review_notes and item.review_notes.startswith("decision memory"):
         return "memory"
+    if item.reviewed_by and (item.reviewed_by == "agent" or item.reviewed_by.startswith("agent:")):
+        return "agent"
     return "manual"
 
 

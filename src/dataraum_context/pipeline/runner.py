@@ -76,7 +76,7 @@ from dataraum_context.storage.workspace import (
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
 # Settings that are not part of a run's recorded options (where it runs, not what it does).
-_LOCAL_SETTINGS = {"workspace", "metadata_url", "keep_runs"}
+_LOCAL_SETTINGS = {"workspace", "metadata_url", "keep_runs", "query_timeout_seconds"}
 
 
 class ProgressListener(Protocol):

@@ -1,0 +1,1 @@
+"""`dataraum mcp`: the Model Context Protocol server (see server.py)."""
