@@ -155,54 +155,50 @@ def _strip(doc: dict[str, Any]) -> dict[str, Any]:
     return drop(doc)
 
 
+@pytest.mark.parametrize("phase", ["run", "resume"])
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_kill_at_every_commit_boundary(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
+def test_kill_at_every_commit_boundary(tmp_path: Path, backend: str, phase: str, request: pytest.FixtureRequest) -> None:
     # Two of the demo's tables: a type gate (orders.total_amount) and a relationship
     # between them; the commit boundaries are those of the whole flow, each process is cheaper.
+    # One test per phase (the first run, the resume after the decision), so that they run in parallel.
     data = tmp_path / "data"
     data.mkdir()
     for name in ("orders.csv", "customers.csv"):
         shutil.copy(DEMO_DATA / name, data / name)
+    pg_databases = request.getfixturevalue("pg_databases") if backend == "postgres" else None
 
     def new(name: str) -> Scenario:
-        url = request.getfixturevalue("pg_databases").create() if backend == "postgres" else None
+        url = pg_databases.create() if pg_databases is not None else None
         return Scenario(tmp_path, name, url, data)
 
-    # The uninterrupted run with the same decision.
-    clean = new("clean")
-    first = clean.cli("run", str(data), "--json")
-    assert first.returncode == 3, first.stderr
-    clean.decide()
+    # A paused, decided workspace: the resume phase starts every case from a copy of it, and its
+    # uninterrupted resume gives the expected document (the same decision).
+    decided = new("decided")
+    paused = decided.cli("run", str(data), "--json")
+    assert paused.returncode == 3, paused.stderr
+    decided.decide()
+    clean = decided.clone("clean", pg_databases)
     clean.resume_until_done()
     expected = clean.document()
     columns = {(t["name"], c["name"]): c for t in expected["tables"] for c in t["columns"]}
     assert columns[("orders", "total_amount")]["resolved_type"] == "VARCHAR"
 
-    # The resume phase starts from one paused, decided workspace.
-    decided = new("decided")
-    paused = decided.cli("run", str(data), "--json")
-    assert paused.returncode == 3, paused.stderr
-    decided.decide()
-
-    boundaries = {"run": 0, "resume": 0}
-    for phase in ("run", "resume"):
-        n = 0
-        while True:
-            n += 1
-            assert n < 60, "more commits than expected"
-            if phase == "run":
-                case = new(f"ws-{phase}-{n}")
-                killed = case.cli("run", str(data), "--json", fault=n)
-            else:
-                case = decided.clone(f"ws-{phase}-{n}", request.getfixturevalue("pg_databases") if backend == "postgres" else None)
-                killed = case.cli("resume", "--json", fault=n)
-            if killed.returncode != FAULT_EXIT:
-                # Past the last commit: this process ran uninterrupted.
-                assert killed.returncode in (0, 3), "\n".join(case.log)
-                break
-            boundaries[phase] = n
-            case.resume_until_done()
-            assert case.document() == expected, f"{phase} killed after commit {n}\n" + "\n".join(case.log)
-            assert case.final_run_status() == ["completed"], "\n".join(case.log)
+    n = 0
+    while True:
+        n += 1
+        assert n < 60, "more commits than expected"
+        if phase == "run":
+            case = new(f"ws-{phase}-{n}")
+            killed = case.cli("run", str(data), "--json", fault=n)
+        else:
+            case = decided.clone(f"ws-{phase}-{n}", pg_databases)
+            killed = case.cli("resume", "--json", fault=n)
+        if killed.returncode != FAULT_EXIT:
+            # Past the last commit: this process ran uninterrupted.
+            assert killed.returncode in (0, 3), "\n".join(case.log)
+            break
+        case.resume_until_done()
+        assert case.document() == expected, f"{phase} killed after commit {n}\n" + "\n".join(case.log)
+        assert case.final_run_status() == ["completed"], "\n".join(case.log)
     # A gated run commits at least: run row, stage progress, gate (+pause); resume: claim ... finish.
-    assert boundaries["run"] >= 3 and boundaries["resume"] >= 5, boundaries
+    assert n - 1 >= (3 if phase == "run" else 5), (phase, n - 1)
