@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"dataflows"},
     {"pipeline", "preflight"},
     {"context"},  # the document reads everything a run stored, the run records included
+    {"web"},  # dataraum serve / report: pages over the review API, the runner and the context document
     {"cli"},
     {"__main__", "_entry"},  # the script entry points
 ]

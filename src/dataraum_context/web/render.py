@@ -1,0 +1,58 @@
+"""The Jinja2 environment shared by the web app and the report (autoescape always on)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from dataraum_context.web import charts
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _pct(value: Any) -> str:
+    return f"{float(value) * 100:.1f}%" if isinstance(value, (int, float)) else "–"
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _show(value: Any) -> str:
+    """A data value as a person reads it: text as is (quoted when it has edge spaces or is
+    empty), other values as JSON. Escaping is left to autoescape."""
+    if isinstance(value, str):
+        return repr(value) if (value != value.strip() or not value) else value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _short_id(value: Any) -> str:
+    return str(value or "")[:8]
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(pct=_pct, num=_num, show=_show, short_id=_short_id, urlpart=lambda v: quote(str(v), safe=""))
+    env.globals.update(charts=charts)
+    return env
+
+
+def render(name: str, **values: Any) -> str:
+    return environment().get_template(name).render(**values)
