@@ -214,7 +214,7 @@ async def decide(request: Request) -> Response:
                 return _error(request, f"unknown action {action!r}", 400)
     except DataraumError as exc:
         return _error(request, str(exc), 400)
-    text = f"{action}d {len(decided)} item(s): " + ", ".join(str(d["target"]) for d in decided[:10])
+    text = f"{'approved' if action == 'approve' else 'rejected'} {len(decided)} item(s): " + ", ".join(str(d["target"]) for d in decided[:10])
     return _redirect(back, state.flash(text))
 
 
