@@ -19,6 +19,23 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def number(value: Any) -> str:
+    """A number for people: thousands grouped, no exponent for everyday sizes, `–` for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.2f}"
+    if abs(value) >= 1e-4:
+        return f"{value:.4g}"
+    return f"{value:.3g}"
+
+
 def _label(value: Any, width: int = 18) -> str:
     text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -43,9 +60,9 @@ def histogram(buckets: list[dict[str, Any]] | None, width: int = 260, height: in
         )
     first, last = buckets[0], buckets[-1]
     parts.append(
-        f'<text x="0" y="{height + 12}" font-size="10" fill="{_MUTED}">{escape(_label(first.get("lower", "")))}</text>'
+        f'<text x="0" y="{height + 12}" font-size="10" fill="{_MUTED}">{escape(_label(number(first.get("lower"))))}</text>'
         f'<text x="{width}" y="{height + 12}" font-size="10" fill="{_MUTED}" text-anchor="end">'
-        f"{escape(_label(last.get('upper', '')))}</text></svg>"
+        f"{escape(_label(number(last.get('upper'))))}</text></svg>"
     )
     return Markup("".join(parts))
 
@@ -68,7 +85,7 @@ def top_values(values: list[dict[str, Any]] | None, width: int = 260, limit: int
         y = i * row
         value = item.get("value")
         parts.append(
-            f'<text x="{label_w - 4}" y="{y + 12}" font-size="11" text-anchor="end">{escape(_label(value))}</text>'
+            f'<text x="{label_w - 4}" y="{y + 12}" font-size="11" text-anchor="end">{escape(_label(value, 16))}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{_num(max(w, 1))}" height="{row - 6}" fill="{_BAR}">'
             f"<title>{escape(value)}: {count}</title></rect>"
             f'<text x="{_num(label_w + w + 4)}" y="{y + 12}" font-size="10" fill="{_MUTED}">{count}</text>'
@@ -83,9 +100,11 @@ def sparkline(points: list[float | None], width: int = 160, height: int = 36) ->
     if not known:
         return Markup('<span class="muted">no scores yet</span>')
     n = max(len(points) - 1, 1)
+    single = len(points) == 1
 
     def xy(i: int, p: float) -> str:
-        return f"{_num(4 + i / n * (width - 8))},{_num(height - 4 - p * (height - 8))}"
+        x = width / 2 if single else 4 + i / n * (width - 8)
+        return f"{_num(x)},{_num(height - 4 - p * (height - 8))}"
 
     line = " ".join(xy(i, p) for i, p in known)
     dots = "".join(
@@ -101,8 +120,8 @@ def sparkline(points: list[float | None], width: int = 160, height: int = 36) ->
     )
 
 
-def score_bar(value: float | None, width: int = 90) -> Markup:
-    """A 0..1 score as a small bar with its number."""
+def score_bar(value: float | None, width: int = 90, percent: bool = False) -> Markup:
+    """A 0..1 score (or share, `percent`) as a small bar with its number."""
     if value is None:
         return Markup('<span class="muted">–</span>')
     v = min(max(float(value), 0.0), 1.0)
@@ -110,7 +129,7 @@ def score_bar(value: float | None, width: int = 90) -> Markup:
     return Markup(
         f'<svg class="bar" width="{width}" height="10" viewBox="0 0 {width} 10" aria-hidden="true">'
         f'<rect width="{width}" height="10" fill="#e5e8ee"/><rect width="{_num(v * width)}" height="10" fill="{color}"/>'
-        f"</svg> {v:.3f}"
+        f"</svg> {f'{v * 100:.1f}%' if percent else f'{v:.3f}'}"
     )
 
 

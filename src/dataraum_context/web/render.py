@@ -19,14 +19,9 @@ def _pct(value: Any) -> str:
     return f"{float(value) * 100:.1f}%" if isinstance(value, (int, float)) else "–"
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+def _num(value: Any) -> str:
+    """`10001.0` -> `10,001`, `1685.5` -> `1,685.50`, `0.12345` -> `0.1235`; never an exponent for everyday sizes."""
+    return charts.number(value)
 
 
 def _show(value: Any) -> str:
@@ -35,6 +30,12 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value) if (value != value.strip() or not value) else value
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _when(value: Any) -> str:
+    """An ISO time as `2026-11-30 12:00:45 UTC`."""
+    text = str(value or "")
+    return f"{text[:19].replace('T', ' ')} UTC" if len(text) >= 19 else text
 
 
 def _short_id(value: Any) -> str:
@@ -49,7 +50,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=_pct, num=_num, show=_show, short_id=_short_id, urlpart=lambda v: quote(str(v), safe=""))
+    env.filters.update(pct=_pct, num=_num, when=_when, show=_show, short_id=_short_id, urlpart=lambda v: quote(str(v), safe=""))
     env.globals.update(charts=charts)
     return env
 
