@@ -183,10 +183,11 @@ async def table_page(request: Request) -> Response:
         if table is None:
             return _error(request, f"no table {name}", 404)
         extras = await data.table_extras(session, name)
-        queue = await data.review_queue(session, table=name)
+        open_items, open_count = await data.open_items_of_table(session, name)
     rels = [r for r in doc.get("relationships") or [] if name in (r.get("from_table"), r.get("to_table"))]
-    open_items = queue["items"]
-    return page(request, "table.html", doc=doc, table=table, extras=extras, rels=rels, open_items=open_items)
+    return page(
+        request, "table.html", doc=doc, table=table, extras=extras, rels=rels, open_items=open_items, open_count=open_count,
+    )
 
 
 # -- actions (POST, CSRF-checked) ---------------------------------------------------------

@@ -140,6 +140,22 @@ async def review_queue(
     return {"items": shown, "choices": choices, "total": len(views)}
 
 
+async def open_items_of_table(session: AsyncSession, table: str, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """The first `limit` pending items whose target is in `table`, and how many there are."""
+    from dataraum_context.pipeline.db_models import ReviewItem
+
+    like = table.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
+    where = sa.and_(
+        ReviewItem.status == "pending",
+        sa.or_(ReviewItem.target == table, ReviewItem.target.like(like, escape="\\")),
+    )
+    count = (await session.execute(sa.select(sa.func.count()).select_from(ReviewItem).where(where))).scalar_one()
+    rows = await session.execute(
+        sa.select(ReviewItem).where(where).order_by(ReviewItem.created_at, ReviewItem.target).limit(limit)
+    )
+    return [item_view(review.item_dict(item)) for item in rows.scalars()], int(count)
+
+
 async def document(session: AsyncSession) -> dict[str, Any]:
     return await build_context(session)
 
