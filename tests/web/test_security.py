@@ -103,6 +103,9 @@ def test_csrf_host_and_token_refusals(evil: Any) -> None:
         # the page's own token works: the refusal above was the token's doing
         status, html = _request(srv.url + "/review")
         token = re.search(r'name="csrf" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+        status, text = _request(srv.url + "/review/decide", {"ids": target, "action": "reject", "csrf": token})
+        assert status == 400 and "needs a reason" in text  # bad input: one clear line, nothing decided
+        assert _pending(evil) == before
         status, _ = _request(srv.url + "/review/decide", {"ids": target, "action": "approve", "csrf": token})
         assert status == 303
     assert target not in {i["id"] for i in _pending(evil)}

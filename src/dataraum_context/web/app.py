@@ -205,6 +205,10 @@ async def decide(request: Request) -> Response:
     back = _first(form, "back") or "/review"
     if not back.startswith("/") or back.startswith("//"):
         back = "/review"
+    if not ids:
+        return _error(request, "check at least one review item first", 400)
+    if action == "reject" and not reason:
+        return _error(request, "a rejection needs a reason: type it next to the Reject button", 400)
     try:
         async with state.transaction() as session:
             if action == "approve":
@@ -336,11 +340,33 @@ def check_bind(host: str, token: str | None) -> None:
         raise UserError("--token must be at least 16 characters")
 
 
+def _check_port(host: str, port: int) -> None:
+    """A port in use (or an address this machine does not have) is one line, exit 2."""
+    import socket
+
+    from dataraum_context.errors import UserError
+
+    if not 0 < port < 65536:
+        raise UserError(f"bad --port {port}: use 1-65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UserError(f"cannot listen on {host}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8765, token: str | None = None) -> None:
     """Run the app with uvicorn until Ctrl-C."""
     import uvicorn
 
     check_bind(host, token)
+    _check_port(host, port)
     app = create_app(settings, token=token, local_only=host in LOCAL_HOSTS)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
