@@ -137,11 +137,19 @@ async def item_page(request: Request) -> Response:
             item = data.item_view(review.item_dict(await review.get_item(session, request.path_params["item_id"])))
         except UserError as exc:
             return _error(request, str(exc), 404)
+        profile = None
+        if item["review_type"] in ("type_review", "quarantine_review", "semantic_review") and item["column"]:
+            context = dict(item.get("context") or {})
+            profile = await data.column_profile(
+                session, context.get("table_name", item["table"]), context.get("column_name", item["column"])
+            )
     preview = preview_error = None
     wanted = {k: request.query_params.get(k, "").strip() for k in ("type", "date_order")}
     if any(wanted.values()) and item["review_type"] in ("type_review", "quarantine_review"):
         preview, preview_error = _preview(state, item, wanted)
-    return page(request, "item.html", item=item, preview=preview, preview_error=preview_error, wanted=wanted)
+    return page(
+        request, "item.html", item=item, preview=preview, preview_error=preview_error, wanted=wanted, profile=profile,
+    )
 
 
 def _preview(state: WebState, item: dict[str, Any], wanted: dict[str, str]) -> tuple[Any, str | None]:

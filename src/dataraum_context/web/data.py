@@ -208,6 +208,24 @@ async def table_extras(session: AsyncSession, table_name: str) -> dict[str, Any]
     return {"profiles": profiles, "failures": failures, "trend": trend[-20:]}
 
 
+async def column_profile(session: AsyncSession, table_name: str, column_name: str) -> dict[str, Any] | None:
+    """The latest profile of one column (histogram, top values), for a review item's page."""
+    row = (
+        await session.execute(
+            sa.select(ColumnProfile)
+            .join(Column, Column.column_id == ColumnProfile.column_id)
+            .join(Table, Table.table_id == Column.table_id)
+            .where(Table.layer == "raw", Table.table_name == table_name, Column.column_name == column_name)
+            .order_by(ColumnProfile.profiled_at.desc())
+            .limit(1)
+        )
+    ).scalars().first()
+    if row is None:
+        return None
+    return {"histogram": row.histogram, "top_values": row.top_values, "total": row.total_count, "nulls": row.null_count,
+            "distinct": row.distinct_count}
+
+
 async def table_trends(session: AsyncSession) -> dict[str, list[float | None]]:
     """Per table: its overall score in each run, oldest first (the last 20)."""
     rows = await session.execute(
