@@ -8,6 +8,9 @@ import os
 import shutil
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
@@ -110,3 +113,20 @@ class Server:
     @property
     def state(self) -> Any:
         return self.app.state.web
+
+
+def http(url: str, data: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """GET (or POST `data` as a form) without following redirects: (status, body)."""
+    body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()

@@ -4,15 +4,12 @@ Host headers, requests without the server's token, and listening beyond localhos
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support import Server, in_thread, paused_workspace
+from support import Server, http, in_thread, paused_workspace
 
 EVIL_COLUMN = "<script>alert(1)</script>"
 EVIL_VALUE = "<img src=x onerror=alert(2)>"
@@ -47,22 +44,6 @@ def _pending(settings: Any) -> list[dict[str, Any]]:
     return in_thread(go)
 
 
-def _request(url: str, data: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-    body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(request, timeout=60) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
 def test_markup_from_the_data_is_shown_as_text(evil: Any, browser: Any, shots: Path) -> None:
     items = _pending(evil)
     assert any(EVIL_COLUMN in str(i["target"]) for i in items), items
@@ -88,32 +69,32 @@ def test_csrf_host_and_token_refusals(evil: Any) -> None:
     target = before[0]["id"]
     with Server(evil) as srv:
         for form in ({"ids": target, "action": "approve"}, {"ids": target, "action": "approve", "csrf": "forged"}):
-            status, text = _request(srv.url + "/review/decide", form)
+            status, text = http(srv.url + "/review/decide", form)
             assert status == 403 and "CSRF" in text
-        assert _request(srv.url + "/resume", {"csrf": "forged"})[0] == 403
-        assert _request(srv.url + f"/review/{target}/modify", {"type": "BIGINT"})[0] == 403
+        assert http(srv.url + "/resume", {"csrf": "forged"})[0] == 403
+        assert http(srv.url + f"/review/{target}/modify", {"type": "BIGINT"})[0] == 403
         assert srv.state.jobs.jobs == {}
         assert _pending(evil) == before  # nothing changed
 
         # a page from another origin name (DNS rebinding) is refused
-        assert _request(srv.url + "/review", headers={"Host": "evil.example:80"})[0] == 403
+        assert http(srv.url + "/review", headers={"Host": "evil.example:80"})[0] == 403
         # GET does not change anything
-        assert _request(srv.url + "/review/decide")[0] >= 400
+        assert http(srv.url + "/review/decide")[0] >= 400
 
         # the page's own token works: the refusal above was the token's doing
-        status, html = _request(srv.url + "/review")
+        status, html = http(srv.url + "/review")
         token = re.search(r'name="csrf" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-        status, text = _request(srv.url + "/review/decide", {"ids": target, "action": "reject", "csrf": token})
+        status, text = http(srv.url + "/review/decide", {"ids": target, "action": "reject", "csrf": token})
         assert status == 400 and "needs a reason" in text  # bad input: one clear line, nothing decided
         assert _pending(evil) == before
-        status, _ = _request(srv.url + "/review/decide", {"ids": target, "action": "approve", "csrf": token})
+        status, _ = http(srv.url + "/review/decide", {"ids": target, "action": "approve", "csrf": token})
         assert status == 303
     assert target not in {i["id"] for i in _pending(evil)}
 
     with Server(evil, token="s3cret-token-for-tests", local_only=False) as srv:
-        assert _request(srv.url + "/")[0] == 403
-        assert _request(srv.url + "/?token=wrong-token-wrong-token")[0] == 403
-        assert _request(srv.url + "/?token=s3cret-token-for-tests")[0] == 200
+        assert http(srv.url + "/")[0] == 403
+        assert http(srv.url + "/?token=wrong-token-wrong-token")[0] == 403
+        assert http(srv.url + "/?token=s3cret-token-for-tests")[0] == 200
 
 
 def test_serve_beyond_localhost_needs_a_token(evil: Any, capsys: pytest.CaptureFixture[str]) -> None:
