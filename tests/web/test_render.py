@@ -62,3 +62,12 @@ def test_numbers_read_as_people_write_them() -> None:
     assert charts.number(10500.25) == "10,500.25"
     assert charts.number(0.123456) == "0.1235"
     assert charts.number(None) == "–"
+
+
+def test_failing_rows_read_as_rows() -> None:
+    from dataraum_context.web.render import _sample
+
+    assert _sample({"_row_id": 3, "email": "a@b"}) == "row 3: a@b"
+    assert _sample({"_row_id": 7, "order_date": "2024-09-01", "ship_date": "2024-08-29"}) == (
+        "row 7: order_date=2024-09-01, ship_date=2024-08-29"
+    )

@@ -74,7 +74,7 @@ def top_values(values: list[dict[str, Any]] | None, width: int = 260, limit: int
     shown = values[:limit]
     top = max(int(v.get("count") or 0) for v in shown) or 1
     row = 16
-    label_w = 110
+    label_w = 120
     parts = [
         f'<svg class="chart" role="img" width="{width}" height="{row * len(shown)}" '
         f'viewBox="0 0 {width} {row * len(shown)}"><title>top values</title>'
@@ -85,7 +85,7 @@ def top_values(values: list[dict[str, Any]] | None, width: int = 260, limit: int
         y = i * row
         value = item.get("value")
         parts.append(
-            f'<text x="{label_w - 4}" y="{y + 12}" font-size="11" text-anchor="end">{escape(_label(value, 16))}</text>'
+            f'<text x="{label_w - 4}" y="{y + 12}" font-size="10.5" text-anchor="end">{escape(_label(value, 15))}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{_num(max(w, 1))}" height="{row - 6}" fill="{_BAR}">'
             f"<title>{escape(value)}: {count}</title></rect>"
             f'<text x="{_num(label_w + w + 4)}" y="{y + 12}" font-size="10" fill="{_MUTED}">{count}</text>'

@@ -38,6 +38,16 @@ def _when(value: Any) -> str:
     return f"{text[:19].replace('T', ' ')} UTC" if len(text) >= 19 else text
 
 
+def _sample(value: Any) -> str:
+    """A failing row of a quality rule as a person reads it: `row 3: email=x` (`row 3: x` for one value)."""
+    if not isinstance(value, dict):
+        return _show(value)
+    row = value.get("_row_id")
+    rest = {k: v for k, v in value.items() if k != "_row_id"}
+    shown = _show(next(iter(rest.values()))) if len(rest) == 1 else ", ".join(f"{k}={_show(v)}" for k, v in rest.items())
+    return f"row {row}: {shown}" if row is not None else shown
+
+
 def _short_id(value: Any) -> str:
     return str(value or "")[:8]
 
@@ -50,7 +60,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=_pct, num=_num, when=_when, show=_show, short_id=_short_id, urlpart=lambda v: quote(str(v), safe=""))
+    env.filters.update(pct=_pct, num=_num, when=_when, sample=_sample, show=_show, short_id=_short_id, urlpart=lambda v: quote(str(v), safe=""))
     env.globals.update(charts=charts)
     return env
 
