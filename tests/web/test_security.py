@@ -104,3 +104,16 @@ def test_serve_beyond_localhost_needs_a_token(evil: Any, capsys: pytest.CaptureF
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.count("\n") == 0 and "--token" in err, err
+
+
+def test_an_unexpected_failure_is_one_line(evil: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataraum_context.web import data
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(data, "runs", broken)
+    with Server(evil) as srv:
+        status, text = http(srv.url + "/")
+    assert status == 500 and text.startswith("unexpected error: boom (details in") and "\n" not in text
+    assert "Traceback" in (evil.workspace / "logs" / "web-error.log").read_text()

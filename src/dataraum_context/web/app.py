@@ -317,6 +317,8 @@ def create_app(settings: Settings, *, token: str | None = None, local_only: bool
         except SQLAlchemyError as exc:
             text = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["error"])[0]
             response = PlainTextResponse(f"metadata store busy or unavailable: {text}; reload the page", status_code=503)
+        except Exception as exc:  # one line on the page; the traceback goes to the workspace's log
+            response = PlainTextResponse(_log_failure(state, request, exc), status_code=500)
         if state.token is not None and request.query_params.get("token"):
             response.set_cookie(TOKEN_COOKIE, state.token, httponly=True, samesite="strict")
         response.headers["Content-Security-Policy"] = CSP
@@ -329,6 +331,21 @@ def create_app(settings: Settings, *, token: str | None = None, local_only: bool
     app.state.web = state
 
     return app
+
+
+def _log_failure(state: WebState, request: Request, exc: Exception) -> str:
+    import traceback
+
+    log = state.settings.workspace / "logs" / "web-error.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{request.method} {request.url.path}\n{traceback.format_exc()}\n")
+        where = f" (details in {log})"
+    except OSError:
+        where = ""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return f"unexpected error: {text}{where}"
 
 
 def _host_name(header: str) -> str:
