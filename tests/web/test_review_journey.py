@@ -80,6 +80,9 @@ def test_review_in_the_browser_equals_the_cli(workspaces: tuple[Any, Any], brows
         assert "paused" in page.locator("table.runs").inner_text()
         page.screenshot(path=str(shots / "runs.png"))
 
+        page.goto(srv.url + "/tables/rev")  # before the decisions (the page's document is kept until the store changes)
+        assert "VARCHAR" in page.locator(".col", has_text="day").first.inner_text()
+
         page.goto(srv.url + "/review")
         page.locator(".item", has_text=APPROVE).locator(".head").first.wait_for()
         row = page.locator(".item", has_text=APPROVE)
@@ -117,6 +120,9 @@ def test_review_in_the_browser_equals_the_cli(workspaces: tuple[Any, Any], brows
         later = _resume_until_done_web(page, srv, shots)
         page.goto(srv.url + "/")
         assert "completed" in page.locator("table.runs").inner_text()
+        page.goto(srv.url + "/tables/rev")  # the kept document was replaced: the decided types show
+        day = page.locator(".col", has_text="day").first.inner_text()
+        assert "DATE" in day and "manual" in day, day
 
     # The same decisions through pipeline.review (what `dataraum review ...` calls), then resume.
     from dataraum_context.pipeline import review

@@ -50,6 +50,16 @@ class WebState:
         self.jobs = Jobs(settings)
         self.engine: Any = None
         self.flashes: dict[str, str] = {}
+        self.cache: dict[Any, Any] = {}  # (what, store fingerprint) -> document or table extras
+
+    async def cached(self, session: Any, what: Any, factory: Any) -> Any:
+        """`await factory()`, reused while the store's fingerprint (data.fingerprint) is unchanged."""
+        key = (what, await data.fingerprint(session))
+        if key not in self.cache:
+            if len(self.cache) > 64:
+                self.cache.clear()
+            self.cache[key] = await factory()
+        return self.cache[key]
 
     def flash(self, text: str) -> str:
         key = secrets.token_hex(6)
@@ -177,7 +187,7 @@ async def job_page(request: Request) -> Response:
 async def tables_page(request: Request) -> Response:
     state = _state(request)
     async with await state.session() as session:
-        doc = await data.document(session)
+        doc = await state.cached(session, "doc", lambda: data.document(session))
         trends = await data.table_trends(session)
     return page(request, "tables.html", doc=doc, trends=trends)
 
@@ -186,11 +196,11 @@ async def table_page(request: Request) -> Response:
     state = _state(request)
     name = request.path_params["name"]
     async with await state.session() as session:
-        doc = await data.document(session)
+        doc = await state.cached(session, "doc", lambda: data.document(session))
         table = next((t for t in doc["tables"] if t["name"] == name), None)
         if table is None:
             return _error(request, f"no table {name}", 404)
-        extras = await data.table_extras(session, name)
+        extras = await state.cached(session, ("extras", name), lambda: data.table_extras(session, name))
         open_items, open_count = await data.open_items_of_table(session, name)
     rels = [r for r in doc.get("relationships") or [] if name in (r.get("from_table"), r.get("to_table"))]
     return page(

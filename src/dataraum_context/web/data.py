@@ -160,6 +160,24 @@ async def document(session: AsyncSession) -> dict[str, Any]:
     return await build_context(session)
 
 
+async def fingerprint(session: AsyncSession) -> tuple[Any, ...]:
+    """What changes whenever the document can change: every run-row change bumps its version
+    (stage commits included: a stage's results commit with the run's progress), and every
+    decision changes a review item's status or time."""
+    from dataraum_context.pipeline.db_models import ReviewItem
+
+    runs_row = (await session.execute(sa.select(sa.func.count(), sa.func.sum(Run.version), sa.func.max(Run.started_at)))).one()
+    items_row = (
+        await session.execute(
+            sa.select(
+                sa.func.count(), sa.func.count().filter(ReviewItem.status == "pending"), sa.func.max(ReviewItem.reviewed_at),
+                sa.func.max(ReviewItem.created_at),
+            )
+        )
+    ).one()
+    return (*tuple(runs_row), *tuple(items_row))
+
+
 async def table_extras(session: AsyncSession, table_name: str) -> dict[str, Any]:
     """For one table: each column's latest profile (histogram, top values, stats), the latest
     result of each quality rule with its failing examples, and the table's score per run."""
