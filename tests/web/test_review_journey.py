@@ -47,13 +47,16 @@ def _pending(settings: Any) -> dict[str, dict[str, Any]]:
 def _resume_until_done_web(page: Any, srv: Server, shots: Path) -> list[int]:
     """Press Resume; wait for the background job; at a later gate approve everything shown and resume again.
     Returns how many items were approved at each later gate."""
+    from playwright.sync_api import expect
+
     later: list[int] = []
     for _ in range(4):
         page.goto(srv.url + "/review")
         page.get_by_role("button", name="Resume run").click()
         page.wait_for_url("**/jobs/*")
         srv.state.jobs.wait(timeout=300)  # explicit sync: the background resume has finished
-        page.reload()
+        # the page refreshes itself while the job runs; the next refresh shows the end state
+        expect(page.locator("#job")).not_to_have_attribute("data-state", "running", timeout=60_000)
         state = page.locator("#job").get_attribute("data-state")
         if state == "completed":
             page.screenshot(path=str(shots / "resume-completed.png"))
