@@ -54,6 +54,8 @@ def _resume_until_done_web(page: Any, srv: Server, shots: Path) -> list[int]:
         page.goto(srv.url + "/review")
         page.get_by_role("button", name="Resume run").click()
         page.wait_for_url("**/jobs/*")
+        if not later:
+            page.screenshot(path=str(shots / "resume-progress.png"))  # usually still running
         srv.state.jobs.wait(timeout=300)  # explicit sync: the background resume has finished
         # the page refreshes itself while the job runs; the next refresh shows the end state
         expect(page.locator("#job")).not_to_have_attribute("data-state", "running", timeout=60_000)
