@@ -100,7 +100,7 @@ def _error(request: Request, message: str, status_code: int) -> HTMLResponse:
 
 async def _check_csrf(request: Request) -> dict[str, Any] | None:
     """The submitted form when its CSRF field matches the server's secret, else None."""
-    form = await request.form()
+    form = await request.form(max_fields=100_000)  # "approve all shown" sends one field per item
     given = form.get("csrf")
     if not isinstance(given, str) or not hmac.compare_digest(given, _state(request).csrf):
         return None
