@@ -117,3 +117,17 @@ def test_an_unexpected_failure_is_one_line(evil: Any, monkeypatch: pytest.Monkey
         status, text = http(srv.url + "/")
     assert status == 500 and text.startswith("unexpected error: boom (details in") and "\n" not in text
     assert "Traceback" in (evil.workspace / "logs" / "web-error.log").read_text()
+
+
+def test_the_report_escapes_the_data_too(evil: Any, tmp_path: Path) -> None:
+    import concurrent.futures
+
+    from dataraum_context.cli import main
+
+    out = tmp_path / "report.html"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(main, ["report", "-w", str(evil.workspace), "-o", str(out)]).result(timeout=300) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    # the column's name in its section, the note column's values in its top-values chart
+    assert "<span>&lt;script&gt;alert(1)&lt;/script&gt;</span>" in html and "&lt;b&gt;bold&lt;/b&gt; 0" in html
