@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"pipeline", "preflight"},
     {"context"},  # the document reads everything a run stored, the run records included
     {"api"},  # the Python API (`Workspace`): what the interfaces call
-    {"mcp"},  # `dataraum mcp`: an interface on the API
+    {"mcp", "web"},  # `dataraum mcp`; `dataraum serve` / `report`: interfaces on the API, review API, runner and document
     {"cli"},
     {"__main__", "_entry"},  # the script entry points
 ]

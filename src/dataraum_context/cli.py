@@ -747,6 +747,44 @@ def mcp_command(
     serve(ws, http=http, port=port, token=token, allow_review=allow_review)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; other than localhost needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    token: Annotated[str | None, typer.Option("--token", help="Secret every request must carry (needed beyond localhost).")] = None,
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+) -> None:
+    """Review, runs and tables in the browser (a local web app; Ctrl-C stops it)."""
+    from dataraum_context.web.app import check_bind
+
+    check_bind(host, token)
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    from dataraum_context.web.app import serve as run_server  # heavy: uvicorn, starlette
+
+    run_server(settings, host=host, port=port, token=token)
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+    workspace: Workspace = None,
+    metadata_url: MetadataUrl = None,
+) -> None:
+    """Write the context as one self-contained HTML file (opens offline)."""
+    settings = _settings(workspace, metadata_url)
+    _require_store(settings)
+    from dataraum_context.web.report import render_report
+
+    text = _run_async(lambda: _with_session(settings, render_report))
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None
+    err_console.print(f"wrote {output}", markup=False, highlight=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn every error into one line and an exit code."""
     _new_consoles()

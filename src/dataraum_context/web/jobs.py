@@ -1,0 +1,97 @@
+"""Resume in the background: one job at a time, in a thread with its own event loop,
+through `pipeline.runner.resume_run` (what `dataraum resume` calls). The page polls the
+job's progress (stage, node, nodes done) until the run completes or pauses again."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataraum_context.config import Settings
+
+
+@dataclass
+class Job:
+    id: str
+    run_id: str | None
+    state: str = "running"  # running | completed | paused | failed | interrupted | noop ...
+    stage: str | None = None
+    node: str | None = None
+    nodes_done: int = 0
+    nodes_total: int = 0
+    stages_done: list[str] = field(default_factory=list)
+    message: str | None = None
+    error: str | None = None
+    result_run_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class _Listener:
+    """The runner's progress protocol, written into the job (read by the page)."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    def stage_started(self, stage: str, node_count: int) -> None:
+        self.job.stage, self.job.nodes_done, self.job.nodes_total, self.job.node = stage, 0, node_count, None
+
+    def node_started(self, node: str) -> None:
+        self.job.node = node
+
+    def node_finished(self, node: str, success: bool) -> None:
+        self.job.nodes_done += 1
+
+    def stage_finished(self, stage: str) -> None:
+        self.job.stages_done.append(stage)
+
+
+class Jobs:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
+
+    def running(self) -> Job | None:
+        return next((j for j in self.jobs.values() if j.state == "running"), None)
+
+    def start_resume(self, run_id: uuid.UUID | None) -> Job:
+        """Start resuming `run_id` (None: the latest paused or interrupted run); a job
+        already running is returned instead of starting a second one."""
+        with self._lock:
+            busy = self.running()
+            if busy is not None:
+                return busy
+            job = Job(id=uuid.uuid4().hex[:12], run_id=str(run_id) if run_id else None)
+            self.jobs[job.id] = job
+            thread = threading.Thread(target=self._resume, args=(job, run_id), name=f"resume-{job.id}", daemon=True)
+            self.threads.append(thread)
+            thread.start()
+            return job
+
+    def _resume(self, job: Job, run_id: uuid.UUID | None) -> None:
+        from dataraum_context.errors import DataraumError
+        from dataraum_context.pipeline.runner import resume_run
+
+        log_path = self.settings.workspace / "logs" / "last-error.log"
+        try:
+            outcome = asyncio.run(resume_run(self.settings, run_id, _Listener(job), log_path))
+        except DataraumError as exc:
+            job.state, job.error = "failed", str(exc)
+            return
+        except Exception as exc:  # shown as one line on the page, never a traceback
+            job.state, job.error = "failed", (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            return
+        job.result_run_id = str(outcome.run_id) if outcome.run_id else None
+        job.message = outcome.message
+        job.error = str(outcome.error) if outcome.error else None
+        job.state = outcome.status
+
+    def wait(self, timeout: float | None = None) -> None:
+        for thread in list(self.threads):
+            thread.join(timeout)
