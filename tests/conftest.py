@@ -17,6 +17,12 @@ import pytest
 
 from helpers import CliResult, run_cli
 
+from dataraum_context.pipeline.stages import register_models
+
+# Every stage's metadata tables, known before any test module imports `storage.views` (whose
+# views are built from the registered tables). A run registers them itself (`init_store`).
+register_models()
+
 PG_DSN = os.environ.get("DATARAUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
