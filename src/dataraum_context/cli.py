@@ -106,6 +106,20 @@ def _settings(workspace: Path | None, metadata_url: str | None, **extra: Any) ->
     return load_settings(workspace=workspace, metadata_url=metadata_url, **extra)
 
 
+def _workspace(workspace: Path | None, metadata_url: str | None) -> Any:
+    """The Python API's `Workspace`: the commands below are thin layers on it."""
+    from dataraum_context.api import Workspace as ApiWorkspace
+
+    return ApiWorkspace(workspace, metadata_url)
+
+
+def _progress(as_json: bool) -> Any:
+    """A progress bar on a terminal (stderr), else nothing."""
+    import contextlib
+
+    return _RichProgress() if not as_json and err_console.is_terminal else contextlib.nullcontext()
+
+
 def _require_store(settings: Settings) -> None:
     """Reading commands need an existing store; do not create an empty one by accident."""
     if settings.metadata_url is None and not (settings.workspace / "metadata.db").exists():
@@ -185,33 +199,18 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Stage, profile and describe the tables at PATH... and record the run."""
-    from dataraum_context.preflight import preflight
-
-    settings = load_settings(
-        config_file=config, workspace=workspace, metadata_url=metadata_url, review=review,
-        ontology=ontology, llm=llm, rules_file=rules, modules=module or None,
-    )
-    # Every option a later stage needs is checked now, before anything is written; paths
-    # come back absolute, so that `resume` from another folder finds them again.
+    ws = _workspace(workspace, metadata_url)
     try:
-        settings, paths = preflight(settings, paths)
-    except DataraumError as exc:
+        with _progress(as_json) as progress:
+            result = ws.run(
+                paths, review, ontology=ontology, llm=llm, rules=rules, modules=module or None, config=config,
+                progress=progress,
+            )
+    except DataraumError as exc:  # the options, checked before anything is written
         if as_json:  # --json always prints one object; no run was started
             _print_json({"run_id": None, "status": "failed", "tables": [], "error": str(exc)})
         raise
-    from dataraum_context.pipeline.runner import execute_run  # heavy: only once the options are known good
-
-    settings.workspace.mkdir(parents=True, exist_ok=True)
-    show_progress = not as_json and err_console.is_terminal
-    log_path = settings.workspace / "logs" / "last-error.log"
-
-    async def go() -> Any:
-        if show_progress:
-            with _RichProgress() as progress:
-                return await execute_run(settings, paths, progress, log_path)
-        return await execute_run(settings, paths, None, log_path)
-
-    _finish_outcome(_run_async(go), as_json)
+    _finish_outcome(result, as_json)
 
 
 @app.command()
@@ -417,17 +416,6 @@ def _run_dict(run_row: Any) -> dict[str, Any]:
     }
 
 
-def _run_uuid(settings: Settings, given: str | None) -> uuid.UUID | None:
-    """The full id of the run `given` by id or unique prefix (None stays None)."""
-    if given is None:
-        return None
-
-    async def work(session: Any) -> uuid.UUID:
-        return (await _find_run(session, given)).run_id  # type: ignore[no-any-return]
-
-    return _run_async(lambda: _with_session(settings, work))
-
-
 @app.command()
 def context(
     fmt: Annotated[str, typer.Option("--format", help="json or md.")] = "json",
@@ -444,23 +432,15 @@ def context(
     metadata_url: MetadataUrl = None,
 ) -> None:
     """Print the context document (JSON or Markdown)."""
-    from dataraum_context.context.budget import fit_markdown, parse_table_names, select_tables
-    from dataraum_context.context.document import build_context
-    from dataraum_context.context.markdown import render_markdown
-
     if fmt not in ("json", "md"):
         raise UserError(f"bad --format {fmt!r}: use json or md")
     if max_tokens is not None and (fmt != "md" or max_tokens < 1):
         raise UserError("--max-tokens needs --format md and a positive number")
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
-    doc = _run_async(lambda: _with_session(settings, build_context))
-    if tables:
-        doc = select_tables(doc, parse_table_names(tables, [t["name"] for t in doc["tables"]]))
+    ws = _workspace(workspace, metadata_url)
     if fmt == "json":
-        text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+        text = json.dumps(ws.context(tables), indent=2, ensure_ascii=False, default=str) + "\n"
     else:
-        text = render_markdown(doc) if max_tokens is None else fit_markdown(doc, max_tokens)
+        text = ws.context_markdown(tables, max_tokens)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -483,76 +463,47 @@ def resume(
     as_json: JsonFlag = False,
 ) -> None:
     """Resume a paused run after review (or an interrupted one from its last committed stage)."""
-    from dataraum_context.pipeline.runner import resume_run
-
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
-    wanted = _run_uuid(settings, run_id)
-    _run_async(lambda: _with_session(settings, lambda s: _preflight_resume(s, wanted)))
-    show_progress = not as_json and err_console.is_terminal
-    log_path = settings.workspace / "logs" / "last-error.log"
-
-    async def go() -> Any:
-        if show_progress:
-            with _RichProgress() as progress:
-                return await resume_run(settings, wanted, progress, log_path, force=force, source_urls=source_url)
-        return await resume_run(settings, wanted, None, log_path, force=force, source_urls=source_url)
-
-    _finish_outcome(_run_async(go), as_json)
+    ws = _workspace(workspace, metadata_url)
+    with _progress(as_json) as progress:
+        result = ws.resume(run_id, force=force, source_urls=source_url, progress=progress)
+    _finish_outcome(result, as_json)
 
 
-async def _preflight_resume(session: Any, wanted: uuid.UUID | None) -> None:
-    """Check the options the run to resume recorded (LLM key, ontology, rules, modules)
-    before claiming it: a missing one is one line, exit 2, and the run stays resumable."""
-    from dataraum_context.pipeline.db_models import Run
-    from dataraum_context.pipeline.runstore import RESUMABLE, latest_resumable, lease_is_void
-    from dataraum_context.preflight import check_stored_options
-
-    run_row = await session.get(Run, wanted) if wanted is not None else await latest_resumable(session)
-    if run_row is None:
-        return
-    if run_row.status in RESUMABLE or (run_row.status == "running" and lease_is_void(run_row)):
-        try:
-            check_stored_options(dict(run_row.options or {}))
-        except DataraumError as exc:
-            raise UserError(f"cannot resume run {run_row.run_id}: {exc}") from None
-
-
-def _finish_outcome(outcome: Any, as_json: bool) -> None:
-    """Print a run/resume outcome and exit with its code (0 done, 3 paused, 4 done with
-    sources not staged, 2/1 failed)."""
+def _finish_outcome(result: Any, as_json: bool) -> None:
+    """Print a run/resume result (`api.RunResult`) and exit with its code (0 done, 3 paused,
+    4 done with sources not staged, 2/1 failed)."""
     summary = {
-        "run_id": str(outcome.run_id) if outcome.run_id else None,
-        "status": outcome.status,
-        "tables": outcome.summary.get("tables", []),
-        "tables_changed": outcome.summary.get("tables_changed", []),
-        "review": {"pending": outcome.summary.get("review_pending", 0)},
-        "quality_changes": outcome.summary.get("quality_changes", []),
-        "failed_sources": outcome.summary.get("failed_sources", []),
-        "duration_s": round(outcome.duration_s, 3),
-        "message": outcome.message,
-        "error": str(outcome.error) if outcome.error else None,
+        "run_id": result.run_id,
+        "status": result.status,
+        "tables": result.tables,
+        "tables_changed": result.tables_changed,
+        "review": {"pending": result.review_pending},
+        "quality_changes": result.quality_changes,
+        "failed_sources": result.failed_sources,
+        "duration_s": result.duration_s,
+        "message": result.message,
+        "error": result.error,
     }
     if as_json:
         _print_json(summary)
-    elif outcome.status == "completed":
-        tables = summary["tables"]
+    elif result.status == "completed":
+        tables = result.tables
         err_console.print(
-            f"run {outcome.run_id} completed in {outcome.duration_s:.1f}s: {len(tables)} table(s)"
+            f"run {result.run_id} completed in {result.duration_s:.1f}s: {len(tables)} table(s)"
             + (f" ({', '.join(tables)})" if tables else "")
-            + (f"; {summary['review']['pending']} review item(s) open" if summary["review"]["pending"] else ""),
+            + (f"; {result.review_pending} review item(s) open" if result.review_pending else ""),
             markup=False, highlight=False,
         )
-    elif outcome.message:
-        err_console.print(outcome.message, markup=False, highlight=False)
+    elif result.message:
+        err_console.print(result.message, markup=False, highlight=False)
     if not as_json:
-        for failed in summary["failed_sources"]:
+        for failed in result.failed_sources:
             err_console.print(f"not staged: {failed['error']}", markup=False, highlight=False)
-    if outcome.error is not None:
-        raise outcome.error
-    if outcome.status == "paused":
+    if result.error is not None:
+        result.raise_for_error()
+    if result.status == "paused":
         raise typer.Exit(EXIT_PAUSED)
-    if summary["failed_sources"]:
+    if result.failed_sources:
         raise typer.Exit(EXIT_PARTIAL)
 
 
@@ -565,14 +516,7 @@ def review_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List review items."""
-    from dataraum_context.pipeline import review
-
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
-    run_uuid = _run_uuid(settings, run)
-    items = _run_async(
-        lambda: _with_session(settings, lambda s: review.list_items(s, run_id=run_uuid, include_decided=not pending))
-    )
+    items = _workspace(workspace, metadata_url).review.list(run=run, pending=pending)
     if as_json:
         _print_json({"items": items})
         return
@@ -595,15 +539,7 @@ def review_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one review item: the proposal, its evidence, and what each decision will do."""
-    from dataraum_context.pipeline import review
-
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
-
-    async def work(session: Any) -> dict[str, Any]:
-        return review.item_dict(await review.get_item(session, item_id))
-
-    payload = _run_async(lambda: _with_session(settings, work))
+    payload = _workspace(workspace, metadata_url).review.show(item_id)
     if as_json:
         _print_json(payload)
         return
@@ -614,21 +550,8 @@ def review_show(
             out_console.print(part, markup=False, highlight=False, soft_wrap=True)
 
 
-def _decide(settings: Settings, work: Callable[[Any], Awaitable[Any]], as_json: bool) -> None:
-    """Run a decision in one transaction: all of it or nothing."""
-    from dataraum_context.storage.engine import create_engine, session_factory
-    from dataraum_context.pipeline.stages import init_store
-
-    async def go() -> Any:
-        engine = create_engine(settings.resolved_metadata_url)
-        try:
-            await init_store(engine)
-            async with session_factory(engine).begin() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    decided = _run_async(go)
+def _print_decided(decided: Any, as_json: bool) -> None:
+    """What a decision (made in one transaction: all of it or nothing) did."""
     items = decided if isinstance(decided, list) else [decided]
     if as_json:
         _print_json({"items": items})
@@ -653,12 +576,7 @@ def review_approve(
     as_json: JsonFlag = False,
 ) -> None:
     """Approve review items (accept their suggested action)."""
-    from dataraum_context.pipeline import review
-
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
-    run_uuid = _run_uuid(settings, run)
-    _decide(settings, lambda s: review.approve(s, ids or [], all_pending=all_items, run_id=run_uuid), as_json)
+    _print_decided(_workspace(workspace, metadata_url).review.approve(ids or [], all_pending=all_items, run=run), as_json)
 
 
 @review_app.command("reject")
@@ -670,11 +588,7 @@ def review_reject(
     as_json: JsonFlag = False,
 ) -> None:
     """Reject review items (a type or quarantine item keeps its column as text)."""
-    from dataraum_context.pipeline import review
-
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
-    _decide(settings, lambda s: review.reject(s, ids, reason=reason), as_json)
+    _print_decided(_workspace(workspace, metadata_url).review.reject(ids, reason=reason), as_json)
 
 
 @review_app.command("modify")
@@ -691,15 +605,8 @@ def review_modify(
 
     A new type is measured on the whole column first: what it reads and what it would
     quarantine is shown and recorded; a type under which most values fail needs --force."""
-    from dataraum_context.pipeline import review
-
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
-    _decide(
-        settings,
-        lambda s: review.modify(s, item_id, assignments, reason=reason, duckdb_path=settings.duckdb_path, force=force),
-        as_json,
-    )
+    ws = _workspace(workspace, metadata_url)
+    _print_decided(ws.review.modify(item_id, assignments, reason=reason, force=force), as_json)
 
 
 @app.command()

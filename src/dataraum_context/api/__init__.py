@@ -23,13 +23,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dataraum_context.api.readonly import QueryError, QueryResult, run_query
 from dataraum_context.config import Settings, load_settings
 from dataraum_context.errors import DataraumError, UserError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from dataraum_context.pipeline.runner import ProgressListener
 
 __all__ = ["QueryError", "QueryResult", "Review", "RunResult", "Workspace"]
 
@@ -171,6 +174,22 @@ class Review:
         )
 
 
+async def _check_resumable_options(session: Any, wanted: uuid.UUID | None) -> None:
+    """Check the options the run to resume recorded before it is claimed."""
+    from dataraum_context.pipeline.db_models import Run
+    from dataraum_context.pipeline.runstore import RESUMABLE, latest_resumable, lease_is_void
+    from dataraum_context.preflight import check_stored_options
+
+    run_row = await session.get(Run, wanted) if wanted is not None else await latest_resumable(session)
+    if run_row is None:
+        return
+    if run_row.status in RESUMABLE or (run_row.status == "running" and lease_is_void(run_row)):
+        try:
+            check_stored_options(dict(run_row.options or {}))
+        except DataraumError as exc:
+            raise UserError(f"cannot resume run {run_row.run_id}: {exc}") from None
+
+
 def _ids(ids: Sequence[str] | str | None) -> list[str]:
     if ids is None:
         return []
@@ -250,9 +269,11 @@ class Workspace:
         rules: str | Path | None = None,
         modules: Sequence[str | Path] | None = None,
         config: str | Path | None = None,
+        progress: ProgressListener | None = None,
     ) -> RunResult:
         """Stage, profile and describe the tables at `paths` (files, folders, database URLs).
-        `review`: block (pause at the first gate with open items), defer or auto."""
+        `review`: block (pause at the first gate with open items), defer or auto.
+        `progress` hears of every stage and node (the CLI's progress bar is one)."""
         from dataraum_context.pipeline.runner import execute_run
         from dataraum_context.preflight import preflight
 
@@ -263,21 +284,32 @@ class Workspace:
             rules_file=Path(rules) if rules is not None else None,
             modules=[Path(m) for m in modules] if modules else None,
         )
+        # Every option a later stage needs is checked now, before anything is written; paths
+        # come back absolute, so that a resume from another folder finds them again.
         settings, checked = preflight(settings, [str(p) for p in given])
         settings.workspace.mkdir(parents=True, exist_ok=True)
         log_path = settings.workspace / "logs" / "last-error.log"
-        outcome = run_sync(lambda: execute_run(settings, checked, None, log_path))
+        outcome = run_sync(lambda: execute_run(settings, checked, progress, log_path))
         return RunResult.from_outcome(outcome)
 
-    def resume(self, run_id: str | None = None, *, force: bool = False, source_urls: Sequence[str] | None = None) -> RunResult:
-        """Resume a paused (or interrupted) run: the latest one, or `run_id` (or a prefix)."""
+    def resume(
+        self, run_id: str | None = None, *, force: bool = False, source_urls: Sequence[str] | None = None,
+        progress: ProgressListener | None = None,
+    ) -> RunResult:
+        """Resume a paused (or interrupted) run: the latest one, or `run_id` (or a prefix).
+        The options the run recorded (LLM key, ontology, rules, modules) are checked first:
+        a missing one is a `UserError` and the run stays resumable."""
         from dataraum_context.pipeline.runner import resume_run
 
-        self._require_store()
-        wanted = self._read(lambda s: self._run_id(s, run_id)) if run_id else None
+        async def check(session: Any) -> uuid.UUID | None:
+            wanted = await self._run_id(session, run_id)
+            await _check_resumable_options(session, wanted)
+            return wanted
+
+        wanted = self._read(check)
         log_path = self.settings.workspace / "logs" / "last-error.log"
         outcome = run_sync(
-            lambda: resume_run(self.settings, wanted, None, log_path, force=force, source_urls=list(source_urls or []))
+            lambda: resume_run(self.settings, wanted, progress, log_path, force=force, source_urls=list(source_urls or []))
         )
         return RunResult.from_outcome(outcome)
 
