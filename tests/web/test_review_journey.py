@@ -61,6 +61,10 @@ def _resume_until_done_web(page: Any, srv: Server, shots: Path) -> list[int]:
         expect(page.locator("#job")).not_to_have_attribute("data-state", "running", timeout=60_000)
         state = page.locator("#job").get_attribute("data-state")
         if state == "completed":
+            # The whole run's progress: every stage of the flow marked done, the bar full.
+            stages = page.locator("ol.stages li")
+            assert stages.count() >= 7 and page.locator("ol.stages li.done").count() == stages.count()
+            assert "the whole run: 100%" in page.locator("#job").inner_text()
             page.screenshot(path=str(shots / "resume-completed.png"))
             return later
         assert state == "paused", page.locator("#job").inner_text()

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataraum_context.config import Settings
+from dataraum_context.pipeline.stages import CUSTOM_STAGE, stage_names
+
+
+def _flow() -> list[str]:
+    return [name for name in stage_names() if name != CUSTOM_STAGE]
 
 
 @dataclass
@@ -23,12 +28,23 @@ class Job:
     nodes_done: int = 0
     nodes_total: int = 0
     stages_done: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=_flow)
+    """Every stage of the flow, in order (the custom stage joins when its nodes run)."""
     message: str | None = None
     error: str | None = None
     result_run_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "percent": self.percent}
+
+    @property
+    def percent(self) -> int:
+        """The whole run's progress: stages done, plus the share of the current stage's nodes."""
+        if self.state == "completed":
+            return 100
+        done = len([s for s in self.stages if s in self.stages_done])
+        current = self.nodes_done / self.nodes_total if self.state == "running" and self.nodes_total else 0.0
+        return min(100, round(100 * (done + current) / max(1, len(self.stages))))
 
 
 class _Listener:
@@ -38,7 +54,14 @@ class _Listener:
         self.job = job
 
     def stage_started(self, stage: str, node_count: int) -> None:
-        self.job.stage, self.job.nodes_done, self.job.nodes_total, self.job.node = stage, 0, node_count, None
+        job = self.job
+        if stage not in job.stages:
+            job.stages.append(stage)
+        # A resumed run starts after its last committed stage: the ones before it are done.
+        for earlier in job.stages[: job.stages.index(stage)]:
+            if earlier not in job.stages_done:
+                job.stages_done.append(earlier)
+        job.stage, job.nodes_done, job.nodes_total, job.node = stage, 0, node_count, None
 
     def node_started(self, node: str) -> None:
         self.job.node = node
@@ -91,6 +114,8 @@ class Jobs:
         job.message = outcome.message
         job.error = str(outcome.error) if outcome.error else None
         job.state = outcome.status
+        if outcome.status == "completed":
+            job.stages_done = list(job.stages)
 
     def wait(self, timeout: float | None = None) -> None:
         for thread in list(self.threads):
