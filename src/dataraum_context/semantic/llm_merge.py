@@ -148,7 +148,8 @@ def merge_entities(
     typed: dict[str, tuple[str, int]],
 ) -> list[TableEntityResult]:
     """Rule entities with the LLM's entity type, fact flag and description; its grain only
-    when DuckDB confirms it is unique (otherwise the rules' grain stays)."""
+    when DuckDB confirms it is unique (otherwise the rules' grain stays). The fact flag of a
+    table whose kind structure decided (referenced by others, or a bridge) stays."""
     model = llm.model or "llm"
     result = []
     for entity in entities:
@@ -156,14 +157,20 @@ def merge_entities(
         if p is None:
             result.append(entity)
             continue
-        update = {
+        evidence = {**entity.evidence, "llm": model, "rules_is_fact": entity.is_fact}
+        update: dict[str, object] = {
             "entity_type": p.entity_type or entity.entity_type,
-            "is_fact": p.is_fact,
-            "is_dimension": not p.is_fact,
             "description": p.description or entity.description,
             "source": "llm",
-            "evidence": {**entity.evidence, "llm": model, "rules_is_fact": entity.is_fact},
         }
+        if entity.evidence.get("decided_by") == "structure":
+            # Referenced by other tables, or a bridge: measured structure decides the kind; the
+            # model's opinion is kept in the evidence only.
+            evidence["llm_is_fact"] = p.is_fact
+        else:
+            update.update(is_fact=p.is_fact, is_dimension=not p.is_fact)
+            evidence["kind"] = "fact" if p.is_fact else "dimension"
+        update["evidence"] = evidence
         table, rows = typed.get(entity.table_name, ("", 0))
         if p.grain and p.grain != entity.grain and table and grain_mod.is_unique(con, table, rows, p.grain):
             update.update(grain=list(p.grain), grain_verified=True)
