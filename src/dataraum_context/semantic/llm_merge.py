@@ -24,8 +24,10 @@ from dataraum_context.llm.models import (
 )
 from dataraum_context.ontology.loader import LoadedOntology
 from dataraum_context.semantic import grain as grain_mod
+from dataraum_context.semantic import structure
 from dataraum_context.semantic.facts import ColumnView
 from dataraum_context.semantic.models import ColumnAnnotation, TableEntityResult
+from dataraum_context.topology.models import RelationshipResult
 from dataraum_context.type_resolution.models import ColumnTypeDecision
 
 MAX_SAMPLES = 5
@@ -55,9 +57,25 @@ def build_briefs(
     decisions: list[ColumnTypeDecision],
     rows: dict[str, int],
     ontology: LoadedOntology,
+    keys: dict[str, list[list[str]]] | None = None,
+    relationships: list[RelationshipResult] | None = None,
 ) -> list[TableBrief]:
-    """One brief per table."""
+    """One brief per table. `annotations` are the structural ones (`structure.reconcile`): with
+    `keys` and `relationships` from topology the brief carries what was measured (candidate keys,
+    key and foreign-key columns with their references, referencing tables, a kind structure
+    decided) so the model does not contradict it."""
     pii = {(a.table_name, a.column_name): a.is_pii for a in annotations}
+    by_key = {(a.table_name, a.column_name): a for a in annotations}
+    keys = keys or {}
+    relationships = relationships or []
+    referenced = structure.referenced_by(relationships)
+    bridges = structure.bridge_tables({t: [v.name for v in cols] for t, cols in views.items()}, keys, relationships)
+    measured: set[tuple[str, str]] = set()
+    for r in structure.foreign_keys(relationships):
+        measured.update((r.from_table, c) for c in r.from_columns)
+    for table in views:
+        pk = structure.primary_key(table, keys, relationships)
+        measured.update((table, c) for c in pk or [])
     by_decision = {(d.table_name, d.column_name): d for d in decisions}
     concepts = [c.name for c in ontology.definition.concepts]
     briefs = []
@@ -77,8 +95,13 @@ def build_briefs(
                     }.items()
                     if v is not None
                 }
+            a = by_key.get(key)
+            role = a.role if a is not None and key in measured and a.role in ("key", "foreign_key") else None
+            ref = (a.references or {}) if a is not None and role == "foreign_key" else {}
             column_briefs.append(
                 ColumnBrief(
+                    structure_role=role,
+                    references=f"{ref['table']}.{ref['column']}" if ref.get("table") and ref.get("column") else None,
                     name=view.name,
                     resolved_type=view.facts.decided_type,
                     pattern=view.facts.pattern,
@@ -98,6 +121,9 @@ def build_briefs(
                 columns=column_briefs,
                 ontology=ontology.name,
                 ontology_concepts=concepts,
+                candidate_keys=[list(k) for k in keys.get(table) or []],
+                referenced_by=sorted(set(referenced.get(table, []))),
+                kind="bridge" if table in bridges else ("dimension" if referenced.get(table) else None),
             )
         )
     return briefs
