@@ -135,7 +135,11 @@ def test_llm_proposals_merge_and_manual_wins(flow: Flow) -> None:
     assert entities["orders"].entity_type == "sales_order" and entities["orders"].source == "llm"
     assert entities["orders"].grain == ["order_id", "status"]  # customer_id is not unique: rules' grain stays
     assert entities["shipments"].grain == ["order_id"] or entities["shipments"].grain == ["shipment_id"]
-    assert entities["shipments"].is_fact is False
+    assert entities["shipments"].is_fact is False and entities["shipments"].evidence["kind"] == "dimension"
+    # orders is referenced by order_items and shipments: structure decided "dimension"; the
+    # model's "fact" is kept as its opinion only
+    assert entities["orders"].is_fact is False and entities["orders"].evidence["kind"] == "dimension"
+    assert entities["orders"].evidence["llm_is_fact"] is True
     manual = ReviewDecisions(items=[ReviewDecision(review_type="semantic_review", target="orders.note",
                                                    action="modify", values={"role": "dimension"},
                                                    source="memory", decided_by="ana",
@@ -164,6 +168,16 @@ def test_llm_node_gets_briefs_without_pii_values(flow: Flow, monkeypatch: pytest
     assert not status.is_pii and 0 < len(status.sample_values) <= 5
     assert seen["cache"] is not None
     assert seen["briefs"][0].ontology == "retail" and "order_id" in seen["briefs"][0].ontology_concepts
+    # the model sees the structure topology measured, so it does not contradict it (issue 13)
+    tables = {b.table_name: b for b in seen["briefs"]}
+    fk = briefs[("orders", "customer_id")]
+    assert (fk.structure_role, fk.references) == ("foreign_key", "customers.customer_id")
+    assert briefs[("customers", "customer_id")].structure_role == "key"
+    assert briefs[("orders", "status")].structure_role is None and briefs[("orders", "status")].references is None
+    assert tables["customers"].referenced_by == ["orders"] and tables["customers"].kind == "dimension"
+    assert tables["orders"].referenced_by == ["order_items", "shipments"] and tables["orders"].kind == "dimension"
+    assert tables["order_items"].kind is None and tables["order_items"].referenced_by == []
+    assert tables["order_items"].candidate_keys == [["order_id", "line_no"]]
     assert {a.source for a in out["semantic_annotations"]} == {"rules"}
 
 
