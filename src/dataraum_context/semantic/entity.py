@@ -103,22 +103,16 @@ def own_grain_measures(
 ) -> list[dict[str, object]]:
     """The additive measures of a table other tables reference, each with where it repeats and
     a note: `orders.o_totalprice` is per order; joined to `lineitem` it repeats on every line."""
-    what = entity.replace("_", " ")
-    found = []
-    for a in annotations:
-        if not _additive(a, ontology):
-            continue
-        joined = " or ".join(referenced_by)
-        found.append({
+    return [
+        {
             "column": a.column_name,
             "per": entity,
             "repeats_in": list(referenced_by),
-            "note": (
-                f"{table}.{a.column_name} is per {what}; joined to {joined} it repeats on every referencing row, "
-                f"so aggregate it over {table} itself and do not sum it after the join"
-            ),
-        })
-    return found
+            "note": structure.own_grain_note(table, a.column_name, entity, referenced_by),
+        }
+        for a in annotations
+        if _additive(a, ontology)
+    ]
 
 
 def _grain_from_keys(

@@ -189,3 +189,13 @@ def _with_value_note(text: str, previous: str | None) -> str:
     if previous and "Meaning from" in previous:
         return f"{text} {previous[previous.index('Meaning from'):]}"
     return text
+
+
+def own_grain_note(table: str, column: str, per: str, repeats_in: list[str]) -> str:
+    """`orders.o_totalprice is per order; joined to lineitem it repeats on every referencing row, ...`"""
+    what = per.replace("_", " ")
+    joined = " or ".join(repeats_in)
+    return (
+        f"{table}.{column} is per {what}; joined to {joined} it repeats on every referencing row, "
+        f"so aggregate it over {table} itself and do not sum it after the join"
+    )
