@@ -130,10 +130,17 @@ def llm_annotations(semantic_briefs: list[TableBrief], settings: Settings) -> LL
 
 
 def merged_annotations(
-    structural_annotations: list[ColumnAnnotation], llm_annotations: LLMAnnotations, ontology_choice: OntologyChoice
+    structural_annotations: list[ColumnAnnotation],
+    llm_annotations: LLMAnnotations,
+    ontology_choice: OntologyChoice,
+    candidate_keys: dict[str, list[list[str]]],
+    relationships: list[RelationshipResult],
 ) -> list[ColumnAnnotation]:
-    """Structural annotations with the LLM's valid proposals applied (source 'llm')."""
-    return llm_merge.merge_columns(structural_annotations, llm_annotations, ontology_choice.ontology)
+    """Structural annotations with the LLM's valid proposals applied (source 'llm'); key and
+    foreign-key roles that follow measured structure stay."""
+    return llm_merge.merge_columns(
+        structural_annotations, llm_annotations, ontology_choice.ontology, candidate_keys, relationships
+    )
 
 
 @tag(gate="semantic_review")

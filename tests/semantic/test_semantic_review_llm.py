@@ -113,6 +113,9 @@ def _proposal() -> LLMAnnotations:
         ColumnAnnotationProposal(column_name="status", semantic_role="dimension", entity_type="order",
                                  business_name="Order status", description="Life-cycle state.",
                                  ontology_term="order_status", confidence=0.97),
+        ColumnAnnotationProposal(column_name="customer_id", semantic_role="attribute", entity_type=None,
+                                 business_name="Customer", description="Who ordered.",
+                                 ontology_term=None, confidence=0.9),
     ]
     orders = TableAnnotationProposal(table_name="orders", entity_type="sales_order", is_fact=True,
                                      description="Orders placed.", grain=["customer_id"], columns=columns)
@@ -131,6 +134,11 @@ def test_llm_proposals_merge_and_manual_wins(flow: Flow) -> None:
     assert note.ontology_term == "free_text"  # the model's unknown term is dropped, the rules' stays
     assert final["orders.status"].confidence == 0.97
     assert final["orders.total_amount"].source == "rules"  # not proposed: rules stay
+    # a measured foreign key stays one whatever the model says; its other role is in the evidence
+    fk = final["orders.customer_id"]
+    assert fk.source == "llm" and fk.business_name == "Customer"
+    assert fk.role == "foreign_key" and fk.references == {"table": "customers", "column": "customer_id"}
+    assert "llm role 'attribute' contradicts the measured structure: foreign_key stays" in fk.evidence
     entities = {e.table_name: e for e in out["table_entities"]}
     assert entities["orders"].entity_type == "sales_order" and entities["orders"].source == "llm"
     assert entities["orders"].grain == ["order_id", "status"]  # customer_id is not unique: rules' grain stays

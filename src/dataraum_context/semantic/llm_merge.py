@@ -8,7 +8,11 @@ enforces the same privacy rules again before anything is sent.
 
 Merging: a valid column proposal replaces the rule annotation (`source='llm'`,
 `annotated_by` = the model); an ontology term outside the ontology is dropped (the
-rules' term stays); columns the model skipped keep their rule annotation.
+rules' term stays); columns the model skipped keep their rule annotation. Structure is
+measured, not proposed: a column whose `key` / `foreign_key` role follows topology's keys
+and relationships keeps it (the model's other role is noted in the evidence), and a table
+whose kind structure decided (referenced by others, or a bridge) keeps it. The briefs carry
+that structure so the model can agree with it in the first place.
 """
 
 from __future__ import annotations
@@ -65,17 +69,11 @@ def build_briefs(
     key and foreign-key columns with their references, referencing tables, a kind structure
     decided) so the model does not contradict it."""
     pii = {(a.table_name, a.column_name): a.is_pii for a in annotations}
-    by_key = {(a.table_name, a.column_name): a for a in annotations}
     keys = keys or {}
     relationships = relationships or []
     referenced = structure.referenced_by(relationships)
     bridges = structure.bridge_tables({t: [v.name for v in cols] for t, cols in views.items()}, keys, relationships)
-    measured: set[tuple[str, str]] = set()
-    for r in structure.foreign_keys(relationships):
-        measured.update((r.from_table, c) for c in r.from_columns)
-    for table in views:
-        pk = structure.primary_key(table, keys, relationships)
-        measured.update((table, c) for c in pk or [])
+    measured = structure.measured_roles(annotations, keys, relationships)
     by_decision = {(d.table_name, d.column_name): d for d in decisions}
     concepts = [c.name for c in ontology.definition.concepts]
     briefs = []
@@ -95,8 +93,8 @@ def build_briefs(
                     }.items()
                     if v is not None
                 }
-            a = by_key.get(key)
-            role = a.role if a is not None and key in measured and a.role in ("key", "foreign_key") else None
+            a = measured.get(key)
+            role = a.role if a is not None else None
             ref = (a.references or {}) if a is not None and role == "foreign_key" else {}
             column_briefs.append(
                 ColumnBrief(
@@ -130,10 +128,16 @@ def build_briefs(
 
 
 def merge_columns(
-    annotations: list[ColumnAnnotation], llm: LLMAnnotations, ontology: LoadedOntology
+    annotations: list[ColumnAnnotation],
+    llm: LLMAnnotations,
+    ontology: LoadedOntology,
+    keys: dict[str, list[list[str]]] | None = None,
+    relationships: list[RelationshipResult] | None = None,
 ) -> list[ColumnAnnotation]:
-    """Rule annotations with valid LLM proposals applied."""
+    """Rule annotations with valid LLM proposals applied; a `key` / `foreign_key` role that
+    follows measured structure (`keys`, `relationships`) stays whatever the model says."""
     model = llm.model or "llm"
+    measured = structure.measured_roles(annotations, keys or {}, relationships or [])
     proposed = {
         (table, c.column_name): c
         for table, proposal in llm.proposals.items()
@@ -148,18 +152,22 @@ def merge_columns(
             continue
         term = p.ontology_term if p.ontology_term and ontology.definition.concept(p.ontology_term) else a.ontology_term
         dropped = [f"llm ontology term {p.ontology_term!r} is not in {ontology.name}"] if p.ontology_term and term != p.ontology_term else []
+        role, entity_type = p.semantic_role, p.entity_type or a.entity_type
+        if (a.table_name, a.column_name) in measured and role != a.role:
+            dropped.append(f"llm role {role!r} contradicts the measured structure: {a.role} stays")
+            role, entity_type = a.role, a.entity_type
         merged.append(
             a.model_copy(
                 update={
-                    "role": p.semantic_role,
-                    "entity_type": p.entity_type or a.entity_type,
+                    "role": role,
+                    "entity_type": entity_type,
                     "business_name": p.business_name or a.business_name,
                     "description": p.description or a.description,
                     "ontology_term": term,
                     "confidence": round(p.confidence, 3),
                     "source": "llm",
                     "annotated_by": model,
-                    "references": a.references if p.semantic_role == "foreign_key" else None,
+                    "references": a.references if role == "foreign_key" else None,
                     "evidence": [f"llm {model}", *dropped, f"rules said {a.role} ({a.confidence})", *a.evidence],
                 }
             )
