@@ -13,9 +13,10 @@ labelled a dimension"). Such a table's additive measures are flagged as measures
 grain (`measures_at_own_grain`; `header_of` names the line tables of an event header, one
 with a date): joined to a referencing table they repeat on every one of its rows, so they
 must be aggregated over the header table itself, never summed after the join. A bridge
-table (two foreign keys making its key, nothing else) is a bridge, neither fact nor dimension. The grain is one of the table's
-candidate keys (the one whose columns the annotations prefer), so the grain and the
-candidate keys never contradict each other; no candidate key, no grain.
+table (two foreign keys making its key, nothing else) is a bridge, neither fact nor
+dimension. The grain is one of the table's candidate keys (the one whose columns the
+annotations prefer), so the grain and the candidate keys never contradict each other; no
+candidate key, no grain.
 """
 
 from __future__ import annotations
@@ -80,14 +81,14 @@ def classify(
     if not fks:
         dim.append((0.5, "no foreign keys"))
     if referenced_by:
-        others_ = ", ".join(sorted(set(referenced_by)))
+        referencing = ", ".join(sorted(set(referenced_by)))
         if additive:
             reason = (
-                f"structure: referenced by {others_}, so a dimension of them; its measures ({', '.join(additive)}) "
+                f"structure: referenced by {referencing}, so a dimension of them; its measures ({', '.join(additive)}) "
                 "are at its own grain and repeat on every referencing row after a join"
             )
         else:
-            reason = f"structure: referenced by {others_} and no measures of its own"
+            reason = f"structure: referenced by {referencing} and no measures of its own"
         return False, 0.9, {"fact": [r for _, r in fact], "dimension": [reason, *(r for _, r in dim)]}
     f_score = sum(p for p, _ in fact)
     d_score = sum(p for p, _ in dim)
