@@ -19,11 +19,11 @@ Search, bounded and pruned by the profiles:
    with d distinct values has at least max(n - d, n(n - d) / (2d)) pairs of rows sharing a
    value (the bound is reached when the values are spread evenly, which makes repeats rarest),
    so a random pair agrees on it with at least that share; independent columns multiply. A
-   combination expected to repeat fewer than `MIN_CHANCE_REPEATS`
-   times (e.g. (name, signup_date) over 200 customers) is unique by chance as plausibly as by
-   design, and is kept only when the table has no single-column key and one of its columns has
-   a key-like name (`bill_id`, `line_no`). Near-unique pairs (below) are a different case: an
-   identifier with a stray duplicate.
+   combination expected to repeat fewer than `MIN_CHANCE_REPEATS` times (e.g. (name,
+   signup_date) over 200 customers: 0.01) is unique by chance as plausibly as by design; it is
+   kept only when the table has no single-column key and one of its columns has a key-like
+   name (`bill_id`, `line_no`). Near-unique pairs (below) are a different case: an identifier
+   with a stray duplicate.
 """
 
 from __future__ import annotations
