@@ -98,15 +98,21 @@ def semantic_briefs(
     column_patterns: dict[str, dict[str, list[PatternMatch]]],
     type_decisions: list[ColumnTypeDecision],
     semantic_column_facts: list[ColumnFacts],
-    rule_annotations: list[ColumnAnnotation],
+    structural_annotations: list[ColumnAnnotation],
     ontology_choice: OntologyChoice,
+    candidate_keys: dict[str, list[list[str]]],
+    relationships: list[RelationshipResult],
 ) -> list[TableBrief]:
-    """What the LLM may see of each table (samples only from non-PII columns); empty without an LLM."""
+    """What the LLM may see of each table (samples only from non-PII columns), with the structure
+    topology measured (keys, foreign keys and what they reference, referencing tables, kind) so
+    the model does not contradict it; empty without an LLM."""
     if not llm:
         return []
     views = facts.column_views(semantic_column_facts, staged_tables, table_profiles, column_patterns)
     rows = {t.table_name: t.row_count for t in staged_tables}
-    return llm_merge.build_briefs(views, rule_annotations, type_decisions, rows, ontology_choice.ontology)
+    return llm_merge.build_briefs(
+        views, structural_annotations, type_decisions, rows, ontology_choice.ontology, candidate_keys, relationships
+    )
 
 
 def llm_annotations(semantic_briefs: list[TableBrief], settings: Settings) -> LLMAnnotations:
@@ -124,10 +130,17 @@ def llm_annotations(semantic_briefs: list[TableBrief], settings: Settings) -> LL
 
 
 def merged_annotations(
-    structural_annotations: list[ColumnAnnotation], llm_annotations: LLMAnnotations, ontology_choice: OntologyChoice
+    structural_annotations: list[ColumnAnnotation],
+    llm_annotations: LLMAnnotations,
+    ontology_choice: OntologyChoice,
+    candidate_keys: dict[str, list[list[str]]],
+    relationships: list[RelationshipResult],
 ) -> list[ColumnAnnotation]:
-    """Structural annotations with the LLM's valid proposals applied (source 'llm')."""
-    return llm_merge.merge_columns(structural_annotations, llm_annotations, ontology_choice.ontology)
+    """Structural annotations with the LLM's valid proposals applied (source 'llm'); key and
+    foreign-key roles that follow measured structure stay."""
+    return llm_merge.merge_columns(
+        structural_annotations, llm_annotations, ontology_choice.ontology, candidate_keys, relationships
+    )
 
 
 @tag(gate="semantic_review")

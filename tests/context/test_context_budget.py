@@ -158,3 +158,16 @@ def test_cli_max_tokens(workspace: Path) -> None:
     assert "## Overview" in result.stdout and "## Left out" in result.stdout
     refused = _cli(workspace, "--format", "json", "--max-tokens", "1500")
     assert refused.returncode == 2 and "--max-tokens" in refused.stderr
+
+
+def test_selection_keeps_header_notes_about_selected_tables_only(doc: dict[str, Any]) -> None:
+    def orders(d: dict[str, Any]) -> dict[str, Any]:
+        return next(t for t in d["tables"] if t["name"] == "orders")["entity"]
+
+    both = orders(select_tables(doc, ["orders", "order_items"]))
+    assert both["header_of"] == ["order_items"]
+    assert [m["repeats_in"] for m in both["measures_at_own_grain"]] == [["order_items"]]
+    assert "joined to order_items it repeats" in both["measures_at_own_grain"][0]["note"]
+    alone = orders(select_tables(doc, ["orders", "customers"]))
+    assert alone["header_of"] is None and alone["measures_at_own_grain"] is None
+    assert orders(doc)["header_of"] == ["order_items", "shipments"]  # the full document is untouched

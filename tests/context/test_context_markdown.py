@@ -53,12 +53,17 @@ def test_overview_names_run_stages_ontology_and_tables(doc: dict[str, Any], md: 
     assert rows["`orders`"]["rows"] == str(records["orders.csv"]["well_formed"])
     assert rows["`orders`"]["rejected rows"] == str(records["orders.csv"]["ragged"])
     assert rows["`customers`"]["rows"] == str(records["customers.csv"])
-    assert rows["`orders`"]["kind"] == "fact" and rows["`customers`"]["kind"] == "dimension"
+    # orders is referenced by order_items and shipments: their header, a dimension (issue 13)
+    assert rows["`order_items`"]["kind"] == "fact" and rows["`orders`"]["kind"] == "dimension"
+    assert rows["`customers`"]["kind"] == "dimension"
 
 
 def test_table_section_orders(doc: dict[str, Any], md: str) -> None:
     section = sections(md)["Table `orders`"]
-    assert "- Entity: order, fact table; grain `order_id`" in section
+    assert "- Entity: order, dimension table; grain `order_id`" in section
+    # the header's own measure carries its warning (issue 13)
+    assert "- Measures at this table's own grain (header of `order_items`, `shipments`; do not sum them after a join):" in section
+    assert "  - `total_amount`: orders.total_amount is per order;" in section
     # Time coverage from the temporal profile: the first order date and the injected 2031 dates.
     future = DEFECTS["defects"]["orders.future_order_date_2031"]
     assert len(future) == 2

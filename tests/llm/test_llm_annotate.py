@@ -431,3 +431,24 @@ def test_a_server_without_usage_is_counted_by_estimate(tmp_path, monkeypatch, po
     assert results["orders"] is not None
     prompt_chars = len(api.bodies[0]["messages"][0]["content"]) + len(api.bodies[0]["messages"][1]["content"])
     assert report.input_tokens == prompt_chars // 4 + 1 and report.output_tokens > 100 and report.cost_usd > 0
+
+
+def test_the_prompt_carries_the_measured_structure(settings, api, dialect, policy):
+    brief = orders_brief().model_copy(update={
+        "candidate_keys": [["order_id"]], "referenced_by": ["order_lines"], "kind": "dimension",
+    })
+    brief.columns[0] = brief.columns[0].model_copy(update={"structure_role": "key"})
+    brief.columns.append(brief.columns[2].model_copy(update={
+        "name": "customer_id", "resolved_type": "BIGINT", "unit": None, "sample_values": ["7"],
+        "structure_role": "foreign_key", "references": "customers.id",
+    }))
+    results, _ = _run(settings, api, policy, items=[brief])
+    assert results["orders"] is not None
+    sent = dialect.brief(api.bodies[0])
+    assert (sent["kind"], sent["referenced_by"], sent["candidate_keys"]) == ("dimension", ["order_lines"], [["order_id"]])
+    columns = {c["name"]: c for c in sent["columns"]}
+    assert columns["order_id"]["structure_role"] == "key"
+    assert (columns["customer_id"]["structure_role"], columns["customer_id"]["references"]) == ("foreign_key", "customers.id")
+    assert columns["amount"]["structure_role"] is None
+    system = api.bodies[0]["system"] if isinstance(api.bodies[0].get("system"), str) else json.dumps(api.bodies[0])
+    assert "measured from the data, not guessed" in system and "structure_role" in system

@@ -61,8 +61,13 @@ def test_annotation_fields_and_evidence(demo_run) -> None:
 
 def test_entities_and_grain(demo_run) -> None:
     entity = {t["name"]: t["entity"] for t in demo_run.doc["tables"]}
-    assert entity["orders"]["is_fact"] and entity["order_items"]["is_fact"]
+    assert entity["order_items"]["is_fact"]
     assert not entity["customers"]["is_fact"] and not entity["products"]["is_fact"]
+    # orders is referenced by order_items and shipments: a header dimension (issue 13's acceptance),
+    # its total_amount flagged as per order (it repeats on every line after a join).
+    assert not entity["orders"]["is_fact"] and entity["orders"]["kind"] == "dimension"
+    assert entity["orders"]["header_of"] == ["order_items", "shipments"]
+    assert [m["column"] for m in entity["orders"]["measures_at_own_grain"]] == ["total_amount"]
     assert entity["order_items"]["grain"] == ["order_id", "line_no"]
     assert entity["customers"]["grain"] == ["customer_id"]
     # orders.order_id has one duplicate (defects.json): the grain needs a second column,

@@ -113,6 +113,9 @@ def _proposal() -> LLMAnnotations:
         ColumnAnnotationProposal(column_name="status", semantic_role="dimension", entity_type="order",
                                  business_name="Order status", description="Life-cycle state.",
                                  ontology_term="order_status", confidence=0.97),
+        ColumnAnnotationProposal(column_name="customer_id", semantic_role="attribute", entity_type=None,
+                                 business_name="Customer", description="Who ordered.",
+                                 ontology_term=None, confidence=0.9),
     ]
     orders = TableAnnotationProposal(table_name="orders", entity_type="sales_order", is_fact=True,
                                      description="Orders placed.", grain=["customer_id"], columns=columns)
@@ -131,11 +134,20 @@ def test_llm_proposals_merge_and_manual_wins(flow: Flow) -> None:
     assert note.ontology_term == "free_text"  # the model's unknown term is dropped, the rules' stays
     assert final["orders.status"].confidence == 0.97
     assert final["orders.total_amount"].source == "rules"  # not proposed: rules stay
+    # a measured foreign key stays one whatever the model says; its other role is in the evidence
+    fk = final["orders.customer_id"]
+    assert fk.source == "llm" and fk.business_name == "Customer"
+    assert fk.role == "foreign_key" and fk.references == {"table": "customers", "column": "customer_id"}
+    assert "llm role 'attribute' contradicts the measured structure: foreign_key stays" in fk.evidence
     entities = {e.table_name: e for e in out["table_entities"]}
     assert entities["orders"].entity_type == "sales_order" and entities["orders"].source == "llm"
     assert entities["orders"].grain == ["order_id", "status"]  # customer_id is not unique: rules' grain stays
     assert entities["shipments"].grain == ["order_id"] or entities["shipments"].grain == ["shipment_id"]
-    assert entities["shipments"].is_fact is False
+    assert entities["shipments"].is_fact is False and entities["shipments"].evidence["kind"] == "dimension"
+    # orders is referenced by order_items and shipments: structure decided "dimension"; the
+    # model's "fact" is kept as its opinion only
+    assert entities["orders"].is_fact is False and entities["orders"].evidence["kind"] == "dimension"
+    assert entities["orders"].evidence["llm_is_fact"] is True
     manual = ReviewDecisions(items=[ReviewDecision(review_type="semantic_review", target="orders.note",
                                                    action="modify", values={"role": "dimension"},
                                                    source="memory", decided_by="ana",
@@ -164,6 +176,16 @@ def test_llm_node_gets_briefs_without_pii_values(flow: Flow, monkeypatch: pytest
     assert not status.is_pii and 0 < len(status.sample_values) <= 5
     assert seen["cache"] is not None
     assert seen["briefs"][0].ontology == "retail" and "order_id" in seen["briefs"][0].ontology_concepts
+    # the model sees the structure topology measured, so it does not contradict it (issue 13)
+    tables = {b.table_name: b for b in seen["briefs"]}
+    fk = briefs[("orders", "customer_id")]
+    assert (fk.structure_role, fk.references) == ("foreign_key", "customers.customer_id")
+    assert briefs[("customers", "customer_id")].structure_role == "key"
+    assert briefs[("orders", "status")].structure_role is None and briefs[("orders", "status")].references is None
+    assert tables["customers"].referenced_by == ["orders"] and tables["customers"].kind == "dimension"
+    assert tables["orders"].referenced_by == ["order_items", "shipments"] and tables["orders"].kind == "dimension"
+    assert tables["order_items"].kind is None and tables["order_items"].referenced_by == []
+    assert tables["order_items"].candidate_keys == [["order_id", "line_no"]]
     assert {a.source for a in out["semantic_annotations"]} == {"rules"}
 
 

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
+from dataraum_context.context.markdown import render_markdown
 from dataraum_context.ontology.db_models import Ontology, OntologyApplication
 from dataraum_context.semantic.db_models import SemanticAnnotation, TableEntity
 
@@ -66,11 +67,37 @@ def test_business_names_strip_prefixes_and_expand(tpch_run) -> None:
 
 def test_facts_and_dimensions(tpch_run) -> None:
     entity = {t["name"]: t["entity"] for t in tpch_run.doc["tables"]}
-    assert entity["lineitem"]["is_fact"] is True
-    assert entity["orders"]["is_fact"] is True
+    assert entity["lineitem"]["is_fact"] is True and entity["lineitem"]["kind"] == "fact"
+    # Issue 5 asserted "lineitem and orders are facts". Issue 13's acceptance ("every table
+    # referenced by another labelled a dimension") supersedes it: `orders` is referenced by
+    # `lineitem` (l_orderkey), so it is the header dimension of its lines. Its own measure
+    # o_totalprice is flagged as per order (it repeats on every line after the join), below.
+    assert entity["orders"]["is_fact"] is False and entity["orders"]["kind"] == "dimension"
     for table in ("nation", "region", "customer", "part", "supplier"):
         assert entity[table]["is_fact"] is False, table
     assert entity["lineitem"]["type"] == "line_item"
+    # a table referenced by nothing keeps no header note
+    assert entity["lineitem"]["measures_at_own_grain"] is None and entity["lineitem"]["header_of"] is None
+
+
+def test_header_measures_are_flagged_at_their_own_grain(tpch_run) -> None:
+    orders = {t["name"]: t["entity"] for t in tpch_run.doc["tables"]}["orders"]
+    assert orders["header_of"] == ["lineitem"]
+    own = {m["column"]: m for m in orders["measures_at_own_grain"]}
+    assert set(own) == {"o_totalprice"}
+    assert own["o_totalprice"]["repeats_in"] == ["lineitem"]
+    assert "do not sum it after the join" in own["o_totalprice"]["note"]
+    section = render_markdown(tpch_run.doc).split("## Table `orders`")[1].split("\n## ")[0]
+    assert "Measures at this table's own grain (header of `lineitem`; do not sum them after a join)" in section
+    assert "`o_totalprice`: orders.o_totalprice is per order; joined to lineitem it repeats" in section
+
+
+def test_metrics_on_a_header_aggregate_over_the_header(tpch_run) -> None:
+    # A metric on a header measure reads the header table alone (no join that would repeat it).
+    metrics = [m for m in tpch_run.doc["ontology"]["metrics"] if m["table"] == "orders"]
+    assert metrics
+    for m in metrics:
+        assert m["sql"].endswith('FROM "typed"."orders"') and "JOIN" not in m["sql"].upper(), m
 
 
 def test_grain_is_minimal_and_unique_in_duckdb(tpch_run) -> None:

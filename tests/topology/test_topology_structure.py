@@ -163,6 +163,23 @@ def test_referenced_tables_are_dimensions_and_bridges_recognised(run) -> None:
     assert entity["app_bill_item"]["kind"] == "fact"
 
 
+def test_headers_are_dimensions_with_measures_at_their_own_grain(run) -> None:
+    entity = {name: t["entity"] for name, t in _tables(run).items()}
+    # app_bill (amount, bill_date) is referenced by app_bill_item and the bridge; app_orders
+    # (total, order_date) by app_shipments: headers, so dimensions of their lines (issue 13).
+    for table, lines, measure in (("app_bill", ["app_bill_item", "app_bill_product"], "amount"),
+                                  ("app_orders", ["app_shipments"], "total")):
+        e = entity[table]
+        assert e["kind"] == "dimension" and e["is_fact"] is False, table
+        assert e["header_of"] == lines, table
+        assert [m["column"] for m in e["measures_at_own_grain"]] == [measure], table
+        assert "do not sum it after the join" in e["measures_at_own_grain"][0]["note"]
+    assert f"`total`: app_orders.total is per order; joined to app_shipments it repeats" in run["md"]
+    # referenced by nothing, with measures (qty, price): stays a fact, no header note
+    assert entity["app_bill_item"]["kind"] == "fact"
+    assert entity["app_bill_item"]["measures_at_own_grain"] is None and entity["app_bill_item"]["header_of"] is None
+
+
 def test_key_roles_follow_keys_and_relationships(run) -> None:
     for table in ("app_staff", "app_client", "app_product", "app_bill", "app_account"):
         assert _role(run, table, "id") == "key", table

@@ -25,6 +25,7 @@ from typing import Any
 
 from dataraum_context.context.markdown import Detail, render_markdown
 from dataraum_context.errors import UserError
+from dataraum_context.semantic.structure import own_grain_note
 
 CHARS_PER_TOKEN = 4
 
@@ -75,7 +76,7 @@ def select_tables(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:
     known = [t["name"] for t in doc.get("tables") or []]
     wanted = set(names)
     out = dict(doc)
-    out["tables"] = [t for t in doc.get("tables") or [] if t["name"] in wanted]
+    out["tables"] = [_select_entity(t, wanted) for t in doc.get("tables") or [] if t["name"] in wanted]
     out["selection"] = {"tables": [t["name"] for t in out["tables"]], "total_tables": len(known)}
     if doc.get("relationships") is not None:
         out["relationships"] = [
@@ -92,6 +93,23 @@ def select_tables(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:
     if doc.get("review"):
         out["review"] = _select_review(doc["review"], wanted, known)
     return out
+
+
+def _select_entity(table: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
+    """The table with its header notes naming selected tables only (a measure that repeats in
+    no selected table keeps no note)."""
+    entity = table.get("entity")
+    if not entity or not (entity.get("header_of") or entity.get("measures_at_own_grain")):
+        return table
+    measures = []
+    for m in entity.get("measures_at_own_grain") or []:
+        repeats = [t for t in m.get("repeats_in") or [] if t in wanted]
+        if repeats:
+            note = own_grain_note(table["name"], str(m.get("column")), str(m.get("per")), repeats)
+            measures.append({**m, "repeats_in": repeats, "note": note})
+    heads = [t for t in entity.get("header_of") or [] if t in wanted]
+    selected = {**entity, "header_of": heads or None, "measures_at_own_grain": measures or None}
+    return {**table, "entity": selected}
 
 
 def _select_ontology(ontology: dict[str, Any], wanted: set[str]) -> dict[str, Any]:

@@ -331,6 +331,18 @@ def _table_summary(table: dict[str, Any]) -> list[str]:
     ]
 
 
+def _own_grain_measures(entity: dict[str, Any] | None) -> list[str]:
+    """A referenced table's measures: per row of this table, repeated by a join to its referencing tables."""
+    measures = (entity or {}).get("measures_at_own_grain") or []
+    if not measures:
+        return []
+    heads = (entity or {}).get("header_of")
+    head = f"header of {', '.join(code(t) for t in heads)}; " if heads else ""
+    lines = [f"- Measures at this table's own grain ({head}do not sum them after a join):"]
+    lines += [f"  - {code(m.get('column'))}: {prose(m.get('note'))}" for m in measures]
+    return lines
+
+
 def _table_section(table: dict[str, Any], detail: Detail) -> list[str]:
     if table.get("name") in detail.summarized:
         return _table_summary(table)
@@ -346,6 +358,7 @@ def _table_section(table: dict[str, Any], detail: Detail) -> list[str]:
         )
     else:
         lines.append(f"- Entity: {NULL}")
+    lines += _own_grain_measures(entity)
     rejected = table.get("rejected_rows")
     rejected_text = f" ({rejected} rejected while loading)" if rejected else ""
     lines.append(

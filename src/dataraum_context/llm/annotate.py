@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 FEATURE = "semantic_analysis"
 TEMPLATE_NAME = "semantic_annotation"
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2  # v2: the brief carries the measured structure (keys, references, kind)
 # Output allowance per call: a base plus room per column, capped.
 OUTPUT_TOKENS_BASE = 1024
 OUTPUT_TOKENS_PER_COLUMN = 200

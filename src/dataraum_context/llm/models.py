@@ -30,16 +30,26 @@ class ColumnBrief(BaseModel):
     is_pii: bool
     sample_values: list[str] = Field(default_factory=list)
     stats: dict[str, Any] = Field(default_factory=dict)
+    structure_role: Literal["key", "foreign_key"] | None = None
+    """Measured by topology, not guessed: the column is the table's key, or a foreign key."""
+    references: str | None = None
+    """For a measured foreign key: the `table.column` it references."""
 
 
 class TableBrief(BaseModel):
-    """One table as the model sees it, with the ontology chosen for the run."""
+    """One table as the model sees it, with the ontology chosen for the run and the structure
+    topology measured (candidate keys, the tables that reference it, a kind structure decided)."""
 
     table_name: str
     row_count: int
     columns: list[ColumnBrief]
     ontology: str | None = None
     ontology_concepts: list[str] = Field(default_factory=list)
+    candidate_keys: list[list[str]] = Field(default_factory=list)
+    referenced_by: list[str] = Field(default_factory=list)
+    kind: Literal["dimension", "bridge"] | None = None
+    """Decided by structure: `dimension` when other tables reference it, `bridge` when its key is
+    made of foreign keys to two or more tables and nothing else; None: not decided by structure."""
 
 
 class ColumnAnnotationProposal(BaseModel):

@@ -2,7 +2,8 @@
 
 - each column's `semantic`: {role, entity_type, business_name, ontology_term, source,
   confidence, description, annotated_by};
-- each table's `entity`: {type, is_fact, grain, description, confidence, source};
+- each table's `entity`: {type, is_fact, kind, grain, header_of, measures_at_own_grain
+  [{column, per, repeats_in, note}], description, confidence, source};
 - top level `ontology`: {name, description, selection, matched_concepts (names),
   concept_columns [{concept, table, column}], metrics [{name, table, sql, description}]}.
 
@@ -46,6 +47,10 @@ async def contribute(session: AsyncSession, doc: dict[str, Any]) -> None:
                 "kind": (e.evidence or {}).get("kind")
                 or (None if e.is_fact_table is None else ("fact" if e.is_fact_table else "dimension")),
                 "grain": e.grain_columns,
+                # A table other tables reference: the line tables it heads, and its measures at its own
+                # grain (they repeat on every referencing row after a join; never sum them there).
+                "header_of": (e.evidence or {}).get("header_of"),
+                "measures_at_own_grain": (e.evidence or {}).get("measures_at_own_grain"),
                 "description": e.description,
                 "confidence": e.confidence,
                 "source": e.detection_source,

@@ -6,11 +6,17 @@ few rows, mostly descriptive columns (no additive measure). The side with more
 points wins; the margin gives the confidence. Every point is listed in the evidence.
 
 Structure first (when the topology stage's keys and relationships are given): a table
-that other tables reference and that has no event-grain measures (an additive measure
-and a date on its rows) is a dimension; a bridge table (two foreign keys making its key,
-nothing else) is a bridge, neither fact nor dimension. The grain is one of the table's
-candidate keys (the one whose columns the annotations prefer), so the grain and the
-candidate keys never contradict each other; no candidate key, no grain.
+that other tables reference is a dimension of the tables that reference it, also when its
+rows are events with measures of their own (an order header referenced by its lines, an
+invoice by its invoice lines: issue 13's acceptance, "every table referenced by another
+labelled a dimension"). Such a table's additive measures are flagged as measures at its own
+grain (`measures_at_own_grain`; `header_of` names the line tables of an event header, one
+with a date): joined to a referencing table they repeat on every one of its rows, so they
+must be aggregated over the header table itself, never summed after the join. A bridge
+table (two foreign keys making its key, nothing else) is a bridge, neither fact nor
+dimension. The grain is one of the table's candidate keys (the one whose columns the
+annotations prefer), so the grain and the candidate keys never contradict each other; no
+candidate key, no grain.
 """
 
 from __future__ import annotations
@@ -74,8 +80,15 @@ def classify(
         dim.append((1.0, f"descriptive columns ({len(descriptive)} of {len(others)}), no additive measure"))
     if not fks:
         dim.append((0.5, "no foreign keys"))
-    if referenced_by and not (additive and dates):
-        reason = "structure: referenced by other tables and no event-grain measures (an additive measure with a date)"
+    if referenced_by:
+        referencing = ", ".join(sorted(set(referenced_by)))
+        if additive:
+            reason = (
+                f"structure: referenced by {referencing}, so a dimension of them; its measures ({', '.join(additive)}) "
+                "are at its own grain and repeat on every referencing row after a join"
+            )
+        else:
+            reason = f"structure: referenced by {referencing} and no measures of its own"
         return False, 0.9, {"fact": [r for _, r in fact], "dimension": [reason, *(r for _, r in dim)]}
     f_score = sum(p for p, _ in fact)
     d_score = sum(p for p, _ in dim)
@@ -84,6 +97,23 @@ def classify(
     margin = abs(f_score - d_score) / total if total else 0.0
     confidence = round(0.5 + 0.45 * margin, 3)
     return is_fact, confidence, {"fact": [r for _, r in fact], "dimension": [r for _, r in dim]}
+
+
+def own_grain_measures(
+    table: str, entity: str, annotations: list[ColumnAnnotation], referenced_by: list[str], ontology: LoadedOntology
+) -> list[dict[str, object]]:
+    """The additive measures of a table other tables reference, each with where it repeats and
+    a note: `orders.o_totalprice` is per order; joined to `lineitem` it repeats on every line."""
+    return [
+        {
+            "column": a.column_name,
+            "per": entity,
+            "repeats_in": list(referenced_by),
+            "note": structure.own_grain_note(table, a.column_name, entity, referenced_by),
+        }
+        for a in annotations
+        if _additive(a, ontology)
+    ]
 
 
 def _grain_from_keys(
@@ -156,6 +186,17 @@ def table_entities(
             kind, is_fact, is_dimension = "bridge", False, False
             reasons = {**reasons, "bridge": ["structure: its key is made of foreign keys to two or more tables, nothing else"]}
             confidence = 0.9
+        refs = sorted(set(referenced.get(table, [])))
+        structural: dict[str, object] = {}
+        if refs and table not in bridges:
+            structural["decided_by"] = "structure"
+            own = own_grain_measures(table, entity, mine, refs, ontology)
+            if own:
+                structural["measures_at_own_grain"] = own
+                if any(a.role == "timestamp" for a in mine):
+                    structural["header_of"] = refs
+        elif table in bridges:
+            structural["decided_by"] = "structure"
         grain_text = f" by ({', '.join(found.columns)})" if found.columns else ""
         result.append(
             TableEntityResult(
@@ -167,7 +208,9 @@ def table_entities(
                 grain=found.columns,
                 grain_verified=found.columns is not None,
                 confidence=confidence,
-                evidence={**reasons, "kind": kind, "grain": found.evidence, "grain_checks": found.checks},
+                evidence={
+                    **reasons, "kind": kind, "grain": found.evidence, "grain_checks": found.checks, **structural,
+                },
                 source="rules",
             )
         )

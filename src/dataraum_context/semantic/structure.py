@@ -75,6 +75,23 @@ def primary_key(table: str, keys: dict[str, list[list[str]]], relationships: lis
     return table_keys[0] if table_keys else None
 
 
+def measured_roles(
+    annotations: list[ColumnAnnotation], keys: dict[str, list[list[str]]], relationships: list[RelationshipResult]
+) -> dict[tuple[str, str], ColumnAnnotation]:
+    """(table, column) -> its structural annotation, for columns whose `key` / `foreign_key` role
+    follows measured structure (the table's key, or a column of a foreign key that counts)."""
+    measured: set[tuple[str, str]] = set()
+    for r in foreign_keys(relationships):
+        measured.update((r.from_table, c) for c in r.from_columns)
+    for table in {a.table_name for a in annotations}:
+        measured.update((table, c) for c in primary_key(table, keys, relationships) or [])
+    return {
+        (a.table_name, a.column_name): a
+        for a in annotations
+        if (a.table_name, a.column_name) in measured and a.role in ("key", "foreign_key")
+    }
+
+
 def _key_like(column: str, table: str) -> bool:
     return column_stem(column, table)[1] is not None
 
@@ -189,3 +206,13 @@ def _with_value_note(text: str, previous: str | None) -> str:
     if previous and "Meaning from" in previous:
         return f"{text} {previous[previous.index('Meaning from'):]}"
     return text
+
+
+def own_grain_note(table: str, column: str, per: str, repeats_in: list[str]) -> str:
+    """`orders.o_totalprice is per order; joined to lineitem it repeats on every referencing row, ...`"""
+    what = per.replace("_", " ")
+    joined = " or ".join(repeats_in)
+    return (
+        f"{table}.{column} is per {what}; joined to {joined} it repeats on every referencing row, "
+        f"so aggregate it over {table} itself and do not sum it after the join"
+    )

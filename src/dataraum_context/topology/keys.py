@@ -14,6 +14,16 @@ Search, bounded and pruned by the profiles:
 4. Combinations are pre-screened on a hash partition of one column (all rows of about
    1/M of its values: a duplicate found there is a real duplicate), then verified on
    the whole typed table with `count(DISTINCT (a, b))`.
+5. A unique combination must be evidence, not luck (`chance_repeats`): if its columns were
+   independent, how many of the n(n-1)/2 pairs of rows would share all their values? A column
+   with d distinct values has at least max(n - d, n(n - d) / (2d)) pairs of rows sharing a
+   value (the bound is reached when the values are spread evenly, which makes repeats rarest),
+   so a random pair agrees on it with at least that share; independent columns multiply. A
+   combination expected to repeat fewer than `MIN_CHANCE_REPEATS` times (e.g. (name,
+   signup_date) over 200 customers: 0.01) is unique by chance as plausibly as by design; it is
+   kept only when the table has no single-column key and one of its columns has a key-like
+   name (`bill_id`, `line_no`). Near-unique pairs (below) are a different case: an identifier
+   with a stray duplicate.
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ NEAR_UNIQUE = 0.98
 """A column this close to unique is left out of composite keys: it would make a "key" with
 almost any other column by chance."""
 MAX_NEAR_UNIQUE = 2
+MIN_CHANCE_REPEATS = 3.0
+"""A composite key must have been expected to repeat at least this often by chance (independent
+columns); fewer, and being unique is no evidence that it is a key (about a 5% chance: e**-3)."""
 PARTITION_ROWS = 50_000
 """Hash-partition pre-screens look at about this many rows."""
 
@@ -130,6 +143,29 @@ def _verify_combos(
     return [combo for i, combo in enumerate(combos) if row[1 + 2 * i] == 0 and row[2 + 2 * i] == total]
 
 
+def chance_repeats(distinct: Sequence[int], row_count: int) -> float:
+    """A lower bound on the pairs of rows expected to share every value of a combination of
+    independent columns with these distinct counts (see the module docstring, step 5)."""
+    n = row_count
+    all_pairs = n * (n - 1) / 2
+    if all_pairs <= 0:
+        return 0.0
+    expected = all_pairs
+    for d in distinct:
+        if d <= 0:
+            return 0.0
+        expected *= max(n - d, n * (n - d) / (2 * d), 0) / all_pairs
+    return expected
+
+
+def _evidence(combo: tuple[ColumnFacts, ...], row_count: int, has_single_key: bool) -> bool:
+    """Is this unique combination a key by evidence, not by chance?"""
+    if chance_repeats([c.distinct_count or 0 for c in combo], row_count) >= MIN_CHANCE_REPEATS:
+        return True
+    named = any(column_stem(c.column_name, c.table_name)[1] in KEY_SUFFIXES for c in combo)
+    return named and not has_single_key
+
+
 def _combos(
     pool: list[ColumnFacts], size: int, found: list[set[str]], row_count: int
 ) -> list[tuple[ColumnFacts, ...]]:
@@ -171,8 +207,10 @@ def table_candidate_keys(con: duckdb.DuckDBPyConnection, columns: list[ColumnFac
             break
         combos = _combos(pool, size, found, row_count)
         verified = _verify_combos(con, typed_table, _screen_partition(con, typed_table, combos, row_count))
-        composites += verified
+        # A chance composite is still unique: it stays in `found` so no larger set containing it
+        # is tried, but it is no candidate key.
         found += [{c.column_name for c in combo} for combo in verified]
+        composites += [combo for combo in verified if _evidence(combo, row_count, bool(singles))]
     composites += _near_unique_pairs(con, typed_table, columns, singles, row_count, found)
     singles.sort(key=lambda n: (-key_likeness(by_name[n]), by_name[n].position))
     composites.sort(
