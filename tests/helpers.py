@@ -30,13 +30,16 @@ def run_cli(
 
     By default the command runs in this interpreter (`cli.main`, the function the script calls,
     with its own environment, working folder and captured stdout/stderr): the same code and
-    the same exit codes, without a new interpreter's ~2 s of imports per call. `process=True`
-    (and any fault-injection variable, which ends the process) runs a real subprocess: for
-    what needs one (signals, kills, concurrent commands, a fresh interpreter's state).
+    the same exit codes, without a new interpreter's ~2 s of imports per call. A fault-injection
+    variable (the process ends itself, as if killed) runs it in a forked child of this process:
+    a process of its own, with the imports already done. `process=True` runs a real subprocess:
+    for what needs one (signals, kills from outside, concurrent commands, a fresh interpreter).
     """
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DATARAUM_")}
     full_env.update(env or {})
-    if process or os.environ.get("DATARAUM_TEST_SUBPROCESS") or any(k.startswith("DATARAUM_FAULT") for k in full_env):
+    if not process and hasattr(os, "fork") and any(k.startswith("DATARAUM_FAULT") for k in full_env):
+        result = _run_forked(list(args), cwd, full_env, timeout)
+    elif process or os.environ.get("DATARAUM_TEST_SUBPROCESS") or any(k.startswith("DATARAUM_FAULT") for k in full_env):
         proc = subprocess.run(
             [sys.executable, "-m", "dataraum_context", *args],
             cwd=cwd,
@@ -51,6 +54,54 @@ def run_cli(
     if args and args[0] in ("run", "resume") and result.returncode in (0, 3, 4):
         assert_invariants(_workspace_of(args, full_env, cwd))
     return result
+
+
+def _run_forked(argv: list[str], cwd: Path | None, env: dict[str, str], timeout: float) -> CliResult:
+    """`cli.main(argv)` in a forked child (its own process: it may end itself with `os._exit`,
+    as the fault injection does); stdout/stderr through files, as a subprocess's would be."""
+    import signal
+    import tempfile
+    import time
+    import traceback
+
+    from dataraum_context.cli import main  # imported before the fork: the child starts warm
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            code = 1
+            try:
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True)
+                sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
+                os.environ.clear()
+                os.environ.update(env)
+                if cwd is not None:
+                    os.chdir(cwd)
+                code = main(argv)
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:  # noqa: BLE001 - report and leave, whatever happened
+                with contextlib.suppress(Exception):
+                    sys.stderr.write(traceback.format_exc())
+                    sys.stderr.flush()
+            finally:
+                os._exit(code)
+        deadline = time.monotonic() + timeout
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise subprocess.TimeoutExpired(["dataraum", *argv], timeout)
+            time.sleep(0.02)
+        out.seek(0)
+        err.seek(0)
+        return CliResult(os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace"),
+                         err.read().decode("utf-8", "replace"))
 
 
 def _run_in_process(argv: list[str], cwd: Path | None, env: dict[str, str]) -> CliResult:

@@ -200,5 +200,6 @@ def test_kill_at_every_commit_boundary(tmp_path: Path, backend: str, phase: str,
         case.resume_until_done()
         assert case.document() == expected, f"{phase} killed after commit {n}\n" + "\n".join(case.log)
         assert case.final_run_status() == ["completed"], "\n".join(case.log)
+    print(f"{backend}-{phase}: {n - 1} commit boundaries")
     # A gated run commits at least: run row, stage progress, gate (+pause); resume: claim ... finish.
     assert n - 1 >= (3 if phase == "run" else 5), (phase, n - 1)
