@@ -228,6 +228,7 @@ def status(
     wanted = run_id
 
     async def work(session: Any) -> Any:
+        from dataraum_context.pipeline.history import quality_by_run, run_dict
         from dataraum_context.pipeline.runstore import reap_dead_runs
 
         try:  # runs whose process is gone show as interrupted (best effort: the store may be full)
@@ -236,12 +237,10 @@ def status(
         except sa.exc.SQLAlchemyError:
             await session.rollback()
         if wanted is None:
-            from dataraum_context.pipeline.history import quality_by_run
-
             runs = (await session.execute(sa.select(Run).order_by(Run.started_at.desc()).limit(20))).scalars().all()
             quality = await quality_by_run(session, [r.run_id for r in runs])
             return [
-                {**_run_dict(r), **(await _gate_info(session, r)), "quality": quality.get(r.run_id)} for r in runs
+                {**run_dict(r), **(await _gate_info(session, r)), "quality": quality.get(r.run_id)} for r in runs
             ]
         found = await _find_run(session, run_id)
         nodes = (
@@ -251,7 +250,7 @@ def status(
                 .order_by(NodeExecution.started_at)
             )
         ).scalars().all()
-        result = {**_run_dict(found), **(await _gate_info(session, found))}
+        result = {**run_dict(found), **(await _gate_info(session, found))}
         result["nodes"] = [
             {
                 "stage": n.stage,
@@ -395,25 +394,6 @@ def _quality_text(quality: dict[str, Any] | None, older: dict[str, Any] | None) 
 
 def _duration(item: dict[str, Any]) -> str:
     return f"{item['duration_s']:.1f}s" if item.get("duration_s") is not None else "-"
-
-
-def _run_dict(run_row: Any) -> dict[str, Any]:
-    duration = (run_row.finished_at - run_row.started_at).total_seconds() if run_row.finished_at else None
-    summary = run_row.summary or {}
-    return {
-        "id": str(run_row.run_id),
-        "status": run_row.status,
-        "started_at": run_row.started_at.isoformat(),
-        "finished_at": run_row.finished_at.isoformat() if run_row.finished_at else None,
-        "duration_s": duration,
-        "paths": run_row.paths,
-        "review_policy": run_row.review_policy,
-        "completed_stages": run_row.completed_stages,
-        "tables": summary.get("tables", []),
-        "tables_changed": summary.get("tables_changed", []),
-        "failed_sources": summary.get("failed_sources", []),
-        "error": run_row.error_message,
-    }
 
 
 @app.command()

@@ -28,6 +28,22 @@ def in_thread(factory: Callable[[], Any]) -> Any:
         return pool.submit(lambda: asyncio.run(factory())).result(timeout=600)
 
 
+def pending_items(settings: Any) -> list[dict[str, Any]]:
+    """The workspace's open review items, read through the review API."""
+    from dataraum_context.pipeline import review
+    from dataraum_context.storage.engine import create_engine, session_factory
+
+    async def go() -> list[dict[str, Any]]:
+        engine = create_engine(settings.resolved_metadata_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await review.list_items(session, include_decided=False)
+        finally:
+            await engine.dispose()
+
+    return in_thread(go)
+
+
 def chromium_path() -> str:
     """Debian's chromium, or a skip with the reason (a failure when CI=true)."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")

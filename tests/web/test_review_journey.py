@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from support import Server, context_of, demo_folder, in_thread, paused_workspace, without_ids_and_times
+from support import Server, context_of, demo_folder, in_thread, paused_workspace, pending_items, without_ids_and_times
 
 # (target, what the person does)
 APPROVE, REJECT, MODIFY_ORDER, MODIFY_TYPE = "orders.total_amount", "rev.code", "rev.day", "rev.amount"
@@ -30,18 +30,7 @@ def workspaces(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
 
 
 def _pending(settings: Any) -> dict[str, dict[str, Any]]:
-    from dataraum_context.pipeline import review
-    from dataraum_context.storage.engine import create_engine, session_factory
-
-    async def go() -> list[dict[str, Any]]:
-        engine = create_engine(settings.resolved_metadata_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await review.list_items(session, include_decided=False)
-        finally:
-            await engine.dispose()
-
-    return {i["target"]: i for i in in_thread(go)}
+    return {i["target"]: i for i in pending_items(settings)}
 
 
 def _resume_until_done_web(page: Any, srv: Server, shots: Path) -> list[int]:

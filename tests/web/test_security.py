@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from support import Server, http, in_thread, paused_workspace
+from support import Server, http, in_thread, paused_workspace, pending_items
 
 EVIL_COLUMN = "<script>alert(1)</script>"
 EVIL_VALUE = "<img src=x onerror=alert(2)>"
@@ -30,18 +30,7 @@ def evil(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def _pending(settings: Any) -> list[dict[str, Any]]:
-    from dataraum_context.pipeline import review
-    from dataraum_context.storage.engine import create_engine, session_factory
-
-    async def go() -> list[dict[str, Any]]:
-        engine = create_engine(settings.resolved_metadata_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await review.list_items(session, include_decided=False)
-        finally:
-            await engine.dispose()
-
-    return in_thread(go)
+    return pending_items(settings)
 
 
 def test_markup_from_the_data_is_shown_as_text(evil: Any, browser: Any, shots: Path) -> None:

@@ -58,3 +58,23 @@ async def quality_by_run(session: AsyncSession, run_ids: list[uuid.UUID]) -> dic
         if trend in ("improving", "degrading"):
             summary[run_id][trend] = int(count)
     return summary
+
+
+def run_dict(run_row: Any) -> dict[str, Any]:
+    """A run record as plain values (what `status --json` prints and the web pages show)."""
+    duration = (run_row.finished_at - run_row.started_at).total_seconds() if run_row.finished_at else None
+    summary = run_row.summary or {}
+    return {
+        "id": str(run_row.run_id),
+        "status": run_row.status,
+        "started_at": run_row.started_at.isoformat(),
+        "finished_at": run_row.finished_at.isoformat() if run_row.finished_at else None,
+        "duration_s": duration,
+        "paths": list(run_row.paths or []),
+        "review_policy": run_row.review_policy,
+        "completed_stages": list(run_row.completed_stages or []),
+        "tables": list(summary.get("tables", [])),
+        "tables_changed": list(summary.get("tables_changed", [])),
+        "failed_sources": list(summary.get("failed_sources", [])),
+        "error": run_row.error_message,
+    }

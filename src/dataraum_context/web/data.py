@@ -18,6 +18,7 @@ from dataraum_context.context.document import build_context
 from dataraum_context.pipeline import review
 from dataraum_context.pipeline.db_models import Run
 from dataraum_context.pipeline.history import quality_by_run
+from dataraum_context.pipeline.history import run_dict as history_run_dict
 from dataraum_context.pipeline.review_text import describe
 from dataraum_context.profiling.db_models import ColumnProfile
 from dataraum_context.quality.db_models import QualityResult, QualityRule, QualityScore
@@ -32,20 +33,11 @@ KINDS = {
 
 
 def run_dict(row: Run) -> dict[str, Any]:
-    duration = (row.finished_at - row.started_at).total_seconds() if row.finished_at else None
-    summary = row.summary or {}
+    """The run record (as `status --json`), its start to the second and the gate it waits at."""
     return {
-        "id": str(row.run_id),
-        "status": row.status,
+        **history_run_dict(row),
         "started_at": row.started_at.isoformat()[:19].replace("T", " "),
-        "duration_s": duration,
-        "paths": list(row.paths or []),
-        "review_policy": row.review_policy,
-        "completed_stages": list(row.completed_stages or []),
-        "tables": list(summary.get("tables", [])),
-        "failed_sources": list(summary.get("failed_sources", [])),
-        "error": row.error_message,
-        "gate": (summary.get("paused_at") or row.current_stage) if row.status == "paused" else None,
+        "gate": ((row.summary or {}).get("paused_at") or row.current_stage) if row.status == "paused" else None,
     }
 
 
