@@ -102,8 +102,13 @@ class Jobs:
         from dataraum_context.pipeline.runner import resume_run
 
         log_path = self.settings.workspace / "logs" / "last-error.log"
+
+        async def go() -> Any:
+            await self._known_progress(job, run_id)
+            return await resume_run(self.settings, run_id, _Listener(job), log_path)
+
         try:
-            outcome = asyncio.run(resume_run(self.settings, run_id, _Listener(job), log_path))
+            outcome = asyncio.run(go())
         except DataraumError as exc:
             job.state, job.error = "failed", str(exc)
             return
@@ -116,6 +121,25 @@ class Jobs:
         job.state = outcome.status
         if outcome.status == "completed":
             job.stages_done = list(job.stages)
+
+    async def _known_progress(self, job: Job, run_id: uuid.UUID | None) -> None:
+        """The stages the run committed before this job: shown done from the first refresh
+        (best effort: the resume itself reports any problem with the store)."""
+        from dataraum_context.pipeline.db_models import Run
+        from dataraum_context.pipeline.runstore import latest_resumable
+        from dataraum_context.storage.engine import create_engine, session_factory
+
+        engine = create_engine(self.settings.resolved_metadata_url)
+        try:
+            async with session_factory(engine)() as session:
+                run = await session.get(Run, run_id) if run_id is not None else await latest_resumable(session)
+                if run is not None:
+                    job.run_id = job.run_id or str(run.run_id)
+                    job.stages_done = [s for s in job.stages if s in (run.completed_stages or [])]
+        except Exception:  # noqa: BLE001 - progress display only
+            pass
+        finally:
+            await engine.dispose()
 
     def wait(self, timeout: float | None = None) -> None:
         for thread in list(self.threads):
