@@ -195,6 +195,9 @@ class _Executor:
         }
         self.stage_nodes = nodes_by_stage(self.dr)
         self.results: dict[str, Any] = {}
+        # name -> (the value, its checked JSON) of this stage's dumped outputs: a gate's outputs
+        # are stored again with the stage, and memo entries are whole outputs or slices of them.
+        self._dumps: dict[str, tuple[Any, Any]] = {}
         self.decisions = ReviewDecisions()
         self.con: Any = None
         self.run_id: uuid.UUID | None = None
@@ -311,6 +314,7 @@ class _Executor:
                 )
                 session.add(checkpoint)
                 saved = await self._save_results(session, checkpoint.checkpoint_id, stage_outputs, nodes)
+                self._dumps.clear()
                 checkpoint.checkpoint_state = {
                     "stage": stage.name, "phase": "stage", **saved, "refs": refs, "tables": stamps,
                 }
@@ -328,13 +332,12 @@ class _Executor:
         """Store a checkpoint's node outputs and this run's memo entries of `memo_nodes`
         (whole or per table, for the next run to reuse) in the result store; returns the
         references the checkpoint's state keeps (see pipeline/results.py)."""
-        dumped = dump_outputs(self.types, outputs)
+        dumped = self._dump(outputs)
         wanted = set(memo_nodes)
         memo: dict[str, tuple[str, Any]] = {}
         for key, entry in list(self.memo.fresh.items()):
             if entry["node"] in wanted:
-                value = dump_outputs(self.types, {entry["node"]: entry["value"]})[entry["node"]]
-                memo[key] = (entry["node"], value)
+                memo[key] = (entry["node"], self._dump_part(entry["node"], entry["value"]))
                 del self.memo.fresh[key]
         values = {f"out:{name}": value for name, value in dumped.items()}
         values.update({f"memo:{key}": value for key, (_, value) in memo.items()})
@@ -343,6 +346,35 @@ class _Executor:
             "results": {name: hashes[f"out:{name}"] for name in dumped},
             "memo": {key: {"node": node, "result": hashes[f"memo:{key}"]} for key, (node, _) in memo.items()},
         }
+
+    def _dump(self, outputs: dict[str, Any]) -> dict[str, Any]:
+        """`dump_outputs` of `outputs`, each value dumped (and checked) once per stage."""
+        todo = {name: value for name, value in outputs.items() if not self._dumped(name, value)}
+        for name, data in dump_outputs(self.types, todo).items():
+            self._dumps[name] = (todo[name], data)
+        return {name: self._dumps[name][1] for name in outputs}
+
+    def _dumped(self, name: str, value: Any) -> bool:
+        held = self._dumps.get(name)
+        return held is not None and held[0] is value
+
+    def _dump_part(self, name: str, value: Any) -> Any:
+        """The JSON of a memo entry of node `name`: the node's whole output, or one table's
+        slice of it (the same item objects), is taken from the output's checked dump (a list
+        or dict dumps item by item); anything else is dumped and checked on its own."""
+        held = self._dumps.get(name)
+        if held is not None:
+            whole, data = held
+            if value is whole:
+                return data
+            if isinstance(value, list) and isinstance(whole, list) and isinstance(data, list) and len(data) == len(whole):
+                index = {id(item): i for i, item in enumerate(whole)}
+                if all(id(item) in index for item in value):
+                    return [data[index[id(item)]] for item in value]
+            if isinstance(value, dict) and isinstance(whole, dict) and isinstance(data, dict):
+                if all(isinstance(k, str) and k in whole and whole[k] is v and k in data for k, v in value.items()):
+                    return {k: data[k] for k in value}
+        return dump_outputs(self.types, {name: value})[name]
 
     async def _completed(self, session: AsyncSession) -> list[str]:
         run = (await session.execute(sa.select(Run.completed_stages).where(Run.run_id == self.run_id))).scalar_one()
