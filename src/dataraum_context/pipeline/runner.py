@@ -566,7 +566,7 @@ async def _execute_run(
             # Database URLs may carry passwords: never stored; where they came from is.
             paths=[stored_form(p) for p in paths],
             options={**options, "source_secrets": [origin_of(p) for p in paths]},
-            graph_fingerprint=graph_fingerprint(executor.dr, options),
+            graph_fingerprint=graph_fingerprint(executor.dr, options, executor.versions),
             dataraum_version=__version__,
             version=0,
             lease_host=socket.gethostname(),
