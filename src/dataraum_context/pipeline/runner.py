@@ -64,7 +64,7 @@ from dataraum_context.pipeline.runstore import (
 from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
 from dataraum_context.pipeline.results import put_results
-from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
+from dataraum_context.pipeline.serialize import dump_of_part, dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import new_id, utcnow
 from dataraum_context.storage.engine import create_engine, parse_url, session_factory
@@ -364,16 +364,9 @@ class _Executor:
         or dict dumps item by item); anything else is dumped and checked on its own."""
         held = self._dumps.get(name)
         if held is not None:
-            whole, data = held
-            if value is whole:
+            found, data = dump_of_part(value, *held)
+            if found:
                 return data
-            if isinstance(value, list) and isinstance(whole, list) and isinstance(data, list) and len(data) == len(whole):
-                index = {id(item): i for i, item in enumerate(whole)}
-                if all(id(item) in index for item in value):
-                    return [data[index[id(item)]] for item in value]
-            if isinstance(value, dict) and isinstance(whole, dict) and isinstance(data, dict):
-                if all(isinstance(k, str) and k in whole and whole[k] is v and k in data for k, v in value.items()):
-                    return {k: data[k] for k in value}
         return dump_outputs(self.types, {name: value})[name]
 
     async def _completed(self, session: AsyncSession) -> list[str]:
