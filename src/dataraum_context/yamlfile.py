@@ -9,13 +9,27 @@ import yaml
 
 from dataraum_context.errors import UserError
 
+# libyaml's parser when PyYAML was built with it (the same SafeConstructor, so the same
+# values; the ontologies a run loads parse in ~0.02 s instead of ~0.17 s).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        if _FAST_LOADER is yaml.SafeLoader:
+            raise
+    # Malformed: the pure-Python parser words the error (and its line) as it always has.
+    return yaml.safe_load(text)
+
 
 def read_yaml(path: Path, what: str, error: type[UserError] = UserError, shown: str | None = None) -> Any:
     """The parsed content of `path` (a `what`, e.g. "rules file"); a missing, unreadable or
     malformed file raises `error` with one line naming the file (and the line)."""
     name = shown or str(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{what} {name} does not exist") from None
     except IsADirectoryError:

@@ -136,10 +136,13 @@ def node_versions(dr: driver.Driver) -> dict[str, str]:
     }
 
 
-def graph_fingerprint(dr: driver.Driver, config: dict[str, Any]) -> dict[str, Any]:
-    """What a paused run must find unchanged to resume: node code versions and config hash."""
+def graph_fingerprint(
+    dr: driver.Driver, config: dict[str, Any], versions: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What a paused run must find unchanged to resume: node code versions and config hash
+    (`versions`: the driver's `node_versions`, when the caller has them already)."""
     config_json = json.dumps(config, sort_keys=True, default=str)
     return {
-        "nodes": node_versions(dr),
+        "nodes": dict(versions) if versions is not None else node_versions(dr),
         "config_hash": hashlib.sha256(config_json.encode()).hexdigest(),
     }

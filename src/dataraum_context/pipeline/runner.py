@@ -64,7 +64,7 @@ from dataraum_context.pipeline.runstore import (
 from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
 from dataraum_context.pipeline.results import put_results
-from dataraum_context.pipeline.serialize import dump_outputs, load_outputs, node_types
+from dataraum_context.pipeline.serialize import dump_of_part, dump_outputs, load_outputs, node_types
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import new_id, utcnow
 from dataraum_context.storage.engine import create_engine, parse_url, session_factory
@@ -195,6 +195,9 @@ class _Executor:
         }
         self.stage_nodes = nodes_by_stage(self.dr)
         self.results: dict[str, Any] = {}
+        # name -> (the value, its checked JSON) of this stage's dumped outputs: a gate's outputs
+        # are stored again with the stage, and memo entries are whole outputs or slices of them.
+        self._dumps: dict[str, tuple[Any, Any]] = {}
         self.decisions = ReviewDecisions()
         self.con: Any = None
         self.run_id: uuid.UUID | None = None
@@ -311,6 +314,7 @@ class _Executor:
                 )
                 session.add(checkpoint)
                 saved = await self._save_results(session, checkpoint.checkpoint_id, stage_outputs, nodes)
+                self._dumps.clear()
                 checkpoint.checkpoint_state = {
                     "stage": stage.name, "phase": "stage", **saved, "refs": refs, "tables": stamps,
                 }
@@ -328,13 +332,12 @@ class _Executor:
         """Store a checkpoint's node outputs and this run's memo entries of `memo_nodes`
         (whole or per table, for the next run to reuse) in the result store; returns the
         references the checkpoint's state keeps (see pipeline/results.py)."""
-        dumped = dump_outputs(self.types, outputs)
+        dumped = self._dump(outputs)
         wanted = set(memo_nodes)
         memo: dict[str, tuple[str, Any]] = {}
         for key, entry in list(self.memo.fresh.items()):
             if entry["node"] in wanted:
-                value = dump_outputs(self.types, {entry["node"]: entry["value"]})[entry["node"]]
-                memo[key] = (entry["node"], value)
+                memo[key] = (entry["node"], self._dump_part(entry["node"], entry["value"]))
                 del self.memo.fresh[key]
         values = {f"out:{name}": value for name, value in dumped.items()}
         values.update({f"memo:{key}": value for key, (_, value) in memo.items()})
@@ -343,6 +346,28 @@ class _Executor:
             "results": {name: hashes[f"out:{name}"] for name in dumped},
             "memo": {key: {"node": node, "result": hashes[f"memo:{key}"]} for key, (node, _) in memo.items()},
         }
+
+    def _dump(self, outputs: dict[str, Any]) -> dict[str, Any]:
+        """`dump_outputs` of `outputs`, each value dumped (and checked) once per stage."""
+        todo = {name: value for name, value in outputs.items() if not self._dumped(name, value)}
+        for name, data in dump_outputs(self.types, todo).items():
+            self._dumps[name] = (todo[name], data)
+        return {name: self._dumps[name][1] for name in outputs}
+
+    def _dumped(self, name: str, value: Any) -> bool:
+        held = self._dumps.get(name)
+        return held is not None and held[0] is value
+
+    def _dump_part(self, name: str, value: Any) -> Any:
+        """The JSON of a memo entry of node `name`: the node's whole output, or one table's
+        slice of it (the same item objects), is taken from the output's checked dump (a list
+        or dict dumps item by item); anything else is dumped and checked on its own."""
+        held = self._dumps.get(name)
+        if held is not None:
+            found, data = dump_of_part(value, *held)
+            if found:
+                return data
+        return dump_outputs(self.types, {name: value})[name]
 
     async def _completed(self, session: AsyncSession) -> list[str]:
         run = (await session.execute(sa.select(Run.completed_stages).where(Run.run_id == self.run_id))).scalar_one()
@@ -534,7 +559,7 @@ async def _execute_run(
             # Database URLs may carry passwords: never stored; where they came from is.
             paths=[stored_form(p) for p in paths],
             options={**options, "source_secrets": [origin_of(p) for p in paths]},
-            graph_fingerprint=graph_fingerprint(executor.dr, options),
+            graph_fingerprint=graph_fingerprint(executor.dr, options, executor.versions),
             dataraum_version=__version__,
             version=0,
             lease_host=socket.gethostname(),

@@ -66,6 +66,23 @@ def dump_outputs(types: dict[str, Any], outputs: dict[str, Any]) -> dict[str, An
     return dumped
 
 
+def dump_of_part(value: Any, whole: Any, whole_json: Any) -> tuple[bool, Any]:
+    """(True, the JSON of `value`) when `value` is `whole` or a slice of its items (the same
+    objects: a sub-list, or a sub-dict with string keys), read from `whole_json` (the dump of
+    `whole`: lists and dicts dump item by item); (False, None) otherwise."""
+    if value is whole:
+        return True, whole_json
+    if isinstance(value, list) and isinstance(whole, list) and isinstance(whole_json, list):
+        if len(whole_json) == len(whole):
+            index = {id(item): i for i, item in enumerate(whole)}
+            if all(id(item) in index for item in value):
+                return True, [whole_json[index[id(item)]] for item in value]
+    if isinstance(value, dict) and isinstance(whole, dict) and isinstance(whole_json, dict):
+        if all(isinstance(k, str) and k in whole and whole[k] is v and k in whole_json for k, v in value.items()):
+            return True, {k: whole_json[k] for k in value}
+    return False, None
+
+
 def load_outputs(types: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     loaded: dict[str, Any] = {}
     for name, value in data.items():

@@ -55,17 +55,38 @@ def _fd_pairs(columns: list[ColumnFacts], single_keys: set[str]) -> list[tuple[C
     return pairs
 
 
-def _fd_counts_sql(pairs: list[tuple[ColumnFacts, ColumnFacts]]) -> list[str]:
-    parts = []
-    for a, b in pairs:
-        qa, qb = quote_ident(a.column_name), quote_ident(b.column_name)
-        both = f"{qa} IS NOT NULL AND {qb} IS NOT NULL"
-        parts += [
-            f"count(DISTINCT {qa}) FILTER (WHERE {both})",
-            f"count(DISTINCT ({qa}, {qb})) FILTER (WHERE {both})",
-            f"count(*) FILTER (WHERE {both})",
-        ]
-    return parts
+def _fd_counts(
+    con: duckdb.DuckDBPyConnection,
+    typed_table: str,
+    pairs: list[tuple[ColumnFacts, ColumnFacts]],
+    where: str = "",
+) -> list[tuple[int, int, int]]:
+    """Per pair `(a, b)`, over the rows where both are set: (distinct a, distinct (a, b), rows).
+
+    One GROUP BY per `a` (all its `b` at once): per value of `a`, `count(DISTINCT b)` is the
+    number of (a, b) pairs and `count(b)` the rows where both are set; a value of `a` counts
+    when it has a `b`. The same figures as `count(DISTINCT (a, b))` over the table, but one
+    hash table per `a` instead of three distinct aggregates per pair (23 columns x 21,699
+    rows: 14.4 s -> 1.1 s)."""
+    by_a: dict[str, list[int]] = {}
+    for i, (a, _) in enumerate(pairs):
+        by_a.setdefault(a.column_name, []).append(i)
+    counts: list[tuple[int, int, int]] = [(0, 0, 0)] * len(pairs)
+    for name, indexes in by_a.items():
+        qa = quote_ident(name)
+        inner, outer = [], []
+        for j, i in enumerate(indexes):
+            qb = quote_ident(pairs[i][1].column_name)
+            inner += [f"count(DISTINCT {qb}) AS n{j}", f"count({qb}) AS r{j}"]
+            outer += [f"count(*) FILTER (WHERE n{j} > 0)", f"coalesce(sum(n{j}), 0)", f"coalesce(sum(r{j}), 0)"]
+        condition = f"{qa} IS NOT NULL" + (f" AND {where}" if where else "")
+        row = con.execute(
+            f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {typed_table} "
+            f"WHERE {condition} GROUP BY {qa})"
+        ).fetchall()[0]
+        for j, i in enumerate(indexes):
+            counts[i] = (int(row[3 * j]), int(row[3 * j + 1]), int(row[3 * j + 2]))
+    return counts
 
 
 def _strength(distinct_a: int, distinct_ab: int) -> float:
@@ -86,11 +107,8 @@ def _screen(
         if modulus == 1:
             kept += group
             continue
-        row = con.execute(
-            f"SELECT {', '.join(_fd_counts_sql(group))} FROM {typed_table} "
-            f"WHERE hash({quote_ident(name)}) % {modulus} = 0"
-        ).fetchall()[0]
-        kept += [pair for i, pair in enumerate(group) if _strength(row[3 * i], row[3 * i + 1]) >= MIN_FD_STRENGTH]
+        counts = _fd_counts(con, typed_table, group, where=f"hash({quote_ident(name)}) % {modulus} = 0")
+        kept += [pair for pair, (da, dab, _) in zip(group, counts, strict=True) if _strength(da, dab) >= MIN_FD_STRENGTH]
     return kept
 
 
@@ -114,10 +132,8 @@ def table_hierarchies(
     pairs = _screen(con, typed_table, _fd_pairs(columns, single_keys))
     if not pairs:
         return []
-    row = con.execute(f"SELECT {', '.join(_fd_counts_sql(pairs))} FROM {typed_table}").fetchall()[0]
     found: list[RelationshipResult] = []
-    for i, (a, b) in enumerate(pairs):
-        distinct_a, distinct_ab, rows = (int(v) for v in row[3 * i : 3 * i + 3])
+    for (a, b), (distinct_a, distinct_ab, rows) in zip(pairs, _fd_counts(con, typed_table, pairs), strict=True):
         strength = _strength(distinct_a, distinct_ab)
         if strength < MIN_FD_STRENGTH or not distinct_a:
             continue
