@@ -47,7 +47,7 @@ TABLE_HEADER = (
 DUCKDB_CHILD = """
 import sys, time, duckdb
 started = time.perf_counter()
-con = duckdb.connect()
+con = duckdb.connect(config={"enable_progress_bar": False})  # the bar would print on stdout
 for i, path in enumerate(sys.argv[1:]):
     con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?)", [path])
     con.execute(f"SUMMARIZE t{i}").fetchall()

@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from dataraum_context.detectors.patterns import NULL_TOKENS
-from dataraum_context.sqlutil import qualified, quote_ident, quote_literal
+from dataraum_context.sqlutil import qualified, quiet, quote_ident, quote_literal
 
 MAX_EXAMPLES = 5
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
@@ -291,7 +291,7 @@ def check_workspace(workspace: str | Path) -> list[Violation]:
     """Every typed table of the workspace folder (its `data.duckdb`, opened read-only)."""
     path = Path(workspace)
     database = path / "data.duckdb" if path.is_dir() else path
-    con = duckdb.connect(str(database), read_only=True)
+    con = quiet(duckdb.connect(str(database), read_only=True))
     try:
         return check_connection(con)
     finally:

@@ -7,6 +7,17 @@ goes through `quote_ident`; every value goes in as a bound parameter.
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def quiet(con: Any) -> Any:
+    """`con` (a DuckDB connection) without a progress bar; its cursors inherit the setting.
+    DuckDB prints the bar on stdout for a query that runs over two seconds, even into a pipe,
+    which would corrupt `--json` output and the MCP server's stdio stream. (A per-connection
+    setting: DuckDB refuses it as a global option at `connect`.)"""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
 
 def quote_ident(name: str) -> str:
     """Quote one identifier for DuckDB (and PostgreSQL/SQLite): `a"b` -> `"a""b"`."""

@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from dataraum_context.sqlutil import quiet
 from dataraum_context.errors import UserError
 
 DEFAULT_LIMIT = 1000
@@ -153,6 +154,7 @@ def connect_readonly(duckdb_path: Path) -> duckdb.DuckDBPyConnection:
         if "lock" in text.lower():
             raise QueryError("the workspace's data is being written by a run; try again when it has finished") from None
         raise QueryError(f"cannot open the workspace's data read-only: {text}") from None
+    quiet(con)
     con.execute("SET search_path = 'typed,main'")
     con.execute("SET lock_configuration = true")
     return con

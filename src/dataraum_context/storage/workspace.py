@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
+from dataraum_context.sqlutil import quiet
 from dataraum_context.errors import UserError
 
 LAYERS = ("raw", "typed", "quarantine")
@@ -18,7 +19,7 @@ def open_workspace(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCon
     try:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = quiet(duckdb.connect(str(path), read_only=read_only))
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():

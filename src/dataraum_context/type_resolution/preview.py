@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from dataraum_context.errors import UserError
-from dataraum_context.sqlutil import qualified, quote_ident
+from dataraum_context.sqlutil import qualified, quiet, quote_ident
 from dataraum_context.type_resolution.formats import ValueFormat, install_macros, parse_sql
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCandidateResult
 from dataraum_context.type_resolution.resolver import VARCHAR, format_for_decision, null_test_sql
@@ -53,7 +53,7 @@ def preview(
     if new_type != VARCHAR and fmt is None:
         raise UserError(f"{table}.{column}: no way to read values as {new_type}")
     try:
-        con = duckdb.connect(str(duckdb_path), read_only=True)
+        con = quiet(duckdb.connect(str(duckdb_path), read_only=True))
     except duckdb.Error as exc:
         raise UserError(f"cannot open the workspace data to check the new type ({str(exc).splitlines()[0]})") from None
     try:
