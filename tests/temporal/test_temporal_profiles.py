@@ -181,3 +181,28 @@ def test_mann_kendall_matches_the_textbook_values() -> None:
     assert trend.p_value == pytest.approx(math.erfc((44 / math.sqrt(125)) / math.sqrt(2)))
     assert stats.mann_kendall([3, 1, 2, 3, 1, 2, 3, 1, 2]).direction == "stable"
     assert stats.mann_kendall([5.0, 5.0]) is None
+
+
+def test_only_the_largest_series_are_profiled_and_each_as_if_alone(con: duckdb.DuckDBPyConnection) -> None:
+    """With more series than MAX_SERIES, the largest are profiled (the queries read only those),
+    and each kept series gets the figures it gets in a table holding just the kept series."""
+    from dataraum_context.temporal.profiler import MAX_SERIES
+
+    stations = MAX_SERIES + 30
+    con.execute(
+        f"""CREATE TABLE many AS
+        SELECT 'st' || lpad(CAST(s AS VARCHAR), 3, '0') AS station,
+               TIMESTAMP '2024-01-01' + INTERVAL (h) HOUR AS ts, (s * 7 + h) % 13 AS reading
+        FROM range({stations}) r(s), range(48 + {stations}) q(h)
+        WHERE h < 48 + s AND NOT (h % 11 = 5 AND s % 3 = 0)"""
+    )
+    p = profile_column(con, "many", "many", "ts", "TIMESTAMP", series_column="station", measure_column="reading")
+    kept = [s.series_key for s in p.series]
+    assert len(kept) == MAX_SERIES
+    largest = con.execute(
+        f"SELECT station FROM many GROUP BY station ORDER BY count(*) DESC, station LIMIT {MAX_SERIES}"
+    ).fetchall()
+    assert set(kept) == {row[0] for row in largest}
+    con.execute("CREATE TABLE few AS SELECT * FROM many WHERE station IN (SELECT unnest(?))", [kept])
+    alone = profile_column(con, "few", "few", "ts", "TIMESTAMP", series_column="station", measure_column="reading")
+    assert [s.model_dump() for s in p.series] == [s.model_dump() for s in alone.series]

@@ -40,12 +40,12 @@ through `timezone('UTC', ...)`; DATE and naive TIMESTAMP taken as UTC) and compa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
 
-from dataraum_context.sqlutil import quote_ident
+from dataraum_context.sqlutil import quote_ident, quote_literal
 from dataraum_context.temporal import stats
 from dataraum_context.temporal.models import GapDetail, TemporalProfileResult, TemporalSeriesProfile
 
@@ -126,6 +126,8 @@ class Source:
     column: str
     data_type: str
     series_column: str | None = None
+    series_keys: tuple[str, ...] | None = None
+    """The series profiled (the `MAX_SERIES` largest): queries per series read only these."""
 
     @property
     def t(self) -> str:
@@ -137,6 +139,8 @@ class Source:
         where = f"{quote_ident(self.column)} IS NOT NULL"
         if series and self.series_column:
             where += f" AND {quote_ident(self.series_column)} IS NOT NULL"
+            if self.series_keys is not None:
+                where += f" AND {s} IN ({', '.join(quote_literal(k) for k in self.series_keys)})"
         more = f", {extra} AS m" if extra else ""
         return f"SELECT {s} AS s, {self.t} AS t{more} FROM {self.table} WHERE {where}"
 
@@ -339,10 +343,12 @@ def profile_column(
     if series_column is not None:
         overview = _overview(con, src, series=True)
         keys = list(overview)[:MAX_SERIES]
+        if len(overview) > len(keys):  # the largest series only: every later query reads just those
+            src = replace(src, series_keys=tuple(str(key) for key in keys))
+            overview = {key: overview[key] for key in keys}
         profiles = {key: TemporalSeriesProfile(series_key=key) for key in keys}
         for key, row in overview.items():
-            if key in profiles:
-                _fill_range(profiles[key], row)
+            _fill_range(profiles[key], row)
         series_gran = detect_granularity(_diffs(con, src, series=True), *_series_alignment(overview))
         if series_gran is not None:
             sidx = period_index(src, series_gran, origin_us, origin_month)

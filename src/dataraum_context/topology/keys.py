@@ -234,7 +234,10 @@ def _near_unique_pairs(
     """A key with a stray duplicate (`order_id` repeated once) is still the table's identifier:
     for each of the `MAX_NEAR_UNIQUE` most key-like near-unique columns, the first partner (by
     key-likeness) that makes the pair unique. One pair per such column, not every pair it makes
-    by chance."""
+    by chance. A table that has a single-column key already has its identifier: none then
+    (a near-unique timestamp or name with any partner would only be unique by chance)."""
+    if singles:
+        return []
     near = sorted(
         (
             c for c in columns
