@@ -47,7 +47,8 @@ TABLE_HEADER = (
 DUCKDB_CHILD = """
 import sys, time, duckdb
 started = time.perf_counter()
-con = duckdb.connect(config={"enable_progress_bar": False})  # the bar would print on stdout
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # it would print on stdout, before the figure
 for i, path in enumerate(sys.argv[1:]):
     con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?)", [path])
     con.execute(f"SUMMARIZE t{i}").fetchall()
