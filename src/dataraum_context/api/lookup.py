@@ -19,28 +19,23 @@ def _listed(names: list[str]) -> str:
     return ", ".join(names[:20]) + (", ..." if len(names) > 20 else "") if names else "none"
 
 
-def table_entry(doc: dict[str, Any], table: str) -> dict[str, Any]:
-    tables = doc.get("tables") or []
-    for entry in tables:
-        if entry["name"] == table:
-            return entry  # type: ignore[no-any-return]
-    lowered = [t for t in tables if t["name"].lower() == str(table).lower()]
+def _named(entries: list[dict[str, Any]], name: str, what: str, where: str = "") -> dict[str, Any]:
+    """The entry called `name` (exactly, else the one whose name matches ignoring case)."""
+    for entry in entries:
+        if entry["name"] == name:
+            return entry
+    lowered = [e for e in entries if e["name"].lower() == str(name).lower()]
     if len(lowered) == 1:
-        return lowered[0]  # type: ignore[no-any-return]
-    raise NotFoundError(f"no table {table!r} (tables: {_listed([t['name'] for t in tables])})")
+        return lowered[0]
+    raise NotFoundError(f"no {what} {name!r}{where} ({what}s: {_listed([e['name'] for e in entries])})")
+
+
+def table_entry(doc: dict[str, Any], table: str) -> dict[str, Any]:
+    return _named(doc.get("tables") or [], table, "table")
 
 
 def column_entry(table: dict[str, Any], column: str) -> dict[str, Any]:
-    columns = table.get("columns") or []
-    for entry in columns:
-        if entry["name"] == column:
-            return entry  # type: ignore[no-any-return]
-    lowered = [c for c in columns if c["name"].lower() == str(column).lower()]
-    if len(lowered) == 1:
-        return lowered[0]  # type: ignore[no-any-return]
-    raise NotFoundError(
-        f"no column {column!r} in table {table['name']!r} (columns: {_listed([c['name'] for c in columns])})"
-    )
+    return _named(table.get("columns") or [], column, "column", f" in table {table['name']!r}")
 
 
 def _touches(rel: dict[str, Any], table: str, column: str | None) -> bool:
