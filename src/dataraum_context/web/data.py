@@ -20,8 +20,8 @@ from dataraum_context.pipeline.db_models import Run
 from dataraum_context.pipeline.history import quality_by_run
 from dataraum_context.pipeline.history import run_dict as history_run_dict
 from dataraum_context.pipeline.review_text import describe
-from dataraum_context.profiling.db_models import ColumnProfile
 from dataraum_context.quality.db_models import QualityResult, QualityRule, QualityScore
+from dataraum_context.storage import views
 from dataraum_context.storage.core import Column, Table
 
 KINDS = {
@@ -178,27 +178,7 @@ async def table_extras(session: AsyncSession, table_name: str) -> dict[str, Any]
     ).scalars().first()
     if table is None:
         return {"profiles": {}, "failures": {}, "trend": []}
-    latest = (
-        sa.select(ColumnProfile.column_id, sa.func.max(ColumnProfile.profiled_at).label("at"))
-        .join(Column, Column.column_id == ColumnProfile.column_id)
-        .where(Column.table_id == table.table_id)
-        .group_by(ColumnProfile.column_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        sa.select(Column.column_name, ColumnProfile)
-        .join(ColumnProfile, ColumnProfile.column_id == Column.column_id)
-        .join(latest, sa.and_(ColumnProfile.column_id == latest.c.column_id, ColumnProfile.profiled_at == latest.c.at))
-    )
-    profiles = {
-        name: {
-            "histogram": p.histogram, "top_values": p.top_values, "min": p.min_value, "max": p.max_value,
-            "mean": p.mean_value, "stddev": p.stddev_value, "percentiles": p.percentiles,
-            "total": p.total_count, "nulls": p.null_count, "distinct": p.distinct_count,
-            "min_length": p.min_length, "max_length": p.max_length, "null_tokens": p.null_token_counts,
-        }
-        for name, p in rows.all()
-    }
+    profiles = await _latest_profiles(session, table.table_id)
     results = await session.execute(
         sa.select(QualityRule.rule_name, Column.column_name, QualityResult.failure_samples, QualityResult.executed_at)
         .join(QualityRule, QualityRule.rule_id == QualityResult.rule_id)
@@ -218,22 +198,33 @@ async def table_extras(session: AsyncSession, table_name: str) -> dict[str, Any]
     return {"profiles": profiles, "failures": failures, "trend": trend[-20:]}
 
 
+async def _latest_profiles(
+    session: AsyncSession, table_id: Any, column_name: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Each column's latest profile (the store's `v_latest_profiles` view), by column name."""
+    p = views.v_latest_profiles
+    query = sa.select(Column.column_name, p).join(p, p.c.column_id == Column.column_id).where(Column.table_id == table_id)
+    if column_name is not None:
+        query = query.where(Column.column_name == column_name)
+    return {
+        row.column_name: {
+            "histogram": row.histogram, "top_values": row.top_values, "min": row.min_value, "max": row.max_value,
+            "mean": row.mean_value, "stddev": row.stddev_value, "percentiles": row.percentiles,
+            "total": row.total_count, "nulls": row.null_count, "distinct": row.distinct_count,
+            "min_length": row.min_length, "max_length": row.max_length, "null_tokens": row.null_token_counts,
+        }
+        for row in (await session.execute(query)).all()
+    }
+
+
 async def column_profile(session: AsyncSession, table_name: str, column_name: str) -> dict[str, Any] | None:
     """The latest profile of one column (histogram, top values), for a review item's page."""
-    row = (
-        await session.execute(
-            sa.select(ColumnProfile)
-            .join(Column, Column.column_id == ColumnProfile.column_id)
-            .join(Table, Table.table_id == Column.table_id)
-            .where(Table.layer == "raw", Table.table_name == table_name, Column.column_name == column_name)
-            .order_by(ColumnProfile.profiled_at.desc())
-            .limit(1)
-        )
-    ).scalars().first()
-    if row is None:
+    table_id = (
+        await session.execute(sa.select(Table.table_id).where(Table.layer == "raw", Table.table_name == table_name))
+    ).scalar()
+    if table_id is None:
         return None
-    return {"histogram": row.histogram, "top_values": row.top_values, "total": row.total_count, "nulls": row.null_count,
-            "distinct": row.distinct_count}
+    return (await _latest_profiles(session, table_id, column_name)).get(column_name)
 
 
 async def table_trends(session: AsyncSession) -> dict[str, list[float | None]]:
