@@ -1,5 +1,5 @@
 """Resume in the background: one job at a time, in a thread with its own event loop,
-through `pipeline.runner.resume_run` (what `dataraum resume` calls). The page polls the
+through `Workspace.resume` (what `dataraum resume` calls). The page polls the
 job's progress (stage, node, nodes done) until the run completes or pauses again."""
 
 from __future__ import annotations
@@ -98,28 +98,26 @@ class Jobs:
             return job
 
     def _resume(self, job: Job, run_id: uuid.UUID | None) -> None:
+        """`Workspace.resume`, what `dataraum resume` calls (the run's recorded options are
+        checked first), reporting to the job."""
+        from dataraum_context.api import Workspace
         from dataraum_context.errors import DataraumError
-        from dataraum_context.pipeline.runner import resume_run
-
-        log_path = self.settings.workspace / "logs" / "last-error.log"
-
-        async def go() -> Any:
-            await self._known_progress(job, run_id)
-            return await resume_run(self.settings, run_id, _Listener(job), log_path)
 
         try:
-            outcome = asyncio.run(go())
+            asyncio.run(self._known_progress(job, run_id))
+            ws = Workspace(self.settings.workspace, self.settings.metadata_url)
+            result = ws.resume(str(run_id) if run_id else None, progress=_Listener(job))
         except DataraumError as exc:
             job.state, job.error = "failed", str(exc)
             return
         except Exception as exc:  # shown as one line on the page, never a traceback
             job.state, job.error = "failed", (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             return
-        job.result_run_id = str(outcome.run_id) if outcome.run_id else None
-        job.message = outcome.message
-        job.error = str(outcome.error) if outcome.error else None
-        job.state = outcome.status
-        if outcome.status == "completed":
+        job.result_run_id = result.run_id
+        job.message = result.message
+        job.error = result.error
+        job.state = result.status
+        if result.status == "completed":
             job.stages_done = list(job.stages)
 
     async def _known_progress(self, job: Job, run_id: uuid.UUID | None) -> None:
