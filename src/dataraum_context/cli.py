@@ -9,13 +9,10 @@ object on stdout.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
@@ -25,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from dataraum_context.config import Settings, load_settings
+from dataraum_context.config import load_settings
 from dataraum_context.errors import DataraumError, UserError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PAUSED, EXIT_PARTIAL = 0, 1, 2, 3, 4
@@ -99,12 +96,6 @@ MetadataUrl = Annotated[
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else there.")]
 
-T = TypeVar("T")
-
-
-def _settings(workspace: Path | None, metadata_url: str | None, **extra: Any) -> Settings:
-    return load_settings(workspace=workspace, metadata_url=metadata_url, **extra)
-
 
 def _workspace(workspace: Path | None, metadata_url: str | None) -> Any:
     """The Python API's `Workspace`: the commands below are thin layers on it."""
@@ -118,29 +109,6 @@ def _progress(as_json: bool) -> Any:
     import contextlib
 
     return _RichProgress() if not as_json and err_console.is_terminal else contextlib.nullcontext()
-
-
-def _require_store(settings: Settings) -> None:
-    """Reading commands need an existing store; do not create an empty one by accident."""
-    if settings.metadata_url is None and not (settings.workspace / "metadata.db").exists():
-        raise UserError(f"no dataraum workspace at {settings.workspace} (run `dataraum run PATH` first)")
-
-
-def _run_async(factory: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(factory())
-
-
-async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    from dataraum_context.storage.engine import create_engine, session_factory
-    from dataraum_context.pipeline.stages import init_store
-
-    engine = create_engine(settings.resolved_metadata_url)
-    try:
-        await init_store(engine)
-        async with session_factory(engine)() as session:
-            return await work(session)
-    finally:
-        await engine.dispose()
 
 
 def _print_json(payload: Any) -> None:
@@ -223,8 +191,6 @@ def status(
     """Show the run history, or one run with its node executions."""
     from dataraum_context.pipeline.db_models import NodeExecution, Run
 
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
     wanted = run_id
 
     async def work(session: Any) -> Any:
@@ -264,7 +230,7 @@ def status(
         ]
         return result
 
-    payload = _run_async(lambda: _with_session(settings, work))
+    payload = _workspace(workspace, metadata_url).read(work)
     if as_json:
         _print_json({"runs": payload} if isinstance(payload, list) else payload)
         return
@@ -624,11 +590,10 @@ def mcp_command(
     metadata_url: MetadataUrl = None,
 ) -> None:
     """Serve the workspace's context to AI agents over the Model Context Protocol (stdio by default)."""
-    from dataraum_context.api import Workspace as ApiWorkspace
     from dataraum_context.mcp.server import serve
 
-    ws = ApiWorkspace(workspace, metadata_url)
-    _require_store(ws.settings)
+    ws = _workspace(workspace, metadata_url)
+    ws.require_store()
     if not 0 <= port <= 65535:
         raise UserError(f"bad --port {port}: give 0 to 65535")
     serve(ws, http=http, port=port, token=token, allow_review=allow_review)
@@ -646,11 +611,11 @@ def serve(
     from dataraum_context.web.app import check_bind
 
     check_bind(host, token)
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
+    ws = _workspace(workspace, metadata_url)
+    ws.require_store()
     from dataraum_context.web.app import serve as run_server  # heavy: uvicorn, starlette
 
-    run_server(settings, host=host, port=port, token=token)
+    run_server(ws.settings, host=host, port=port, token=token)
 
 
 @app.command()
@@ -660,11 +625,9 @@ def report(
     metadata_url: MetadataUrl = None,
 ) -> None:
     """Write the context as one self-contained HTML file (opens offline)."""
-    settings = _settings(workspace, metadata_url)
-    _require_store(settings)
     from dataraum_context.web.report import render_report
 
-    text = _run_async(lambda: _with_session(settings, render_report))
+    text = _workspace(workspace, metadata_url).read(render_report)
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:

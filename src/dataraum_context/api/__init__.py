@@ -130,7 +130,7 @@ class Review:
             run_id = await self._ws._run_id(session, run)
             return await review.list_items(session, run_id=run_id, include_decided=not pending)
 
-        return self._ws._read(work)
+        return self._ws.read(work)
 
     def show(self, item_id: str) -> dict[str, Any]:
         """One review item: proposal, evidence, decision (id or a unique prefix of 4+ characters)."""
@@ -139,7 +139,7 @@ class Review:
         async def work(session: Any) -> dict[str, Any]:
             return review.item_dict(await review.get_item(session, item_id))
 
-        return self._ws._read(work)
+        return self._ws.read(work)
 
     def approve(
         self, ids: Sequence[str] | str | None = None, *, all_pending: bool = False, run: str | None = None,
@@ -152,13 +152,13 @@ class Review:
             run_id = await self._ws._run_id(session, run)
             return await review.approve(session, _ids(ids), all_pending=all_pending, run_id=run_id, who=who)
 
-        return self._ws._write(work)
+        return self._ws.write(work)
 
     def reject(self, ids: Sequence[str] | str, *, reason: str, who: str | None = None) -> list[dict[str, Any]]:
         """Refuse the suggestion (a type item keeps its column as text, a relationship is dropped)."""
         from dataraum_context.pipeline import review
 
-        return self._ws._write(lambda s: review.reject(s, _ids(ids), reason=reason, who=who))
+        return self._ws.write(lambda s: review.reject(s, _ids(ids), reason=reason, who=who))
 
     def modify(
         self, item_id: str, values: dict[str, Any] | Sequence[str], *, reason: str | None = None,
@@ -169,7 +169,7 @@ class Review:
 
         assignments = [f"{k}={v}" for k, v in values.items()] if isinstance(values, dict) else list(values)
         duckdb_path = self._ws.settings.duckdb_path
-        return self._ws._write(
+        return self._ws.write(
             lambda s: review.modify(s, item_id, assignments, reason=reason, who=who, duckdb_path=duckdb_path, force=force)
         )
 
@@ -222,7 +222,8 @@ class Workspace:
 
     # --- sessions -----------------------------------------------------------------
 
-    def _require_store(self) -> None:
+    def require_store(self) -> None:
+        """Reading needs an existing store: never create an empty one by accident."""
         if not self.exists():
             raise UserError(f"no dataraum workspace at {self.settings.workspace} (run `dataraum run PATH` first)")
 
@@ -241,12 +242,14 @@ class Workspace:
         finally:
             await engine.dispose()
 
-    def _read(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        self._require_store()
+    def read(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """`await work(session)` on the metadata store (which must exist), read only."""
+        self.require_store()
         return run_sync(lambda: self._session_call(work, write=False))
 
-    def _write(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        self._require_store()
+    def write(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """`await work(session)` in one transaction: all of it or nothing."""
+        self.require_store()
         return run_sync(lambda: self._session_call(work, write=True))
 
     async def _run_id(self, session: Any, given: str | None) -> uuid.UUID | None:
@@ -306,7 +309,7 @@ class Workspace:
             await _check_resumable_options(session, wanted)
             return wanted
 
-        wanted = self._read(check)
+        wanted = self.read(check)
         log_path = self.settings.workspace / "logs" / "last-error.log"
         outcome = run_sync(
             lambda: resume_run(self.settings, wanted, progress, log_path, force=force, source_urls=list(source_urls or []))
@@ -319,7 +322,7 @@ class Workspace:
         """The context document (as `dataraum context --format json`), optionally narrowed to `tables`."""
         from dataraum_context.context.document import build_context
 
-        doc = self._read(build_context)
+        doc = self.read(build_context)
         if tables:
             from dataraum_context.context.budget import parse_table_names, select_tables
 
@@ -401,7 +404,7 @@ class Workspace:
             doc = await build_context(session)
             return await annotate(session, doc, target, values, reason, who=who)
 
-        return self._write(work)
+        return self.write(work)
 
     # --- notebooks ----------------------------------------------------------------------
 
