@@ -78,4 +78,6 @@ def test_tables_pages_show_profiles_relationships_and_quality(deferred: Any, bro
         assert amount.locator("svg.chart").count() == 1  # its histogram
         assert page.locator(".col", has_text="status").locator("svg.chart text", has_text="shipped").count() == 1
         assert page.locator(".item", has_text="orders.total_amount").count() == 1  # its open (deferred) item
+        # each relationship says what kind it is: a foreign key is not a within-table hierarchy
+        assert page.locator("table.grid tr", has_text="customers.customer_id").first.locator("td", has_text="foreign key").count() == 1
         page.screenshot(path=str(shots / "table.png"), full_page=True)
