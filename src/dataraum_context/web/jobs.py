@@ -4,7 +4,7 @@ job's progress (stage, node, nodes done) until the run completes or pauses again
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -104,8 +104,9 @@ class Jobs:
         from dataraum_context.errors import DataraumError
 
         try:
-            asyncio.run(self._known_progress(job, run_id))
             ws = Workspace(self.settings.workspace, self.settings.metadata_url)
+            with contextlib.suppress(Exception):  # progress display only: the resume reports store problems
+                ws.read(lambda session: _known_progress(session, job, run_id))
             result = ws.resume(str(run_id) if run_id else None, progress=_Listener(job))
         except DataraumError as exc:
             job.state, job.error = "failed", str(exc)
@@ -120,25 +121,17 @@ class Jobs:
         if result.status == "completed":
             job.stages_done = list(job.stages)
 
-    async def _known_progress(self, job: Job, run_id: uuid.UUID | None) -> None:
-        """The stages the run committed before this job: shown done from the first refresh
-        (best effort: the resume itself reports any problem with the store)."""
-        from dataraum_context.pipeline.db_models import Run
-        from dataraum_context.pipeline.runstore import latest_resumable
-        from dataraum_context.storage.engine import create_engine, session_factory
-
-        engine = create_engine(self.settings.resolved_metadata_url)
-        try:
-            async with session_factory(engine)() as session:
-                run = await session.get(Run, run_id) if run_id is not None else await latest_resumable(session)
-                if run is not None:
-                    job.run_id = job.run_id or str(run.run_id)
-                    job.stages_done = [s for s in job.stages if s in (run.completed_stages or [])]
-        except Exception:  # noqa: BLE001 - progress display only
-            pass
-        finally:
-            await engine.dispose()
-
     def wait(self, timeout: float | None = None) -> None:
         for thread in list(self.threads):
             thread.join(timeout)
+
+
+async def _known_progress(session: Any, job: Job, run_id: uuid.UUID | None) -> None:
+    """The stages the run committed before this job: shown done from the first refresh."""
+    from dataraum_context.pipeline.db_models import Run
+    from dataraum_context.pipeline.runstore import latest_resumable
+
+    run = await session.get(Run, run_id) if run_id is not None else await latest_resumable(session)
+    if run is not None:
+        job.run_id = job.run_id or str(run.run_id)
+        job.stages_done = [s for s in job.stages if s in (run.completed_stages or [])]
