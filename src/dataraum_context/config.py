@@ -82,8 +82,19 @@ class Settings(BaseSettings):
     keep_runs: int = Field(default=5, ge=1)
     # Read-only queries (Python API, `dataraum mcp`): stopped after this many seconds.
     query_timeout_seconds: float = Field(default=10.0, gt=0.0)
+    # DuckDB's memory limit for a run (its buffer pool: cached table blocks, hash tables, sorts),
+    # e.g. '1GB'; beyond it DuckDB spills to `<workspace>/duckdb_tmp`. None: DuckDB's default
+    # (80% of the machine's memory).
+    duckdb_memory_limit: str | None = "600MB"
     # Extra Hamilton modules with custom nodes (`--module FILE`).
     modules: list[Path] = Field(default_factory=list)
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _check_memory_limit(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B|B)\s*", value, re.IGNORECASE):
+            raise ValueError("must be an amount of memory such as '600MB' or '2GB'")
+        return value
 
     @field_validator("review")
     @classmethod

@@ -181,6 +181,20 @@ def test_five_megabyte_field_is_accepted(tmp_path, stage, con):
     ]
 
 
+def test_field_longer_than_the_first_reads_bound_is_read_again(tmp_path, stage, con):
+    """The first read allows lines of `FIRST_LINE_SIZE` (so DuckDB's buffer is not as big as the
+    file); a longer line makes the file be read again with room for any line: nothing rejected."""
+    from dataraum_context.staging.readers import FIRST_LINE_SIZE
+
+    big = "x" * (FIRST_LINE_SIZE + 1024)
+    [table] = stage(write(tmp_path / "longer.csv", f"id,blob\n1,{big}\n2,small\n3,{big}\n"))
+    assert table.rejected_rows == 0 and table.row_count == 3
+    assert con.execute(f"SELECT length(blob) FROM {table.raw_table} ORDER BY _row_id").fetchall() == [
+        (len(big),), (5,), (len(big),)
+    ]
+    accounted(con, table, 3)
+
+
 def test_rejected_rows_keep_their_whole_text(tmp_path, stage, rejected, con):
     long_line = "2," + "y" * 25_000 + ",extra"
     quoted = '3,"' + "z" * 12_000 + '\nsecond line",more,fields'

@@ -450,7 +450,7 @@ class _Executor:
                 loop.add_signal_handler(signal.SIGINT, self._interrupt)
                 sigint = True
         try:
-            self.con = open_workspace(self.settings.duckdb_path)
+            self.con = open_workspace(self.settings.duckdb_path, memory_limit=self.settings.duckdb_memory_limit)
             writer = last_write(self.con)
             if self.memo_run is not None and writer is not None and writer[0] != str(self.memo_run):
                 self.memo.load({})  # the tables the offered results name were rewritten since

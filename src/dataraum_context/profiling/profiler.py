@@ -94,6 +94,11 @@ columns), so no query grows with the width (DuckDB plans a UNION ALL of thousand
 or a CASE of thousands of WHENs per row, in more than linear time)."""
 
 
+SPREAD_CELLS = 4_000_000
+"""Numeric values one spread query may hold for its quantiles (rows x columns): 8 columns of
+6 M rows each (TPC-H's lineitem) take about 400 MB at once."""
+
+
 def _chunks(items: list[Any], size: int = CHUNK_COLUMNS) -> list[list[Any]]:
     return [items[k:k + size] for k in range(0, len(items), size)] or [[]]
 
@@ -379,7 +384,11 @@ def _collect_stats(
         entry.update(stddev_value=None, quantiles=None)
         stats[int(row[0])] = entry
     numeric = [(i, columns[i]) for i in sorted(stats) if stats[i]["numeric_count"]]
-    for chunk in _chunks(numeric) if numeric else []:
+    # quantiles hold every value of their columns in memory (DuckDB cannot spill them): as many
+    # columns per query as `SPREAD_CELLS` allows
+    rows = max((int(s["total"] or 0) for s in stats.values()), default=0)
+    per_query = max(1, min(CHUNK_COLUMNS, SPREAD_CELLS // max(rows, 1)))
+    for chunk in _chunks(numeric, per_query) if numeric else []:
         query, params = _spread_query(raw_table, chunk, tokens)
         row = con.execute(query, params).fetchall()[0]
         for k, (i, _) in enumerate(chunk):

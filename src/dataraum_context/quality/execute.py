@@ -206,18 +206,26 @@ def _unique(
         return _invalid(rule, f"unknown key column {missing[0]!r}" if missing else "a unique rule needs columns"), []
     cols = ", ".join(quote_ident(c) for c in key)
     not_null = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in key)
-    sql = f"""
-        WITH g AS (
-            SELECT count(*) AS n, list(_row_id ORDER BY _row_id) AS ids FROM {typed_table}
-            WHERE {not_null} GROUP BY {cols} HAVING count(*) > 1
-        )
-        SELECT count(*), coalesce(sum(n), 0), list(ids ORDER BY ids[1])[1:{SAMPLES_PER_RULE}] FROM g
-    """
+    # Counts first, with plain aggregates DuckDB can spill (a list of row ids per key ran out of a
+    # 600 MB memory limit on TPC-H's lineitem); the sample rows only when there are duplicates:
+    # the rows of the first duplicated keys (by their first row), in row order.
+    count_sql = (
+        f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {typed_table} "
+        f"WHERE {not_null} GROUP BY {cols} HAVING count(*) > 1)"
+    )
+    keys = ", ".join(f"k{i}" for i in range(len(key)))
+    named = ", ".join(f"{quote_ident(c)} AS k{i}" for i, c in enumerate(key))
+    matched = " AND ".join(f"t.{quote_ident(c)} = g.k{i}" for i, c in enumerate(key))
+    sample_sql = (
+        f"SELECT t._row_id FROM {typed_table} AS t JOIN (SELECT {keys}, min(_row_id) AS first FROM "
+        f"(SELECT {named}, _row_id FROM {typed_table} WHERE {not_null}) GROUP BY {keys} HAVING count(*) > 1 "
+        f"ORDER BY first LIMIT {SAMPLES_PER_RULE}) AS g ON {matched} ORDER BY g.first, t._row_id LIMIT {SAMPLES_PER_RULE}"
+    )
     try:
-        groups, failed, sample_groups = con.execute(sql).fetchall()[0]
+        groups, failed = con.execute(count_sql).fetchall()[0]
+        sample = [int(r[0]) for r in con.execute(sample_sql).fetchall()] if failed else []
     except duckdb.Error as exc:
         return _invalid(rule, _one_line(exc)), []
-    sample = [int(i) for ids in (sample_groups or []) for i in ids][:SAMPLES_PER_RULE]
     return _ok(rule, rows, int(failed), duplicate_values=int(groups)), sample
 
 

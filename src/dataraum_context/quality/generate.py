@@ -136,10 +136,14 @@ def key_rules(table: str, keys: list[list[str]]) -> list[QualityRuleSpec]:
     return rules
 
 
+RANGE_CELLS = 2_000_000
+"""Values the quantiles of one `range_rules` query may hold (rows x columns)."""
+
+
 def range_rules(
     con: duckdb.DuckDBPyConnection, table: str, typed_table: str, columns: list[str]
 ) -> list[QualityRuleSpec]:
-    """One `range` rule per numeric column (one query for all of them)."""
+    """One `range` rule per numeric column (one query for as many of them as `RANGE_CELLS` allows)."""
     if not columns:
         return []
     parts = []
@@ -148,7 +152,13 @@ def range_rules(
         parts.append(
             f"count({c}), median({c}), mad({c}), quantile_cont({c}, 0.01), quantile_cont({c}, 0.99), count_if({c} < 0)"
         )
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {typed_table}").fetchall()[0]
+    # Quantiles hold every value of their column in memory (DuckDB cannot spill them): all numeric
+    # columns of TPC-H's lineitem at once ran out of a 600 MB memory limit.
+    rows = con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0]
+    per_query = max(1, RANGE_CELLS // max(int(rows), 1))
+    row: list = []
+    for k in range(0, len(parts), per_query):
+        row += con.execute(f"SELECT {', '.join(parts[k:k + per_query])} FROM {typed_table}").fetchall()[0]
     rules = []
     for i, name in enumerate(columns):
         n, median, mad, p01, p99, negatives = row[6 * i: 6 * i + 6]

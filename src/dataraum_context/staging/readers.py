@@ -214,12 +214,27 @@ class _InvalidParserState(Exception):
     """DuckDB's strict CSV state machine gave up (typically: mixed CRLF/LF line ends)."""
 
 
+FIRST_LINE_SIZE = 8 * 1024 * 1024
+"""`max_line_size` of the first read. DuckDB's CSV buffer is at least this big, so a bound of
+the file's size (the only sure one without reading the file) allocated a buffer as big as the
+file: 730 MB for TPC-H's lineitem. A longer line is rejected as `LINE SIZE OVER MAXIMUM`;
+the file is then read again with `_max_line_size`."""
+
+
 def _max_line_size(path: Path) -> int:
     """DuckDB's `max_line_size`: big enough for the longest possible line of the file
     (its size), at least DuckDB's default; compressed files get a large fixed bound."""
     if path.name.lower().endswith(".gz"):
         return 1 << 30
     return max(2 * 1024 * 1024, min(path.stat().st_size + 1, (1 << 31) - 1))
+
+
+def _line_too_long(con: duckdb.DuckDBPyConnection, rejects: str) -> bool:
+    return bool(
+        con.execute(
+            f"SELECT count(*) FROM {quote_ident(rejects)} WHERE CAST(error_type AS VARCHAR) = 'LINE SIZE OVER MAXIMUM'"
+        ).fetchone()[0]
+    )
 
 
 def _load_csv(
@@ -252,9 +267,14 @@ def _load_csv(
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     )
     params = [str(read_path), dialect.header, dialect.delimiter, dialect.quote, dialect.escape, encoding,
-              dialect.skip_lines, _max_line_size(read_path)]
+              dialect.skip_lines]
+    longest = _max_line_size(read_path)
     try:
-        con.execute(query, params)
+        con.execute(query, [*params, min(FIRST_LINE_SIZE, longest)])
+        if longest > FIRST_LINE_SIZE and _line_too_long(con, rejects):  # read again, allowing any line
+            con.execute(f"DROP TABLE IF EXISTS {quote_ident(rejects)}")
+            con.execute(f"DROP TABLE IF EXISTS {quote_ident(scans)}")
+            con.execute(query, [*params, longest])
         _copy_rejects(con, table_name, rejects)
     except duckdb.Error as exc:
         if "invalid state" in str(exc):

@@ -14,12 +14,21 @@ from dataraum_context.errors import UserError
 LAYERS = ("raw", "typed", "quarantine")
 
 
-def open_workspace(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and for writing, initialise) the workspace's DuckDB file."""
+TEMP_DIRECTORY = "duckdb_tmp"
+
+
+def open_workspace(
+    path: Path, *, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open (and for writing, initialise) the workspace's DuckDB file. With `memory_limit`,
+    DuckDB keeps its buffers within it and spills to `<workspace>/duckdb_tmp`."""
+    config: dict[str, str] = {}
+    if memory_limit is not None:
+        config = {"memory_limit": memory_limit, "temp_directory": str(path.parent / TEMP_DIRECTORY)}
     try:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        con = quiet(duckdb.connect(str(path), read_only=read_only))
+        con = quiet(duckdb.connect(str(path), read_only=read_only, config=config))
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -27,6 +36,8 @@ def open_workspace(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCon
         raise UserError(f"cannot open workspace database {path}: {text.splitlines()[0]}") from None
     except OSError as exc:
         raise UserError(f"cannot create workspace {path.parent}: {exc.strerror or exc}") from None
+    except (duckdb.InvalidInputException, duckdb.ParserException) as exc:  # a memory limit DuckDB cannot read
+        raise UserError(f"duckdb_memory_limit {memory_limit!r}: {str(exc).splitlines()[0]}") from None
     if not read_only:
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")

@@ -28,6 +28,8 @@ from dataraum_context.type_resolution.formats import (
     negative_sql,
     number_regex,
     parse_sql,
+    plain,
+    short_plain_sql,
     shortest_digits_sql,
 )
 
@@ -370,7 +372,15 @@ def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # n
     for k, cand in enumerate(candidates):
         i = index[cand.column]
         v = f"v{i}"
-        if cand.fmt.kind == "integer":  # `size_number` needs only the count and the integer digits
+        if cand.fmt.kind == "integer" and plain(cand.fmt):  # digits: the text without sign and leading zeros
+            level1 += [
+                f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
+                f"strlen(ltrim({v}, '+-0')) AS whole{k}",
+            ]
+            level2 += [f"ok{k}", f"whole{k}"]
+            level3 += [f"ok{k}", f"whole{k}"]
+            aggs += [f"count_if(ok{k})", "0", "0", f"max(whole{k}) FILTER (WHERE ok{k})", "0", "false"]
+        elif cand.fmt.kind == "integer":  # `size_number` needs only the count and the integer digits
             level1 += [
                 f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
                 f"{digits_sql(cand.fmt, v)} AS dg{k}",
@@ -379,15 +389,20 @@ def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # n
             level3 += [f"ok{k}", f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}"]
             aggs += [f"count_if(ok{k})", "0", "0", f"max(whole{k}) FILTER (WHERE ok{k})", "0", "false"]
         elif cand.fmt.kind in NUMBER_KINDS:
+            # the double, read in the third level (from the text and digits passed down to it)
+            sv = f"sv{k}"
+            signed = sv if plain(cand.fmt) else f"(CASE WHEN {negative_sql(cand.fmt, sv)} THEN '-' ELSE '' END || dg{k})"
+            x = f"TRY_CAST({signed} AS DOUBLE)"
             level1 += [
                 f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
                 f"{digits_sql(cand.fmt, v)} AS dg{k}",
             ]
+            # a plain decimal's text has no exponent (its regex admits none)
+            no_exponent = plain(cand.fmt) and cand.fmt.kind == "decimal"
             level2 += [
-                f"ok{k}",
-                f"split_part(lower(dg{k}), 'e', 1) AS mant{k}",
-                f"TRY_CAST((CASE WHEN {negative_sql(cand.fmt, v)} THEN '-' ELSE '' END || dg{k}) AS DOUBLE) AS x{k}",
-                f"contains(lower({v}), 'e') AS exp{k}",
+                f"ok{k}", f"{v} AS sv{k}", f"dg{k}",
+                f"dg{k} AS mant{k}" if no_exponent else f"split_part(lower(dg{k}), 'e', 1) AS mant{k}",
+                f"false AS exp{k}" if no_exponent else f"contains(lower({v}), 'e') AS exp{k}",
             ]
             # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
             level3 += [
@@ -395,7 +410,10 @@ def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # n
                 f"length(split_part(mant{k}, '.', 2)) AS frac{k}",
                 f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}",
                 # the double gives back exactly the written significant digits (`round_trips_sql`)
-                f"isfinite(x{k}) AND trim(replace(mant{k}, '.', ''), '0') = {shortest_digits_sql(f'x{k}')} AS dbl{k}",
+                # (short texts without an exponent surely do: `short_plain_sql`; the double is read
+                # only for the others, inside the CASE)
+                f"CASE WHEN NOT exp{k} AND {short_plain_sql(f'mant{k}')} THEN true ELSE isfinite({x}) AND "
+                f"trim(replace(mant{k}, '.', ''), '0') = {shortest_digits_sql(x)} END AS dbl{k}",
                 f"exp{k}",
             ]
             aggs += [

@@ -15,7 +15,7 @@ from dataraum_context.errors import DataraumError
 from dataraum_context.sqlutil import qualified, quote_ident
 from dataraum_context.type_resolution.formats import install_macros
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult, decision_parse_sql
-from dataraum_context.type_resolution.resolver import VARCHAR, null_test_sql
+from dataraum_context.type_resolution.resolver import NULL_TOKENS, VARCHAR, null_test_sql
 
 QUARANTINE_TABLE = "quarantine.cast_failures"
 MAX_EXAMPLES = 5
@@ -59,17 +59,46 @@ def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: l
         )
 
 
-def typed_expression(decision: ColumnTypeDecision, column_sql: str) -> str:
+def typed_expression(decision: ColumnTypeDecision, column_sql: str, null_guard: bool = True) -> str:
     """The typed value of one raw cell under `decision` (NULL for nulls and failures).
 
     The parse is the decision's lossless predicate (`formats.parse_sql`); a typed decision
-    without a value format raises instead of silently keeping text."""
+    without a value format raises instead of silently keeping text. `null_guard=False` leaves
+    out the null-token test for a parse that reads no null token (`reads_null_tokens`): its
+    NULL for those cells is the same."""
     parsed = decision_parse_sql(decision, f"trim({column_sql})")
     if parsed is None:
         value, target = f"CAST({column_sql} AS VARCHAR)", VARCHAR
     else:
         value, target = parsed, decision.decided_type
+        if not null_guard:
+            return f"CAST({value} AS {target})"
     return f"CASE WHEN {null_test_sql(column_sql)} THEN NULL ELSE CAST({value} AS {target}) END"
+
+
+GUARD_BATCH = 256
+
+
+def reads_null_tokens(con: duckdb.DuckDBPyConnection, decisions: list[ColumnTypeDecision]) -> set[str]:
+    """The columns whose parse reads a value from a null token (or from NULL, or from blanks):
+    only these need the null-token test in the typed layer. Numbers and dates never do; a
+    boolean pair such as `-`/`+` would. Asked of DuckDB on the tokens themselves, so the answer
+    holds for whatever `parse_sql` generates."""
+    parsed = [d for d in decisions if decision_parse_sql(d, "v") is not None]
+    if parsed:
+        install_macros(con)
+    tokens = sorted(NULL_TOKENS | {" ", "  "})
+    needing: set[str] = set()
+    for start in range(0, len(parsed), GUARD_BATCH):
+        batch = parsed[start:start + GUARD_BATCH]
+        reads = [f"count({typed_expression(d, 'v', null_guard=False)})" for d in batch]
+        counts = con.execute(
+            f"SELECT {', '.join(reads)} "
+            "FROM (SELECT unnest(?::VARCHAR[]) AS v UNION ALL SELECT NULL)",
+            [tokens],
+        ).fetchall()[0]
+        needing |= {d.column_name for d, n in zip(batch, counts, strict=True) if n}
+    return needing
 
 
 def _failing(
@@ -113,9 +142,10 @@ def build_typed_table(
     con.execute("CREATE SCHEMA IF NOT EXISTS typed")
     typed_table = qualified("typed", table_name)
     selects = ["_row_id"]
+    guarded = reads_null_tokens(con, decisions)
     for decision in decisions:
         col = quote_ident(decision.column_name)
-        selects.append(f"{typed_expression(decision, col)} AS {col}")
+        selects.append(f"{typed_expression(decision, col, decision.column_name in guarded)} AS {col}")
     con.execute(
         f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} ORDER BY _row_id"
     )
