@@ -10,7 +10,7 @@ from `os.wait4`), repeated and alternated; the medians are printed and appended 
 PIPELINE.md and RESULTS.md, with the per-stage breakdown of one dataraum run (sum of node
 durations per stage from `dataraum status RUN --json`) and the slowest nodes.
 
-    python bench/bench_pipeline.py [--inputs tpch-sf1,mixed-1m,wide-100,wide-500,wide-2000,small-200]
+    python bench/bench_pipeline.py [--inputs tpch-sf1,mixed-1m,rows-100k,rows-10m,rows-20m,wide-100,wide-500,wide-2000,small-200]
                                    [--repeat 3] [--tpch-repeat 1]
 
 Besides wall time and peak RSS, the child's CPU seconds (user + system, from `wait4`) are
@@ -96,6 +96,7 @@ def measure(code: str, *args: str) -> tuple[float, float, float]:
 
 
 WIDE = {"wide-100": (100, 10_000), "wide-500": (500, 10_000), "wide-2000": (2000, 10_000), "wide-2000x10": (2000, 10)}
+ROWS = {"rows-100k": 100_000, "rows-10m": 10_000_000, "rows-20m": 20_000_000}
 SMALL_FILES = 200
 SMALL_MAX_BYTES = 2_000_000
 
@@ -132,6 +133,12 @@ def prepare(name: str) -> BenchInput:
         if not path.exists():
             subprocess.run([sys.executable, str(HERE / "make_mixed_csv.py"), "1000000", str(path)], check=True)
         return BenchInput(name, path, [path], "1 table, 1 M rows x 12 columns")
+    if name in ROWS:  # the row curve: the 1M-row file's generator at other lengths
+        rows = ROWS[name]
+        path = HERE / "data" / f"mixed_{name.removeprefix('rows-')}.csv"
+        if not path.exists():
+            subprocess.run([sys.executable, str(HERE / "make_mixed_csv.py"), str(rows), str(path)], check=True)
+        return BenchInput(name, path, [path], f"1 table, {rows:,} rows x 12 columns")
     if name in WIDE:
         cols, rows = WIDE[name]
         path = HERE / "data" / f"wide_{cols}x{rows}" / "wide.csv"
@@ -141,7 +148,7 @@ def prepare(name: str) -> BenchInput:
     if name == "small-200":
         folder = small_files(SMALL_FILES)
         return BenchInput(name, folder, sorted(folder.glob("*.csv")), f"{SMALL_FILES} tables, real files < 2 MB")
-    raise SystemExit(f"unknown input {name!r}: choose tpch-sf1, mixed-1m, {', '.join(WIDE)} or small-200")
+    raise SystemExit(f"unknown input {name!r}: choose tpch-sf1, mixed-1m, {', '.join(ROWS)}, {', '.join(WIDE)} or small-200")
 
 
 def stage_breakdown(workspace: str) -> dict:
