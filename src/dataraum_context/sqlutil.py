@@ -36,3 +36,17 @@ def qualified(schema: str, name: str) -> str:
 def quote_literal(value: str) -> str:
     """A SQL string literal, for the few places DuckDB does not take parameters (DDL, PRAGMA)."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+DISTINCT_PER_QUERY = 32
+"""Distinct counts per aggregate query: each holds a hash table of its column's values, so
+hundreds in one query ran out of a 600 MB DuckDB memory limit on a 2,000-column table."""
+
+
+def aggregate_in_slices(con: Any, source: str, expressions: list[str], size: int = DISTINCT_PER_QUERY) -> list[Any]:
+    """`SELECT <expressions> FROM <source>` as one row, computed `size` expressions per query
+    (whole groups of related expressions should have `size` as a multiple of their length)."""
+    row: list[Any] = []
+    for start in range(0, len(expressions), size):
+        row += list(con.execute(f"SELECT {', '.join(expressions[start:start + size])} FROM {source}").fetchall()[0])
+    return row

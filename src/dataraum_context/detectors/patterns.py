@@ -433,3 +433,19 @@ def date_order_evidence(con: Any, sample_or_table: str, column: str) -> dict[str
     )
     dmy, mdy, amb = con.execute(sql).fetchone()
     return {"dmy_only": int(dmy or 0), "mdy_only": int(mdy or 0), "ambiguous": int(amb or 0)}
+
+
+def top_values_sql(table: str, columns: list[str], limit: int | None) -> str:
+    """SQL: `(c, v, n)`, the trimmed non-null values `v` of each column `c` (its index in `columns`)
+    with their counts, the `limit` most frequent per column (ties by value) when given.
+
+    The columns side by side in one projection, unnested: a `UNION ALL` of one GROUP BY per
+    column is planned in more than linear time and memory (2,000 columns of a sample ran out of a
+    600 MB DuckDB memory limit)."""
+    tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
+    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
+    union = f"SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v FROM {table}"
+    ranked = f"SELECT c, v, count(*) AS n FROM ({union}) WHERE v IS NOT NULL AND v NOT IN ({tokens}) GROUP BY c, v"
+    if limit is None:
+        return ranked
+    return f"SELECT c, v, n FROM ({ranked}) QUALIFY row_number() OVER (PARTITION BY c ORDER BY n DESC, v) <= {int(limit)}"

@@ -24,10 +24,10 @@ from typing import Any
 
 import duckdb
 
-from dataraum_context.detectors.patterns import NULL_TOKENS
-from dataraum_context.sqlutil import quote_ident, quote_literal
+from dataraum_context.detectors.patterns import top_values_sql
 
 MAX_VALUES = 200
+VALUE_COLUMNS = 256  # columns per query of `sample_values`
 
 GENDER = frozenset(
     "m f male female man woman men women boy girl boys girls w h mujer hombre femme homme frau mann weiblich "
@@ -179,17 +179,11 @@ def sample_values(con: duckdb.DuckDBPyConnection, sample_table: str, columns: li
     """Per column, up to `MAX_VALUES` most frequent trimmed non-null values of the sample: [[value, count], ...]."""
     if not columns:
         return {}
-    nulls = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
-    parts = []
-    for i, column in enumerate(columns):
-        v = f"trim(CAST({quote_ident(column)} AS VARCHAR))"
-        parts.append(
-            f"SELECT {i} AS c, v, n FROM (SELECT {v} AS v, count(*) AS n FROM {sample_table} "
-            f"WHERE {v} IS NOT NULL AND {v} NOT IN ({nulls}) GROUP BY 1 ORDER BY n DESC, v LIMIT {MAX_VALUES})"
-        )
     result: dict[str, list[list[Any]]] = {c: [] for c in columns}
-    for c, v, n in con.execute(" UNION ALL ".join(parts)).fetchall():
-        result[columns[c]].append([v, int(n)])
+    for start in range(0, len(columns), VALUE_COLUMNS):
+        chunk = columns[start:start + VALUE_COLUMNS]
+        for c, v, n in con.execute(top_values_sql(sample_table, chunk, MAX_VALUES)).fetchall():
+            result[chunk[c]].append([v, int(n)])
     for values in result.values():
         values.sort(key=lambda x: (-x[1], x[0]))
     return result

@@ -136,6 +136,7 @@ def key_rules(table: str, keys: list[list[str]]) -> list[QualityRuleSpec]:
     return rules
 
 
+ALLOWED_COLUMNS = 64  # columns per query of `allowed_value_rules`
 RANGE_CELLS = 2_000_000
 """Values the quantiles of one `range_rules` query may hold (rows x columns)."""
 
@@ -208,14 +209,15 @@ def allowed_value_rules(
     """`allowed_values` for low-cardinality text columns (one query for all of them)."""
     if not columns:
         return []
-    union = " UNION ALL ".join(
-        f"SELECT {i} AS col, CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS n FROM {typed_table} "
-        f"WHERE {quote_ident(name)} IS NOT NULL GROUP BY 2"
-        for i, name in enumerate(columns)
-    )
     values: dict[int, list[tuple[str, int]]] = {}
-    for col, v, n in con.execute(f"SELECT col, v, n FROM ({union}) ORDER BY col, v").fetchall():
-        values.setdefault(int(col), []).append((v, int(n)))
+    for start in range(0, len(columns), ALLOWED_COLUMNS):  # one UNION ALL of many branches plans badly
+        union = " UNION ALL ".join(
+            f"SELECT {i} AS col, CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS n FROM {typed_table} "
+            f"WHERE {quote_ident(name)} IS NOT NULL GROUP BY 2"
+            for i, name in enumerate(columns) if start <= i < start + ALLOWED_COLUMNS
+        )
+        for col, v, n in con.execute(f"SELECT col, v, n FROM ({union}) ORDER BY col, v").fetchall():
+            values.setdefault(int(col), []).append((v, int(n)))
     rules = []
     for i, name in enumerate(columns):
         seen = values.get(i, [])

@@ -85,14 +85,22 @@ def series_columns(
     ]
     if not open_columns or not dimensions:
         return found
-    parts = ["count(*)"]
-    for time_column in open_columns:
-        t = quote_ident(time_column)
-        parts += [f"count({t})", f"count(DISTINCT {t})"]
-    parts += [f"count({quote_ident(name)})" for name in dimensions]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {typed_table}").fetchall()[0]
-    rows = int(row[0])
-    set_counts = dict(zip(dimensions, (int(x) for x in row[1 + 2 * len(open_columns):])))
+    # in slices: a distinct count holds a hash table per column (hundreds at once ran out of a
+    # 600 MB DuckDB memory limit on 2,000 columns), and thousands of plain counts in one
+    # projection plan slowly
+    rows = int(con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0])
+    set_counts: dict[str, int] = {}
+    for start in range(0, len(dimensions), COUNT_BATCH):
+        chunk = dimensions[start:start + COUNT_BATCH]
+        got = con.execute(f"SELECT {', '.join(f'count({quote_ident(n)})' for n in chunk)} FROM {typed_table}").fetchall()[0]
+        set_counts.update(zip(chunk, (int(x) for x in got)))
+    row: list[int] = [rows]
+    for start in range(0, len(open_columns), DISTINCT_BATCH):
+        parts = []
+        for time_column in open_columns[start:start + DISTINCT_BATCH]:
+            t = quote_ident(time_column)
+            parts += [f"count({t})", f"count(DISTINCT {t})"]
+        row += [int(x) for x in con.execute(f"SELECT {', '.join(parts)} FROM {typed_table}").fetchall()[0]]
     position = {name: i for i, name in enumerate(column_types)}
     for i, time_column in enumerate(open_columns):
         values, distinct_times = int(row[1 + 2 * i]), int(row[2 + 2 * i])
@@ -134,6 +142,8 @@ def _possible(
 
 
 SERIES_BATCH = 32
+COUNT_BATCH = 512  # plain counts per query
+DISTINCT_BATCH = 32  # time columns (count and distinct count) per query
 
 
 def _first_series(

@@ -7,7 +7,7 @@ import re
 import duckdb
 
 from dataraum_context.profiling.models import ColumnProfileResult, TableProfileResult
-from dataraum_context.sqlutil import quote_ident
+from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident
 from dataraum_context.topology.models import ColumnFacts, TypeFamily
 from dataraum_context.type_resolution.models import TypedTableResult
 
@@ -108,7 +108,7 @@ def _recount_quarantined(con: duckdb.DuckDBPyConnection, table: TypedTableResult
     for f in touched:
         col = quote_ident(f.column_name)
         parts += [f"count(*) - count({col})", f"count(DISTINCT {col})"]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {table.typed_table}").fetchall()[0]
+    row = aggregate_in_slices(con, table.typed_table, parts, 2 * DISTINCT_PER_QUERY)
     for i, f in enumerate(touched):
         f.null_count = int(row[2 * i])
         f.distinct_count = int(row[2 * i + 1])

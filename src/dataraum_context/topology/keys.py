@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from dataraum_context.sqlutil import quote_ident
+from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident
 from dataraum_context.topology.models import ColumnFacts
 from dataraum_context.topology.names import KEY_SUFFIXES, column_stem
 
@@ -93,12 +93,12 @@ def _single_keys(con: duckdb.DuckDBPyConnection, typed_table: str, columns: list
     ]
     if not candidates:
         return []
-    parts = ["count(*)"]
+    parts = []
     for c in candidates:
         col = quote_ident(c.column_name)
         parts += [f"count({col})", f"count(DISTINCT {col})"]
-    row = _select_one(con, f"SELECT {', '.join(parts)} FROM {typed_table}")
-    total = row[0]
+    total = _select_one(con, f"SELECT count(*) FROM {typed_table}")[0]
+    row = [total, *aggregate_in_slices(con, typed_table, parts, 2 * DISTINCT_PER_QUERY)]
     return [
         c.column_name
         for i, c in enumerate(candidates)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
+from dataraum_context.detectors.patterns import top_values_sql
 from dataraum_context.detectors.units import UnitResult
 from dataraum_context.sqlutil import quote_ident, quote_literal
 from dataraum_context.type_resolution.formats import (
@@ -192,16 +193,7 @@ def other_candidates(column: str, matches: list[PatternMatch], unit: UnitResult 
 
 
 def _distinct_sql(table: str, columns: list[str], limit: int | None) -> str:
-    tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
-    # side by side (one projection at any width; a UNION ALL per column grows worse than linearly)
-    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
-    union = f"SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v FROM {table}"
-    ranked = (
-        f"SELECT c, v, count(*) AS n FROM ({union}) WHERE v IS NOT NULL AND v NOT IN ({tokens}) GROUP BY c, v"
-    )
-    if limit is None:
-        return ranked
-    return f"SELECT c, v, n FROM ({ranked}) QUALIFY row_number() OVER (PARTITION BY c ORDER BY n DESC, v) <= {int(limit)}"
+    return top_values_sql(table, columns, limit)
 
 
 def boolean_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001

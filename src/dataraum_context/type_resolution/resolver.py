@@ -32,7 +32,7 @@ import duckdb
 
 from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
 from dataraum_context.detectors.units import UnitResult
-from dataraum_context.sqlutil import quote_ident, quote_literal
+from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident, quote_literal
 from dataraum_context.type_resolution import candidates as cands
 from dataraum_context.type_resolution.formats import (
     NUMBER_KINDS,
@@ -290,7 +290,7 @@ def _failures(
             f"count_if({present} AND ({parsed}) IS NOT NULL)",
             f"count(DISTINCT trim({col})) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
         ]
-    row = con.execute(f"SELECT {', '.join(selects)} FROM {raw_table}").fetchall()[0]
+    row = aggregate_in_slices(con, raw_table, selects, 3 * DISTINCT_PER_QUERY)
     return [tuple(int(x or 0) for x in row[3 * i : 3 * i + 3]) for i in range(len(decisions))]  # type: ignore[misc]
 
 
