@@ -5,6 +5,7 @@ test process has imported already says nothing."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -17,8 +18,9 @@ LATE_MODULES = ("networkx", "alembic", "httpx2", "dataraum_context.llm.annotate"
 
 
 def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATARAUM_", "HAMILTON_"))}
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -54,9 +56,9 @@ def test_the_collector_waits_for_the_first_stage_of_a_dataraum_run(tmp_path: Pat
     seen = tmp_path / "seen.json"
     _python(
         f"""
-        import gc, json
+        import gc, json, sys
         from dataraum_context.pipeline import startup
-        startup.pause_collector()  # what the `dataraum` script does first
+        startup.begin_startup()  # what the `dataraum` script does first
         from dataraum_context import cli
         from dataraum_context.pipeline import runner
 
@@ -73,6 +75,7 @@ def test_the_collector_waits_for_the_first_stage_of_a_dataraum_run(tmp_path: Pat
         runner._Executor.drive = first_stage
         code = cli.main(["run", "a.csv", "--review", "defer", "--json", "--workspace", "ws"])
         seen["exit"] = code
+        seen["hamilton plugins"] = sorted(m for m in sys.modules if m.startswith("hamilton.plugins."))
         seen["after status"] = [cli.main(["status", "--json", "--workspace", "ws"]), gc.isenabled()]
         open({str(seen)!r}, "w").write(json.dumps(seen))
         """,
@@ -80,6 +83,7 @@ def test_the_collector_waits_for_the_first_stage_of_a_dataraum_run(tmp_path: Pat
     )
     assert json.loads(seen.read_text()) == {
         "while building": False, "first stage": [True, True], "exit": 0, "after status": [0, True],
+        "hamilton plugins": [],
     }
 
 
@@ -88,7 +92,7 @@ def test_a_command_without_stages_turns_the_collector_on_at_once(tmp_path: Path)
         """
         import gc
         from dataraum_context.pipeline import startup
-        startup.pause_collector()
+        startup.begin_startup()
         from dataraum_context import cli
         before = gc.isenabled()
         cli.main(["status", "--json", "--workspace", "ws"])  # no workspace there: exit 2, one line
