@@ -6,9 +6,9 @@ does not import the stage packages that define them. `init_schema` is idempotent
 (empty) store gets the models' tables in one `create_all` and is stamped with the newest
 revision, exactly the schema the Alembic migrations (`storage/migrations`) build
 (`tests/storage/test_store_migrations.py` compares the two in full, on SQLite and
-PostgreSQL); a store written before migrations existed (schema version
-1, no `alembic_version` table) is stamped with the baseline revision and upgraded
-in place; a store already at the newest revision is left alone (one cheap check).
+PostgreSQL); a store at an older revision is upgraded by the migrations, and one written
+before migrations existed (schema version 1, no `alembic_version` table) is stamped with
+the baseline revision and upgraded in place; a store already at the newest revision is left alone (one cheap check).
 A store written by a newer dataraum (a newer schema version, or a revision this
 code does not know) or by an unsupported older one is refused with a clear message.
 """
