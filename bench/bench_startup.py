@@ -1,11 +1,20 @@
-"""Benchmark: the fixed cost of a process (issue 14): `dataraum --version`, and how long a
-`dataraum run` takes from launch to its first stage.
+"""Benchmark: the fixed cost of a process (issue 14): `dataraum --version`, how long a
+`dataraum run` takes from launch to its first stage, and from its last node to the end of the process.
 
 "First stage" is the `started_at` of the run's first node execution in the metadata store
 (`node_executions`), minus the wall clock taken just before the process was launched: it
-covers interpreter start, imports, settings, the metadata store's migrations, the DuckDB
-file and the Hamilton driver. Each measurement is a fresh process on a fresh workspace;
-medians of `--repeat` (alternated). The input is one small CSV file written here.
+covers interpreter start, imports, settings, the metadata store's creation, the DuckDB
+file and the Hamilton driver. "After the last node" is the end of the process (as the
+launcher sees it) minus the end of the last node execution (`started_at` + `duration_ms`):
+the last stage's writes, the run's end, closing the stores and the interpreter's exit.
+
+Wall times move with the machine's load; CPU seconds much less. On Linux the child's CPU
+time (user + system, all its threads) is sampled from `/proc/<pid>/stat` every few
+milliseconds while it runs: "CPU to first stage" is the sample taken at the first node's
+start (10 ms clock ticks; interpolated between samples), "CPU whole run" the child's total.
+
+Each measurement is a fresh process on a fresh workspace; medians of `--repeat`
+(alternated). The input is one small CSV file written here.
 
     python bench/bench_startup.py [--repeat 5]
 """
@@ -13,6 +22,7 @@ medians of `--repeat` (alternated). The input is one small CSV file written here
 from __future__ import annotations
 
 import argparse
+import bisect
 import os
 import sqlite3
 import statistics
@@ -20,10 +30,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 CSV = "id,name,amount,day\n" + "".join(f"{i},n{i % 7},{i * 1.5},2024-01-{1 + i % 28:02d}\n" for i in range(50))
+TICK = 1 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.01
+POLL_SECONDS = 0.003
 
 
 def _version_seconds() -> float:
@@ -32,23 +45,69 @@ def _version_seconds() -> float:
     return time.perf_counter() - started
 
 
-def _first_stage_seconds(folder: Path, index: int) -> tuple[float, float]:
-    """(launch -> first node started, launch -> process ended) of one `dataraum run`."""
+def _stamp(text: str) -> float:
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # stored as UTC without a zone
+    return at.timestamp()
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process (all its threads), Linux only."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * TICK  # utime, stime (fields 14 and 15)
+
+
+@dataclass
+class RunTimes:
+    to_first: float  # launch -> first node started (wall)
+    total: float  # launch -> process ended (wall)
+    after_last: float  # last node ended -> process ended (wall)
+    cpu_to_first: float | None  # CPU seconds of the child until its first node started
+    cpu_total: float  # CPU seconds of the whole child process
+
+
+def _run(folder: Path, index: int) -> RunTimes:
     workspace = folder / f"ws{index}"
+    usage = os.times()
     launched = time.time()
     started = time.perf_counter()
-    subprocess.run(
+    child = subprocess.Popen(
         [sys.executable, "-m", "dataraum_context", "run", str(folder / "tiny.csv"), "--review", "defer",
          "--json", "--workspace", str(workspace)],
-        check=True, capture_output=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+    samples: list[tuple[float, float]] = []  # (wall clock, CPU seconds of the child)
+    while child.poll() is None:
+        cpu = _cpu_seconds(child.pid)
+        if cpu is not None:
+            samples.append((time.time(), cpu))
+        time.sleep(POLL_SECONDS)
     total = time.perf_counter() - started
+    stderr = child.stderr.read().decode() if child.stderr else ""
+    if child.returncode != 0:
+        raise SystemExit(f"dataraum run failed ({child.returncode}): {stderr.strip()}")
+    after = os.times()
+    cpu_total = (after.children_user - usage.children_user) + (after.children_system - usage.children_system)
     with sqlite3.connect(workspace / "metadata.db") as con:
-        (first,) = con.execute("SELECT min(started_at) FROM node_executions").fetchone()
-    first_at = datetime.fromisoformat(first)
-    if first_at.tzinfo is None:
-        first_at = first_at.replace(tzinfo=UTC)  # stored as UTC without a zone
-    return first_at.timestamp() - launched, total
+        rows = con.execute("SELECT started_at, duration_ms FROM node_executions").fetchall()
+    first = min(_stamp(at) for at, _ in rows)
+    last = max(_stamp(at) + (ms or 0.0) / 1000 for at, ms in rows)
+    cpu_to_first = None
+    if samples and samples[0][0] <= first <= samples[-1][0]:
+        k = bisect.bisect_left([wall for wall, _ in samples], first)
+        (w0, c0), (w1, c1) = samples[max(k - 1, 0)], samples[k]
+        cpu_to_first = c0 + (c1 - c0) * ((first - w0) / (w1 - w0) if w1 > w0 else 0.0)
+    return RunTimes(first - launched, total, launched + total - last, cpu_to_first, cpu_total)
+
+
+def _median(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{statistics.median(known):.3f} s (min {min(known):.3f})" if known else "n/a"
 
 
 def main() -> None:
@@ -57,22 +116,22 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     version: list[float] = []
-    first: list[float] = []
-    whole: list[float] = []
+    runs: list[RunTimes] = []
     with tempfile.TemporaryDirectory(prefix="dataraum-startup-") as tmp:
         folder = Path(tmp)
         (folder / "tiny.csv").write_text(CSV, encoding="utf-8")
         for i in range(args.repeat):
             version.append(_version_seconds())
-            to_first, total = _first_stage_seconds(folder, i)
-            first.append(to_first)
-            whole.append(total)
+            runs.append(_run(folder, i))
     load_after = os.getloadavg()[0]
     print(
         f"N={args.repeat}, load {load_before:.2f} / {load_after:.2f}: "
-        f"--version median {statistics.median(version):.3f} s (min {min(version):.3f}); "
-        f"run: launch -> first stage median {statistics.median(first):.3f} s (min {min(first):.3f}), "
-        f"whole run of a 50-row file median {statistics.median(whole):.2f} s"
+        f"--version median {_median(list(version))}; "
+        f"run: launch -> first stage median {_median([r.to_first for r in runs])}, "
+        f"CPU to first stage median {_median([r.cpu_to_first for r in runs])}, "
+        f"last node -> process end median {_median([r.after_last for r in runs])}, "
+        f"whole run of a 50-row file median {_median([r.total for r in runs])} "
+        f"(CPU {_median([r.cpu_total for r in runs])})"
     )
 
 

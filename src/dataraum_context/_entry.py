@@ -12,6 +12,9 @@ def entry() -> int | None:
 
         sys.stdout.write(f"dataraum {__version__}\n")
         return 0
+    from dataraum_context.pipeline.startup import begin_startup
+
+    begin_startup()  # no garbage collection while start-up builds (pipeline/startup.py)
     from dataraum_context.cli import entry as cli_entry
 
     return cli_entry()

@@ -76,15 +76,19 @@ def _lock_notice(message: str) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", "-V", help="Print the version and exit.", callback=_version_callback, is_eager=True),
     ] = False,
 ) -> None:
     """Turn raw tables into reviewed, queryable metadata context."""
+    from dataraum_context.pipeline.startup import startup_done
     from dataraum_context.storage.workspace import WorkspaceLock
 
     WorkspaceLock.notice = staticmethod(_lock_notice)
+    if ctx.invoked_subcommand not in ("run", "resume"):
+        startup_done()  # the runner says when a run's start-up is over (pipeline/startup.py)
 
 Workspace = Annotated[
     Path | None,

@@ -147,3 +147,111 @@ def test_head_names_the_newest_revision() -> None:
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     assert ScriptDirectory.from_config(config).get_heads() == [HEAD]
+
+
+# ---------------------------------------------------------------------------------------------
+# A new store is built with one `create_all` and stamped (no migrations run one by one): it must
+# be the very schema the migrations build. Compared in full, from the database's own catalog.
+
+_PG_CATALOG = {
+    "columns": "SELECT table_name, ordinal_position, column_name, data_type, udt_name, character_maximum_length, "
+    "numeric_precision, numeric_scale, datetime_precision, is_nullable, column_default, is_identity "
+    "FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY 1, 2",
+    "constraints": "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2",
+    "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1, 2",
+    "views": "SELECT viewname, definition FROM pg_views WHERE schemaname = current_schema() ORDER BY 1",
+    "sequences": "SELECT sequence_name, data_type, start_value, increment FROM information_schema.sequences "
+    "WHERE sequence_schema = current_schema() ORDER BY 1",
+    "triggers": "SELECT event_object_table, trigger_name, action_statement FROM information_schema.triggers "
+    "WHERE trigger_schema = current_schema() ORDER BY 1, 2",
+}
+
+
+def _sqlite_ddl(sql: str | None) -> Any:
+    """SQLite's stored DDL of one object; a table's constraint clauses as a set (`create_all`
+    lists a table's UNIQUE and FOREIGN KEY clauses in another order than the migrations do:
+    the order of constraint clauses has no effect on the table)."""
+    if sql is None or not sql.startswith("CREATE TABLE"):
+        return sql
+    head, _, body = sql.partition("(")
+    parts = [part.strip() for part in body.rsplit(")", 1)[0].split(", \n")]
+    return head, [p for p in parts if not p.startswith("CONSTRAINT")], sorted(p for p in parts if p.startswith("CONSTRAINT"))
+
+
+def _plain(value: Any) -> Any:
+    """Reflected values as comparable data (a partial index's condition is a SQL text object)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _full_schema(connection: sa.Connection) -> dict[str, Any]:
+    """Every table, column (type, nullability, default, order), key, foreign key (with its
+    actions), unique and check constraint, index (with partial conditions) and view, as the
+    dialect's reflection and the database's own catalog give them; plus the version rows."""
+    inspector = sa.inspect(connection)
+    found: dict[str, Any] = {"views": {name: inspector.get_view_definition(name) for name in inspector.get_view_names()}}
+    for table in sorted(inspector.get_table_names()):
+        found[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"), c.get("comment"))
+                for c in inspector.get_columns(table)
+            ],
+            "pk": inspector.get_pk_constraint(table),
+            "fks": sorted(inspector.get_foreign_keys(table), key=lambda fk: str(fk["name"])),
+            "indexes": sorted(inspector.get_indexes(table), key=lambda ix: str(ix["name"])),
+            "unique": sorted(inspector.get_unique_constraints(table), key=lambda uq: str(uq["name"])),
+            "checks": sorted(inspector.get_check_constraints(table), key=lambda ck: str(ck["name"])),
+        }
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(sa.text("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"))
+        found["sqlite_master"] = [(kind, name, table, _sqlite_ddl(sql)) for kind, name, table, sql in rows]
+    else:
+        found["catalog"] = {key: [tuple(row) for row in connection.execute(sa.text(sql))] for key, sql in _PG_CATALOG.items()}
+    for table, columns in (("alembic_version", "version_num"), ("schema_version", "id, version, dataraum_version")):
+        found[f"{table} rows"] = [tuple(row) for row in connection.execute(sa.text(f"SELECT {columns} FROM {table}"))]
+    return _plain(found)
+
+
+def _migrated_the_old_way(connection: sa.Connection) -> None:
+    """What `init_schema` did to an empty store before it learnt `create_all` + stamp: every
+    migration from the empty database, then the rest of `_init_sync`."""
+    from dataraum_context.storage import schema
+
+    schema._migrate(connection, None, pre_migrations=False)
+    schema._init_sync(connection)
+
+
+def test_a_new_store_is_exactly_the_schema_the_migrations_build(
+    tmp_path: Path, request: pytest.FixtureRequest, store: dict[str, str]
+) -> None:
+    from dataraum_context.pipeline.stages import init_store, register_models
+
+    register_models()
+    if "DATARAUM_METADATA_URL" in store:
+        migrated_env = {"DATARAUM_METADATA_URL": request.getfixturevalue("pg_databases").create()}
+    else:
+        migrated_env = {"DATARAUM_WORKSPACE": str(tmp_path / "migrated")}
+    _on_store(migrated_env, _migrated_the_old_way)
+
+    async def build_new() -> None:
+        engine = create_engine(_url(store))
+        try:
+            await init_store(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(build_new())
+    migrated, new = _on_store(migrated_env, _full_schema), _on_store(store, _full_schema)
+    assert len(migrated) > 20 and migrated["alembic_version rows"] == [[HEAD]]
+    assert new.keys() == migrated.keys()
+    for key in migrated:
+        assert new[key] == migrated[key], key
+    # And the new store is used as any other (the runner's first transaction, a run's end).
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    assert run_cli("run", "a.csv", cwd=tmp_path, env=store).returncode == 0

@@ -36,26 +36,50 @@ output; OpenAI-compatible servers), `templates` + `prompts/`
 (`llm_cache`), `budget` (tokens, prices), `retry` (backoff, give-up), `redact`.
 """
 
-from dataraum_context.llm.annotate import FEATURE, annotate_tables
-from dataraum_context.llm.cache import LLMCacheStore, cache_key
-from dataraum_context.llm.models import (
-    ColumnAnnotationProposal,
-    ColumnBrief,
-    LLMRunReport,
-    TableAnnotationProposal,
-    TableBrief,
-)
-from dataraum_context.llm.retry import RetryPolicy
+from __future__ import annotations
 
-__all__ = [
-    "FEATURE",
-    "ColumnAnnotationProposal",
-    "ColumnBrief",
-    "LLMCacheStore",
-    "LLMRunReport",
-    "RetryPolicy",
-    "TableAnnotationProposal",
-    "TableBrief",
-    "annotate_tables",
-    "cache_key",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dataraum_context.llm.annotate import FEATURE, annotate_tables
+    from dataraum_context.llm.cache import LLMCacheStore, cache_key
+    from dataraum_context.llm.models import (
+        ColumnAnnotationProposal,
+        ColumnBrief,
+        LLMRunReport,
+        TableAnnotationProposal,
+        TableBrief,
+    )
+    from dataraum_context.llm.retry import RetryPolicy
+
+# The public names, imported on first use (PEP 562): a run imports this package for its
+# metadata table (`llm.db_models`) and its briefs; the annotator, its providers and HTTP
+# client (~0.07 s of imports) only when an LLM is configured.
+_PUBLIC = {
+    "FEATURE": "annotate",
+    "annotate_tables": "annotate",
+    "LLMCacheStore": "cache",
+    "cache_key": "cache",
+    "ColumnAnnotationProposal": "models",
+    "ColumnBrief": "models",
+    "LLMRunReport": "models",
+    "TableAnnotationProposal": "models",
+    "TableBrief": "models",
+    "RetryPolicy": "retry",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

@@ -39,9 +39,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from hamilton import driver
 from hamilton.function_modifiers import group, inject, source
 from hamilton.graph_types import HamiltonNode
@@ -58,6 +57,9 @@ MODULE_PREFIX = "dataraum_custom__"
 RULES_SUFFIX = "_quality_rules"
 RULES_NODE = "custom_quality_rules"
 _RULES_MODULE = f"{MODULE_PREFIX}contributed_rules"
+
+if TYPE_CHECKING:  # imported where custom modules need it: a run without them never does (~0.1 s)
+    import networkx as nx
 
 
 class ExtensionError(UserError):
@@ -221,6 +223,8 @@ def run_inputs(variables: Sequence[HamiltonNode]) -> set[str]:
 
 def digraph(dr: driver.Driver) -> nx.DiGraph:
     """Dependency -> node edges of every node (required and optional dependencies)."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     for node in dr.list_available_variables():
         graph.add_node(node.name)
@@ -250,6 +254,8 @@ def custom_node_files(dr: driver.Driver, modules: Sequence[CustomModule]) -> dic
 
 def check_cycles(dr: driver.Driver, modules: Sequence[CustomModule]) -> None:
     """The built-in graph is acyclic, so any cycle runs through a custom node: name it."""
+    import networkx as nx
+
     try:
         edges = nx.find_cycle(digraph(dr))
     except nx.NetworkXNoCycle:
@@ -275,6 +281,8 @@ def place_custom_nodes(
 
     Raises when a consumed custom node needs a built-in node of a later stage than its consumer.
     """
+    import networkx as nx
+
     graph = digraph(dr)
     rank = {name: i for i, name in enumerate(order)}
     placed: dict[str, str] = {}

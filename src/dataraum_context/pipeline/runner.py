@@ -65,6 +65,7 @@ from dataraum_context.contracts.review import ReviewDecisions
 from dataraum_context.pipeline.source_secrets import expand, origin_of, resume_paths, stored_form
 from dataraum_context.pipeline.results import put_results
 from dataraum_context.pipeline.serialize import dump_of_part, dump_outputs, load_outputs, node_types
+from dataraum_context.pipeline.startup import startup_done
 from dataraum_context.pipeline.stages import STAGES, StageSpec
 from dataraum_context.storage.base import new_id, utcnow
 from dataraum_context.storage.engine import create_engine, parse_url, session_factory
@@ -454,6 +455,7 @@ class _Executor:
             writer = last_write(self.con)
             if self.memo_run is not None and writer is not None and writer[0] != str(self.memo_run):
                 self.memo.load({})  # the tables the offered results name were rewritten since
+            startup_done()
             outcome = await self.drive(paths, start=start, gate_passed=gate_passed, stop_after=stop_after)
         except RunLostError as exc:
             # Someone else owns the run now: record nothing more on it.

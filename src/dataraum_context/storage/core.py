@@ -26,7 +26,10 @@ class SchemaVersion(Base):
 
     __tablename__ = "schema_version"
 
-    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    # No Python default: an integer key without one is SERIAL on PostgreSQL, as the baseline
+    # migration built it (a new store's `create_all` must equal the migrations); `init_schema`
+    # always writes id 1.
+    id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     dataraum_version: Mapped[str | None] = mapped_column(sa.String())

@@ -2,10 +2,13 @@
 
 The models are registered with `Base.metadata` by the stage registry
 (`pipeline.stages.register_models`, called by `pipeline.stages.init_store`): storage
-does not import the stage packages that define them. `init_schema` is idempotent: a new store is built by the Alembic migrations
-(`storage/migrations`); a store written before migrations existed (schema version
-1, no `alembic_version` table) is stamped with the baseline revision and upgraded
-in place; a store already at the newest revision is left alone (one cheap check).
+does not import the stage packages that define them. `init_schema` is idempotent: a new
+(empty) store gets the models' tables in one `create_all` and is stamped with the newest
+revision, exactly the schema the Alembic migrations (`storage/migrations`) build
+(`tests/storage/test_store_migrations.py` compares the two in full, on SQLite and
+PostgreSQL); a store at an older revision is upgraded by the migrations, and one written
+before migrations existed (schema version 1, no `alembic_version` table) is stamped with
+the baseline revision and upgraded in place; a store already at the newest revision is left alone (one cheap check).
 A store written by a newer dataraum (a newer schema version, or a revision this
 code does not know) or by an unsupported older one is refused with a clear message.
 """
@@ -31,6 +34,14 @@ from dataraum_context.storage.engine import redact_url
 # The oldest schema version that migrations can upgrade (the baseline revision's).
 OLDEST_MIGRATABLE = 1
 _ALEMBIC_TABLE = "alembic_version"
+# Alembic's version table as Alembic creates it (`DefaultImpl.version_table_impl`): a new
+# store is stamped without importing Alembic (its import costs ~70 ms of every start-up).
+_VERSION_TABLE = sa.Table(
+    _ALEMBIC_TABLE,
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name=f"{_ALEMBIC_TABLE}_pkc"),
+)
 
 
 def _alembic(connection: sa.Connection) -> tuple[Any, Any]:
@@ -80,20 +91,24 @@ def _init_sync(connection: sa.Connection) -> None:
         # Serialise concurrent initialisers of one database.
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(7312026)"))
     inspector = sa.inspect(connection)
-    has_version_table = inspector.has_table(SchemaVersion.__tablename__)
+    existing = set(inspector.get_table_names())
+    if _ALEMBIC_TABLE not in existing and existing.isdisjoint(Base.metadata.tables):
+        _create_new(connection, HEAD)  # a new store: the newest schema at once, no migrations to run
+        return
+    has_version_table = SchemaVersion.__tablename__ in existing
     row = connection.execute(sa.select(SchemaVersion.version)).first() if has_version_table else None
     if row is not None and row.version > SCHEMA_VERSION:
         raise _refuse(row.version, newer=True)
     if row is not None and row.version < OLDEST_MIGRATABLE:
         raise _refuse(row.version, newer=False)
     revision = None
-    if inspector.has_table(_ALEMBIC_TABLE):
+    if _ALEMBIC_TABLE in existing:
         revision = connection.execute(sa.text(f"SELECT version_num FROM {_ALEMBIC_TABLE}")).scalar()
     if (
         revision == HEAD
         and row is not None
         and row.version == SCHEMA_VERSION
-        and all(inspector.has_table(name) for name in Base.metadata.tables)
+        and existing.issuperset(Base.metadata.tables)
     ):
         return  # at the newest revision: nothing to do
     if revision != HEAD:
@@ -109,6 +124,17 @@ def _init_sync(connection: sa.Connection) -> None:
         connection.execute(
             sa.update(SchemaVersion).values(version=SCHEMA_VERSION, dataraum_version=__version__)
         )
+    views.create_views(connection)
+
+
+def _create_new(connection: sa.Connection, head: str) -> None:
+    """A new store: every model's table, the newest revision stamped, the schema version
+    and the views, in the caller's transaction (what running every migration from an empty
+    database and then `_init_sync` would leave, without running them one by one)."""
+    Base.metadata.create_all(connection, checkfirst=False)
+    _VERSION_TABLE.create(connection)
+    connection.execute(sa.insert(_VERSION_TABLE).values(version_num=head))
+    connection.execute(sa.insert(SchemaVersion).values(id=1, version=SCHEMA_VERSION, dataraum_version=__version__))
     views.create_views(connection)
 
 

@@ -11,8 +11,7 @@ confidence is the product of its relationships' confidences.
 from __future__ import annotations
 
 import math
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from dataraum_context.topology.models import JoinPathResult, JoinStep, RelationshipResult
 
@@ -20,12 +19,21 @@ MAX_PATH_LENGTH = 4
 MAX_PATHS_PER_PAIR = 20
 JOINABLE = ("accepted", "confirmed")
 
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+def _joinable(r: RelationshipResult) -> bool:
+    return r.relationship_type == "foreign_key" and r.status in JOINABLE and r.from_table != r.to_table
+
 
 def relationship_graph(relationships: list[RelationshipResult]) -> nx.MultiGraph:
     """Tables and the accepted foreign keys between them."""
+    import networkx as nx  # here: importing networkx costs ~0.1 s, and only this stage needs it
+
     graph = nx.MultiGraph()
     for index, r in enumerate(relationships):
-        if r.relationship_type != "foreign_key" or r.status not in JOINABLE or r.from_table == r.to_table:
+        if not _joinable(r):
             continue
         graph.add_edge(r.from_table, r.to_table, key=index, relationship=r)
     return graph
@@ -42,6 +50,10 @@ def _step(graph: nx.MultiGraph, start: str, end: str, key: int) -> tuple[JoinSte
 
 def find_join_paths(relationships: list[RelationshipResult]) -> list[JoinPathResult]:
     """Every ordered pair of connected tables with its join paths (see the module docstring)."""
+    if not any(_joinable(r) for r in relationships):
+        return []  # no edges, no paths (and no networkx to import)
+    import networkx as nx
+
     graph = relationship_graph(relationships)
     paths: list[JoinPathResult] = []
     for source in sorted(graph.nodes):

@@ -11,6 +11,7 @@ significant digits.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping
@@ -237,7 +238,13 @@ def _shape(fmt: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE)
 
 
-_FORMAT_SHAPES = [_shape(f) for f in DATE_FORMATS]
+@functools.cache
+def _format_shapes() -> list[re.Pattern[str]]:
+    """The shape of every date format, compiled when a date-like column first needs them
+    (some 350 patterns, ~40 ms: not paid by every process that imports this module)."""
+    return [_shape(f) for f in DATE_FORMATS]
+
+
 _DIGITS_RX = re.compile(r"\d")
 assert not any(ch.isdigit() for f in DATE_FORMATS for ch in f), "a date format with a literal digit breaks the skeletons"
 
@@ -261,7 +268,7 @@ def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:
             continue
         # the shapes only count digits (no format has a literal digit): one value per digit skeleton
         skeletons = set(_DIGITS_RX.sub("0", v) for v in values)
-        shaped = [k for k, rx in enumerate(_FORMAT_SHAPES) if any(rx.fullmatch(v) for v in skeletons)]
+        shaped = [k for k, rx in enumerate(_format_shapes()) if any(rx.fullmatch(v) for v in skeletons)]
         if not shaped:
             continue
         flags = ", ".join(
