@@ -126,6 +126,14 @@ class _Distincts:
     con: duckdb.DuckDBPyConnection
     prefix: str
     made: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def size(self, name: str) -> tuple[int, int]:
+        """(distinct tuples, rows) of a distinct table, counted once (a parent serves many children)."""
+        if name not in self.sizes:
+            distinct, rows = self.con.execute(f"SELECT count(*), sum(n) FROM {name}").fetchall()[0]
+            self.sizes[name] = (int(distinct or 0), int(rows or 0))
+        return self.sizes[name]
 
     def of(self, columns: tuple[ColumnFacts, ...]) -> str:
         key = (columns[0].table_name, tuple(c.column_name for c in columns))
@@ -145,6 +153,7 @@ class _Distincts:
         for name in self.made.values():
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self.made.clear()
+        self.sizes.clear()
 
 
 @contextmanager
@@ -343,24 +352,21 @@ def _measure(con: duckdb.DuckDBPyConnection, distincts: _Distincts, pair: _Pair)
     matched = "p.v0 IS NOT NULL"
     single_int = width == 1 and pair.child[0].family == "integer"
     range_sql = f", min(c.v0) FILTER (WHERE {matched}), max(c.v0) FILTER (WHERE {matched})" if single_int else ""
+    # the most frequent orphans (by rows, then value) in the same join: `min_by` keyed by (-n, values)
+    values = ", ".join(f"'v{i}': c.v{i}" for i in range(width))
+    orphans = f"min_by({{{values}}}, {{'k': -c.n, {values}}}, {ORPHAN_SAMPLES}) FILTER (WHERE NOT ({matched}))"
     row = _fetch(
         con,
         f"SELECT count(*), count(p.v0), coalesce(sum(c.n), 0), coalesce(sum(c.n) FILTER (WHERE NOT ({matched})), 0), "
-        f"coalesce(max(c.n), 0){range_sql} FROM {child_table} c LEFT JOIN {parent_table} p ON {on}",
+        f"coalesce(max(c.n), 0), {orphans}{range_sql} FROM {child_table} c LEFT JOIN {parent_table} p ON {on}",
     )[0]
     child_distinct, matched_distinct, child_rows, orphan_rows, max_rows = (int(v) for v in row[:5])
-    parent_distinct, parent_rows = (int(v or 0) for v in _fetch(con, f"SELECT count(*), sum(n) FROM {parent_table}")[0])
-    samples: list[str] = []
-    if orphan_rows:
-        values = ", ".join(f"c.v{i}" for i in range(width))
-        samples = [
-            str(r[0]) if width == 1 else "(" + ", ".join(str(v) for v in r) + ")"
-            for r in _fetch(
-                con,
-                f"SELECT {values} FROM {child_table} c LEFT JOIN {parent_table} p ON {on} "
-                f"WHERE p.v0 IS NULL ORDER BY c.n DESC, {values} LIMIT {ORPHAN_SAMPLES}",
-            )
-        ]
+    parent_distinct, parent_rows = distincts.size(parent_table)
+    samples = [
+        str(r["v0"]) if width == 1 else "(" + ", ".join(str(r[f"v{i}"]) for i in range(width)) + ")"
+        for r in (row[5] or [])
+    ] if orphan_rows else []
+    row = row[:5] + row[6:]
     local_density = child_density = None
     if single_int and matched_distinct:
         low, high = int(row[5]), int(row[6])
