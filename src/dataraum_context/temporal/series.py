@@ -22,7 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from dataraum_context.profiling.models import TableProfileResult
-from dataraum_context.sqlutil import quote_ident
+from dataraum_context.sqlutil import distinct_count_sql, quote_ident
 from dataraum_context.temporal.profiler import MAX_SERIES, is_time_type
 
 GRAIN_SHARE = 0.99
@@ -96,11 +96,11 @@ def series_columns(
         set_counts.update(zip(chunk, (int(x) for x in got)))
     row: list[int] = [rows]
     for start in range(0, len(open_columns), DISTINCT_BATCH):
-        parts = []
-        for time_column in open_columns[start:start + DISTINCT_BATCH]:
-            t = quote_ident(time_column)
-            parts += [f"count({t})", f"count(DISTINCT {t})"]
-        row += [int(x) for x in con.execute(f"SELECT {', '.join(parts)} FROM {typed_table}").fetchall()[0]]
+        chunk = [quote_ident(c) for c in open_columns[start:start + DISTINCT_BATCH]]
+        values = con.execute(f"SELECT {', '.join(f'count({t})' for t in chunk)} FROM {typed_table}").fetchall()[0]
+        uniques = con.execute(f"SELECT {', '.join(distinct_count_sql(typed_table, t) for t in chunk)}").fetchall()[0]
+        for n, d in zip(values, uniques, strict=True):
+            row += [int(n), int(d)]
     position = {name: i for i, name in enumerate(column_types)}
     for i, time_column in enumerate(open_columns):
         values, distinct_times = int(row[1 + 2 * i]), int(row[2 + 2 * i])

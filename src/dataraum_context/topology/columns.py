@@ -7,7 +7,7 @@ import re
 import duckdb
 
 from dataraum_context.profiling.models import ColumnProfileResult, TableProfileResult
-from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident
+from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, distinct_count_sql, quote_ident
 from dataraum_context.topology.models import ColumnFacts, TypeFamily
 from dataraum_context.type_resolution.models import TypedTableResult
 
@@ -107,7 +107,7 @@ def _recount_quarantined(con: duckdb.DuckDBPyConnection, table: TypedTableResult
     parts = []
     for f in touched:
         col = quote_ident(f.column_name)
-        parts += [f"count(*) - count({col})", f"count(DISTINCT {col})"]
+        parts += [f"count(*) - count({col})", distinct_count_sql(table.typed_table, col)]
     row = aggregate_in_slices(con, table.typed_table, parts, 2 * DISTINCT_PER_QUERY)
     for i, f in enumerate(touched):
         f.null_count = int(row[2 * i])

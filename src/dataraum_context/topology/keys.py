@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident
+from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, distinct_count_sql, quote_ident
 from dataraum_context.topology.models import ColumnFacts
 from dataraum_context.topology.names import KEY_SUFFIXES, column_stem
 
@@ -96,7 +96,7 @@ def _single_keys(con: duckdb.DuckDBPyConnection, typed_table: str, columns: list
     parts = []
     for c in candidates:
         col = quote_ident(c.column_name)
-        parts += [f"count({col})", f"count(DISTINCT {col})"]
+        parts += [f"count({col})", f"{distinct_count_sql(typed_table, col)}"]
     total = _select_one(con, f"SELECT count(*) FROM {typed_table}")[0]
     row = [total, *aggregate_in_slices(con, typed_table, parts, 2 * DISTINCT_PER_QUERY)]
     return [
