@@ -9,6 +9,7 @@ the DuckDB workspace must be equal.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import threading
@@ -278,7 +279,12 @@ def _run_both(tmp_path: Path, data: Path, spy: _Spy, *extra: str) -> dict[int, d
 
 def _assert_same(found: dict[int, dict[str, Any]]) -> None:
     serial, parallel = found[1], found[4]
-    assert parallel["doc"] == serial["doc"]
+    if parallel["doc"] != serial["doc"]:
+        import difflib
+
+        lines = [json.dumps(json.loads(found[p]["doc"]), indent=1, sort_keys=True).splitlines() for p in (1, 4)]
+        diff = "\n".join(list(difflib.unified_diff(*lines, "serial", "parallel", lineterm="", n=3))[:120])
+        pytest.fail(f"serial and parallel context documents differ:\n{diff}")
     assert parallel["tables"].keys() == serial["tables"].keys()
     for name in serial["tables"]:
         assert parallel["tables"][name] == serial["tables"][name], name
@@ -336,7 +342,11 @@ def test_many_tables_with_bad_files_in_parallel(tmp_path: Path, monkeypatch) -> 
             f"{k},{'x' if k % 7 == i % 7 else k * 1.5},2024-01-{1 + k % 28:02d},{['a', 'b', 'c'][k % 3]}\n"
             for k in range(40 + i)
         )
-        (data / f"t{i:02d}.csv").write_text("id,amount,day,kind\n" + rows, encoding="utf-8")
+        text = "id,amount,day,kind\n" + rows
+        if i % 2:  # compressed: DuckDB reserved 16 GiB per .gz read, two at once failed
+            (data / f"t{i:02d}.csv.gz").write_bytes(gzip.compress(text.encode()))
+        else:
+            (data / f"t{i:02d}.csv").write_text(text, encoding="utf-8")
     (data / "empty.csv").write_bytes(b"")
     (data / "image.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (data / "nothing.json").write_text("[1, 2, 3]", encoding="utf-8")

@@ -277,6 +277,8 @@ class NodeMemo(NodeExecutionMethod):
         with self._cursors_lock:
             self._cursors.add(cursor)
         try:
+            if self.stop is not None and self.stop.is_set():  # Ctrl-C came before `interrupt` saw it
+                raise StopRequested("stopped")
             return fn(**{**sliced, CONNECTION_INPUT: cursor})
         finally:
             with self._cursors_lock:

@@ -217,9 +217,21 @@ class _InvalidParserState(Exception):
 def _max_line_size(path: Path) -> int:
     """DuckDB's `max_line_size`: big enough for the longest possible line of the file
     (its size), at least DuckDB's default; compressed files get a large fixed bound."""
-    if path.name.lower().endswith(".gz"):
+    if _compressed(path):
         return 1 << 30
     return max(2 * 1024 * 1024, min(path.stat().st_size + 1, (1 << 31) - 1))
+
+
+def _compressed(path: Path) -> bool:
+    return path.name.lower().endswith(".gz")
+
+
+def _buffer_size(path: Path) -> int:
+    """DuckDB's `buffer_size` for a compressed file: just above `max_line_size` (it must be
+    larger). DuckDB's default, 16 x `max_line_size`, is reserved whole for a compressed file
+    (its size is not known): 16 GiB against the memory limit per `.gz` read, so two tables
+    staged at once failed with "could not allocate block of size 16.0 GiB"."""
+    return _max_line_size(path) + 1
 
 
 def _load_csv(
@@ -248,6 +260,7 @@ def _load_csv(
         "auto_detect = false, header = ?, delim = ?, quote = ?, escape = ?, encoding = ?, "
         "skip = ?, max_line_size = ?, allow_quoted_nulls = false, "
         + ("null_padding = true, parallel = false, " if dialect.short_rows else "")
+        + (f"buffer_size = {_buffer_size(read_path)}, " if _compressed(read_path) else "")
         + f"columns = {columns_literal}, strict_mode = true, store_rejects = true, "
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     )
