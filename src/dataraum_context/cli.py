@@ -99,6 +99,14 @@ MetadataUrl = Annotated[
     typer.Option("--metadata-url", help="SQLAlchemy URL of the metadata store (env DATARAUM_METADATA_URL).", show_default=False),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else there.")]
+Parallel = Annotated[
+    int | None,
+    typer.Option(
+        "--parallel", min=1, max=64, metavar="N",
+        help="Tables worked on at once (env DATARAUM_TABLE_PARALLELISM, default min(4, CPUs); 1: one after another).",
+        show_default=False,
+    ),
+]
 
 
 def _workspace(workspace: Path | None, metadata_url: str | None) -> Any:
@@ -166,6 +174,7 @@ def run(
     module: Annotated[list[Path] | None, typer.Option("--module", help="Python file with extra DAG nodes.")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="YAML file of manual quality rules.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="YAML file of settings.")] = None,
+    parallel: Parallel = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
@@ -176,7 +185,7 @@ def run(
         with _progress(as_json) as progress:
             result = ws.run(
                 paths, review, ontology=ontology, llm=llm, rules=rules, modules=module or None, config=config,
-                progress=progress,
+                progress=progress, table_parallelism=parallel,
             )
     except DataraumError as exc:  # the options, checked before anything is written
         if as_json:  # --json always prints one object; no run was started
@@ -408,6 +417,7 @@ def resume(
         list[str] | None,
         typer.Option("--source-url", help="A database URL of the run again, with its password (never stored)."),
     ] = None,
+    parallel: Parallel = None,
     workspace: Workspace = None,
     metadata_url: MetadataUrl = None,
     as_json: JsonFlag = False,
@@ -415,7 +425,7 @@ def resume(
     """Resume a paused run after review (or an interrupted one from its last committed stage)."""
     ws = _workspace(workspace, metadata_url)
     with _progress(as_json) as progress:
-        result = ws.resume(run_id, force=force, source_urls=source_url, progress=progress)
+        result = ws.resume(run_id, force=force, source_urls=source_url, progress=progress, table_parallelism=parallel)
     _finish_outcome(result, as_json)
 
 

@@ -43,6 +43,12 @@ def _unset_in_metadata_url(name: str) -> Exception:
     return ConfigError(f"the metadata URL names ${{{name}}}, which is not set")
 
 
+def default_table_parallelism() -> int:
+    """min(4, CPUs): DuckDB runs each query on every core already, so more tables at once
+    only fill the gaps of the small queries and of the Python between them."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 class Settings(BaseSettings):
     """Run-wide settings."""
 
@@ -86,6 +92,10 @@ class Settings(BaseSettings):
     # e.g. '1GB'; beyond it DuckDB spills to `<workspace>/duckdb_tmp`. None: DuckDB's default
     # (80% of the machine's memory).
     duckdb_memory_limit: str | None = "600MB"
+    # Tables whose per-table work (staging, profiling, type resolution) runs at once, each on
+    # its own DuckDB cursor; 1: one after another. Never changes results, so a run does not
+    # record it: a resume uses the resuming process's value.
+    table_parallelism: int = Field(default_factory=lambda: default_table_parallelism(), ge=1, le=64)
     # Extra Hamilton modules with custom nodes (`--module FILE`).
     modules: list[Path] = Field(default_factory=list)
 

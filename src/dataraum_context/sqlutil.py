@@ -7,7 +7,15 @@ goes through `quote_ident`; every value goes in as a bound parameter.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+
+# Held around statements that create shared catalog entries (schemas, tables every table's
+# work appends to) or rewrite a shared table's rows. Per-table work may run on several
+# DuckDB cursors at once (`pipeline.memo`); DuckDB refuses two transactions that both create
+# the same missing schema or table ("Catalog write-write conflict"). Reentrant: a guarded
+# helper may call another. Cheap when uncontended (the serial path).
+SHARED_WRITES = threading.RLock()
 
 
 def quiet(con: Any) -> Any:

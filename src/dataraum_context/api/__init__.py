@@ -273,10 +273,12 @@ class Workspace:
         modules: Sequence[str | Path] | None = None,
         config: str | Path | None = None,
         progress: ProgressListener | None = None,
+        table_parallelism: int | None = None,
     ) -> RunResult:
         """Stage, profile and describe the tables at `paths` (files, folders, database URLs).
         `review`: block (pause at the first gate with open items), defer or auto.
-        `progress` hears of every stage and node (the CLI's progress bar is one)."""
+        `progress` hears of every stage and node (the CLI's progress bar is one).
+        `table_parallelism`: tables worked on at once (default: the setting; 1 one after another)."""
         from dataraum_context.pipeline.runner import execute_run
         from dataraum_context.preflight import preflight
 
@@ -285,7 +287,7 @@ class Workspace:
             config_file=Path(config) if config is not None else None, workspace=self._path,
             metadata_url=self._metadata_url, review=review, ontology=ontology, llm=llm,
             rules_file=Path(rules) if rules is not None else None,
-            modules=[Path(m) for m in modules] if modules else None,
+            modules=[Path(m) for m in modules] if modules else None, table_parallelism=table_parallelism,
         )
         # Every option a later stage needs is checked now, before anything is written; paths
         # come back absolute, so that a resume from another folder finds them again.
@@ -297,11 +299,12 @@ class Workspace:
 
     def resume(
         self, run_id: str | None = None, *, force: bool = False, source_urls: Sequence[str] | None = None,
-        progress: ProgressListener | None = None,
+        progress: ProgressListener | None = None, table_parallelism: int | None = None,
     ) -> RunResult:
         """Resume a paused (or interrupted) run: the latest one, or `run_id` (or a prefix).
         The options the run recorded (LLM key, ontology, rules, modules) are checked first:
-        a missing one is a `UserError` and the run stays resumable."""
+        a missing one is a `UserError` and the run stays resumable. `table_parallelism` is
+        not one of them (it never changes results): this call's value, or the setting's."""
         from dataraum_context.pipeline.runner import resume_run
 
         async def check(session: Any) -> uuid.UUID | None:
@@ -309,10 +312,15 @@ class Workspace:
             await _check_resumable_options(session, wanted)
             return wanted
 
+        settings = self.settings
+        if table_parallelism is not None:
+            settings = load_settings(
+                workspace=self._path, metadata_url=self._metadata_url, table_parallelism=table_parallelism
+            )
         wanted = self.read(check)
-        log_path = self.settings.workspace / "logs" / "last-error.log"
+        log_path = settings.workspace / "logs" / "last-error.log"
         outcome = run_sync(
-            lambda: resume_run(self.settings, wanted, progress, log_path, force=force, source_urls=list(source_urls or []))
+            lambda: resume_run(settings, wanted, progress, log_path, force=force, source_urls=list(source_urls or []))
         )
         return RunResult.from_outcome(outcome)
 

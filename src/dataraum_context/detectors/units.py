@@ -163,6 +163,8 @@ def unit_token_counts(
 
 _REGISTRY: Any = None
 _REGISTRY_LOCK = threading.Lock()
+# Pint's registry is not documented as thread-safe; per-table work may run in threads.
+_PINT_LOCK = threading.RLock()
 
 
 def unit_registry() -> Any:
@@ -268,17 +270,18 @@ def _information(u: Any) -> bool:
 
 def _pint_reading(name: str) -> _Reading | None:
     ureg = unit_registry()
-    try:
-        u = ureg.parse_units(name)
-    except Exception:  # noqa: BLE001 - pint raises many kinds of errors for garbage tokens
-        return None
-    if u.dimensionless:
-        if not _information(u):
+    with _PINT_LOCK:  # the registry fills caches as it parses: one thread at a time
+        try:
+            u = ureg.parse_units(name)
+        except Exception:  # noqa: BLE001 - pint raises many kinds of errors for garbage tokens
             return None
-        dim = "[information]"
-    else:
-        dim = str(u.dimensionality)
-    symbol = f"{u:~}"
+        if u.dimensionless:
+            if not _information(u):
+                return None
+            dim = "[information]"
+        else:
+            dim = str(u.dimensionality)
+        symbol = f"{u:~}"
     key = f"{dim}|{u}" if dim in _NON_CONVERTIBLE else dim
     return _Reading(symbol, dim, key, None, u)
 
@@ -327,7 +330,8 @@ def _factor(token_reading: _Reading, canonical: _Reading) -> float:
     if token_reading.key == canonical.key and token_reading.dimension in _NON_CONVERTIBLE:
         return 1.0
     ureg = unit_registry()
-    return float(ureg.Quantity(1.0, token_reading.pint_unit).to(canonical.pint_unit).magnitude)
+    with _PINT_LOCK:
+        return float(ureg.Quantity(1.0, token_reading.pint_unit).to(canonical.pint_unit).magnitude)
 
 
 def detect_unit(token_counts: dict[str, int], *, min_share: float = 0.8, column_name: str = "") -> UnitResult:

@@ -16,6 +16,14 @@ re-runs only that table's work. A per-table node must be *table-separable*: its
 result for all tables is the concatenation of its results for each table
 (lists of items with `table_name`, or dicts keyed by table name). Cross-table
 nodes (semantic, topology, quality) run whole whenever any input changed.
+
+Tables in parallel (`parallelism` > 1, setting `table_parallelism`): the per-table calls
+of one such node that take the DuckDB connection and miss the memo run at once on a thread
+pool, each on its own cursor (`duckdb_con.cursor()`: another connection to the same
+database, closed after the call). Results are merged in table order, so the output is the
+one of a serial run. The first failure in table order surfaces, as it would serially: calls
+of later tables that have not started are skipped, running ones are awaited. A stop
+request (Ctrl-C) is checked before each table's call. Parallelism 1 is the serial loop.
 """
 
 from __future__ import annotations
@@ -23,20 +31,46 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from hamilton.lifecycle import NodeExecutionMethod
 
 from dataraum_context.pipeline.hooks import fingerprint_value
 from dataraum_context.pipeline.serialize import load_outputs
+from dataraum_context.sqlutil import quiet
 
 PER_TABLE_TAG = "per_table"
+# The run input per-table calls get their own cursor of (in parallel).
+CONNECTION_INPUT = "duckdb_con"
 # `@tag(memo="never")`: a node that reads something its inputs do not show (file contents).
 MEMO_TAG = "memo"
 
 
 class StopRequested(Exception):
     """Raised before a node when the run was asked to stop (Ctrl-C)."""
+
+
+class _Skipped(Exception):
+    """A table's call not started because an earlier table's call failed."""
+
+
+class _FanOut:
+    """The state of one node's parallel per-table calls: the first failed table (by index)."""
+
+    def __init__(self, n: int) -> None:
+        self.failed_at = n
+        self.failed = threading.Event()  # set once a failure is noted (for tests to wait on)
+        self._lock = threading.Lock()
+
+    def failed_before(self, i: int) -> bool:
+        with self._lock:
+            return self.failed_at < i
+
+    def fail(self, i: int) -> None:
+        with self._lock:
+            self.failed_at = min(self.failed_at, i)
+        self.failed.set()
 
 
 def memo_key(node_name: str, version: str | None, kwargs: dict[str, Any]) -> str:
@@ -95,6 +129,11 @@ class NodeMemo(NodeExecutionMethod):
         self.never: set[str] = set()
         # Set from the signal handler: no further node starts.
         self.stop: threading.Event | None = None
+        # Per-table calls run at once (1: one after another, on the run's connection).
+        self.parallelism = 1
+        self._cursors: set[Any] = set()  # cursors of running per-table calls (for `interrupt`)
+        self._cursors_lock = threading.Lock()
+        self.fanout: _FanOut | None = None  # the running (or last) parallel fan-out
 
     def load(self, entries: dict[str, dict[str, Any]]) -> None:
         """Results of the previous run: {key: {"node": name, "value": json}}."""
@@ -140,6 +179,17 @@ class NodeMemo(NodeExecutionMethod):
         self._remember(key, node_name, value)
         return value
 
+    def interrupt(self) -> None:
+        """Interrupt the DuckDB queries of running per-table calls (Ctrl-C; the run's own
+        connection is interrupted by the runner)."""
+        with self._cursors_lock:
+            cursors = list(self._cursors)
+        for cursor in cursors:
+            try:
+                cursor.interrupt()
+            except Exception:  # noqa: BLE001 - a cursor closed meanwhile
+                pass
+
     def _per_table(self, node_name: str, version: str | None, fn: Any, kwargs: dict[str, Any]) -> Any:
         sliceable = {k: v for k, v in kwargs.items() if k in self.node_types and _tables_in(v) is not None}
         tables: list[str] = []
@@ -149,6 +199,8 @@ class NodeMemo(NodeExecutionMethod):
                     tables.append(name)
         if not sliceable:
             return fn(**kwargs)
+        if self.parallelism > 1 and len(tables) > 1 and CONNECTION_INPUT in kwargs:
+            return self._per_table_parallel(node_name, version, fn, kwargs, sliceable, tables)
         parts: list[Any] = []
         notes: list[tuple[str, str]] = []
         for table in tables:
@@ -163,3 +215,72 @@ class NodeMemo(NodeExecutionMethod):
         all_cached = bool(notes) and all(status == "cached" for _, status in notes)
         self.note(node_name, "cached" if all_cached else "success", notes)
         return _merge(parts)
+
+    def _per_table_parallel(
+        self, node_name: str, version: str | None, fn: Any, kwargs: dict[str, Any],
+        sliceable: dict[str, Any], tables: list[str],
+    ) -> Any:
+        """`_per_table` with the memo misses computed at once, each on its own cursor."""
+        con = kwargs[CONNECTION_INPUT]
+        slices: list[dict[str, Any]] = []
+        keys: list[str] = []
+        parts: list[Any] = []
+        hits: list[bool] = []
+        for table in tables:
+            sliced = {k: (_slice(v, table) if k in sliceable else v) for k, v in kwargs.items()}
+            key = memo_key(node_name, version, sliced)
+            hit, part = self._lookup(key, node_name)
+            slices.append(sliced)
+            keys.append(key)
+            parts.append(part)
+            hits.append(hit)
+        misses = [i for i, hit in enumerate(hits) if not hit]
+        if len(misses) > 1:
+            fanout = self.fanout = _FanOut(len(tables))
+
+            def call(i: int) -> Any:
+                if fanout.failed_before(i):  # a serial run would not have got here
+                    raise _Skipped(tables[i])
+                try:
+                    if self.stop is not None and self.stop.is_set():
+                        raise StopRequested(f"stopped before {node_name}[{tables[i]}]")
+                    return self._on_cursor(con, fn, slices[i])
+                except BaseException:
+                    fanout.fail(i)
+                    raise
+
+            workers = min(self.parallelism, len(misses))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"dataraum-{node_name}") as pool:
+                futures: dict[int, Future[Any]] = {i: pool.submit(call, i) for i in misses}
+                try:
+                    for i in misses:  # table order: the first failure a serial run would meet
+                        parts[i] = futures[i].result()
+                except BaseException:
+                    for future in futures.values():
+                        future.cancel()
+                    raise  # leaving the pool waits for the calls already running
+        elif misses:
+            parts[misses[0]] = fn(**slices[misses[0]])
+        notes: list[tuple[str, str]] = []
+        for table, key, part, hit in zip(tables, keys, parts, hits):
+            notes.append((table, "cached" if hit else "success"))
+            self._remember(key, node_name, part)
+        all_cached = bool(notes) and all(status == "cached" for _, status in notes)
+        self.note(node_name, "cached" if all_cached else "success", notes)
+        return _merge(parts)
+
+    def _on_cursor(self, con: Any, fn: Any, sliced: dict[str, Any]) -> Any:
+        """`fn(**sliced)` with the run's connection replaced by a cursor of its own (closed after).
+        A cursor is a new connection to the same database: it shares the data and the catalog,
+        not the connection's TEMP objects (each call makes its own) nor, to be safe, its settings."""
+        cursor = quiet(con.cursor())
+        with self._cursors_lock:
+            self._cursors.add(cursor)
+        try:
+            if self.stop is not None and self.stop.is_set():  # Ctrl-C came before `interrupt` saw it
+                raise StopRequested("stopped")
+            return fn(**{**sliced, CONNECTION_INPUT: cursor})
+        finally:
+            with self._cursors_lock:
+                self._cursors.discard(cursor)
+            cursor.close()

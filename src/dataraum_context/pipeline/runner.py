@@ -77,7 +77,7 @@ from dataraum_context.storage.workspace import (
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
 # Settings that are not part of a run's recorded options (where it runs, not what it does).
-_LOCAL_SETTINGS = {"workspace", "metadata_url", "keep_runs", "query_timeout_seconds"}
+_LOCAL_SETTINGS = {"workspace", "metadata_url", "keep_runs", "query_timeout_seconds", "table_parallelism"}
 
 
 class ProgressListener(Protocol):
@@ -185,6 +185,7 @@ class _Executor:
         self.memo = NodeMemo({}, {}, self.recorder.note)
         self.memo.enabled = settings.reuse_unchanged
         self.memo.stop = self.stop
+        self.memo.parallelism = settings.table_parallelism
         self.dr = build_driver([self.recorder, self.memo], settings.modules)
         self.versions = node_versions(self.dr)
         self.types = node_types(self.dr)
@@ -513,6 +514,7 @@ class _Executor:
         if self.con is not None:
             with contextlib.suppress(Exception):
                 self.con.interrupt()
+        self.memo.interrupt()  # the cursors of tables running in parallel
 
 
 async def execute_run(
@@ -709,6 +711,7 @@ async def _resume_run(
         resumed_settings = Settings(
             **{k: v for k, v in options.items() if k in Settings.model_fields},
             workspace=settings.workspace, metadata_url=settings.metadata_url,
+            table_parallelism=settings.table_parallelism,
         )
         executor = _Executor(resumed_settings, sessions, listener, log_path)
         executor.keep_runs = settings.keep_runs

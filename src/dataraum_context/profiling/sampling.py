@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from dataraum_context.sqlutil import qualified
+from dataraum_context.sqlutil import SHARED_WRITES, qualified
 
 DEFAULT_SAMPLE_SIZE = 10_000
 DEFAULT_SEED = 42
@@ -46,7 +46,8 @@ def create_sample(
     """Create (or replace) `sample.<table_name>` from `raw_table`; returns its quoted name.
     With `columns` given, `size` is capped by the cell budget (`sample_rows`)."""
     size = sample_rows(size, columns)
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SAMPLE_SCHEMA}")
+    with SHARED_WRITES:  # tables sampled at once must not both create it
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SAMPLE_SCHEMA}")
     name = qualified(SAMPLE_SCHEMA, table_name)
     if row_count <= size:
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {raw_table} ORDER BY _row_id")

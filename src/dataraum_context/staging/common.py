@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from dataraum_context.sqlutil import qualified, quote_ident
+from dataraum_context.sqlutil import SHARED_WRITES, qualified, quote_ident
 
 RAW_SCHEMA = "raw"
 QUARANTINE_SCHEMA = "quarantine"
@@ -19,31 +19,34 @@ NESTED_TYPE_PREFIXES = ("STRUCT", "MAP", "UNION")
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the `raw` and `quarantine` schemas and the rejected-rows table if missing."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(RAW_SCHEMA)}")
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(QUARANTINE_SCHEMA)}")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {rejected_table()} "
-        "(table_name VARCHAR, line_number BIGINT, raw_text VARCHAR, error VARCHAR)"
-    )
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} "
-        "(location VARCHAR, content_hash VARCHAR, error VARCHAR)"
-    )
+    with SHARED_WRITES:  # tables staged at once must not both create them
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(RAW_SCHEMA)}")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(QUARANTINE_SCHEMA)}")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {rejected_table()} "
+            "(table_name VARCHAR, line_number BIGINT, raw_text VARCHAR, error VARCHAR)"
+        )
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} "
+            "(location VARCHAR, content_hash VARCHAR, error VARCHAR)"
+        )
 
 
 def record_failed_source(con: duckdb.DuckDBPyConnection, location: str, content_hash: str, error: str) -> None:
     """Remember that a source (a folder's file) could not be staged, and why. Kept in
     DuckDB next to the raw tables so a run that reuses the cached staging still knows."""
-    ensure_schemas(con)
-    forget_failed_source(con, location)
-    con.execute(
-        f"INSERT INTO {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} VALUES (?, ?, ?)", [location, content_hash, error]
-    )
+    with SHARED_WRITES:
+        ensure_schemas(con)
+        forget_failed_source(con, location)
+        con.execute(
+            f"INSERT INTO {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} VALUES (?, ?, ?)", [location, content_hash, error]
+        )
 
 
 def forget_failed_source(con: duckdb.DuckDBPyConnection, location: str) -> None:
-    ensure_schemas(con)
-    con.execute(f"DELETE FROM {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} WHERE location = ?", [location])
+    with SHARED_WRITES:
+        ensure_schemas(con)
+        con.execute(f"DELETE FROM {qualified(QUARANTINE_SCHEMA, FAILED_TABLE)} WHERE location = ?", [location])
 
 
 def failed_source_error(con: duckdb.DuckDBPyConnection, location: str, content_hash: str) -> str | None:

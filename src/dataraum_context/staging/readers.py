@@ -224,7 +224,7 @@ the file is then read again with `_max_line_size`."""
 def _max_line_size(path: Path) -> int:
     """DuckDB's `max_line_size`: big enough for the longest possible line of the file
     (its size), at least DuckDB's default; compressed files get a large fixed bound."""
-    if path.name.lower().endswith(".gz"):
+    if _compressed(path):
         return 1 << 30
     return max(2 * 1024 * 1024, min(path.stat().st_size + 1, (1 << 31) - 1))
 
@@ -235,6 +235,18 @@ def _line_too_long(con: duckdb.DuckDBPyConnection, rejects: str) -> bool:
             f"SELECT count(*) FROM {quote_ident(rejects)} WHERE CAST(error_type AS VARCHAR) = 'LINE SIZE OVER MAXIMUM'"
         ).fetchone()[0]
     )
+
+
+def _compressed(path: Path) -> bool:
+    return path.name.lower().endswith(".gz")
+
+
+def _buffer_size(line_size: int) -> int:
+    """DuckDB's `buffer_size` for a compressed file: just above `max_line_size` (it must be
+    larger). DuckDB's default, 16 x `max_line_size`, is reserved whole for a compressed file
+    (its size is not known): 16 GiB against the memory limit per `.gz` read, so two tables
+    staged at once failed with "could not allocate block of size 16.0 GiB"."""
+    return line_size + 1
 
 
 def _load_csv(
@@ -263,18 +275,23 @@ def _load_csv(
         "auto_detect = false, header = ?, delim = ?, quote = ?, escape = ?, encoding = ?, "
         "skip = ?, max_line_size = ?, allow_quoted_nulls = false, "
         + ("null_padding = true, parallel = false, " if dialect.short_rows else "")
+        + ("buffer_size = ?, " if _compressed(read_path) else "")
         + f"columns = {columns_literal}, strict_mode = true, store_rejects = true, "
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     )
     params = [str(read_path), dialect.header, dialect.delimiter, dialect.quote, dialect.escape, encoding,
               dialect.skip_lines]
     longest = _max_line_size(read_path)
+
+    def sized(line_size: int) -> list[object]:  # max_line_size, and the buffer of a compressed file
+        return [*params, line_size, *([_buffer_size(line_size)] if _compressed(read_path) else [])]
+
     try:
-        con.execute(query, [*params, min(FIRST_LINE_SIZE, longest)])
+        con.execute(query, sized(min(FIRST_LINE_SIZE, longest)))
         if longest > FIRST_LINE_SIZE and _line_too_long(con, rejects):  # read again, allowing any line
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(rejects)}")
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(scans)}")
-            con.execute(query, [*params, longest])
+            con.execute(query, sized(longest))
         _copy_rejects(con, table_name, rejects)
     except duckdb.Error as exc:
         if "invalid state" in str(exc):

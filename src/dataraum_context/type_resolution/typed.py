@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from dataraum_context.errors import DataraumError
-from dataraum_context.sqlutil import qualified, quote_ident
+from dataraum_context.sqlutil import SHARED_WRITES, qualified, quote_ident
 from dataraum_context.type_resolution.formats import install_macros
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult, decision_parse_sql
 from dataraum_context.type_resolution.resolver import NULL_TOKENS, VARCHAR, null_test_sql
@@ -22,12 +22,13 @@ MAX_EXAMPLES = 5
 
 
 def ensure_quarantine(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} ("
-        "table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, _row_id BIGINT NOT NULL, "
-        "raw_value VARCHAR, target_type VARCHAR NOT NULL, reason VARCHAR NOT NULL)"
-    )
+    with SHARED_WRITES:  # tables typed at once must not both create them
+        con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} ("
+            "table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, _row_id BIGINT NOT NULL, "
+            "raw_value VARCHAR, target_type VARCHAR NOT NULL, reason VARCHAR NOT NULL)"
+        )
 
 
 LINEAGE_TABLE = "lineage.typed_columns"
@@ -37,11 +38,13 @@ LINEAGE_BATCH = 500
 def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: list[ColumnTypeDecision]) -> None:
     """`lineage.typed_columns`: how each typed column was read (type, value format, parse SQL),
     next to the data, so the typed layer can be checked against the raw layer at any time."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS lineage")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {LINEAGE_TABLE} (table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, "
-        "decided_type VARCHAR NOT NULL, value_format JSON, parse_sql VARCHAR)"
-    )
+    with SHARED_WRITES:  # the catalog entries: tables typed at once must not both create them
+        con.execute("CREATE SCHEMA IF NOT EXISTS lineage")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {LINEAGE_TABLE} (table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, "
+            "decided_type VARCHAR NOT NULL, value_format JSON, parse_sql VARCHAR)"
+        )
+    # Row changes of other tables' work touch other rows (`table_name`): no conflict.
     con.execute(f"DELETE FROM {LINEAGE_TABLE} WHERE table_name = ?", [table_name])
     rows = [
         (
@@ -139,7 +142,8 @@ def build_typed_table(
     `raw_non_null` (column -> non-null raw values, from the profile) spares a scan."""
     ensure_quarantine(con)
     install_macros(con)
-    con.execute("CREATE SCHEMA IF NOT EXISTS typed")
+    with SHARED_WRITES:
+        con.execute("CREATE SCHEMA IF NOT EXISTS typed")
     typed_table = qualified("typed", table_name)
     selects = ["_row_id"]
     guarded = reads_null_tokens(con, decisions)
