@@ -46,6 +46,9 @@ def quote_literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+COUNTS_PER_QUERY = 512
+"""Plain counts per aggregate query (thousands in one projection plan slowly)."""
+
 DISTINCT_PER_QUERY = 32
 """Distinct counts per aggregate query: each holds a hash table of its column's values, so
 hundreds in one query ran out of a 600 MB DuckDB memory limit on a 2,000-column table."""
@@ -60,8 +63,26 @@ def aggregate_in_slices(con: Any, source: str, expressions: list[str], size: int
     return row
 
 
+
+DISTINCT_CELLS = 2_000_000
+"""Values the distinct counts of one query may hash together (rows x expressions)."""
+
+
 def distinct_count_sql(source: str, expression: str) -> str:
-    """SQL (a scalar subquery): `count(DISTINCT expression)` over `source`, written as a
-    DISTINCT that DuckDB can spill to disk. Its distinct aggregate could not: on 20 M rows
-    under a 600 MB memory limit it failed to allocate its 128 MB hash table."""
+    """SQL (a scalar subquery): `count(DISTINCT expression)` over `source`, written as a DISTINCT
+    that DuckDB spills to disk when it must."""
     return f"(SELECT count(*) FROM (SELECT DISTINCT {expression} FROM {source} WHERE ({expression}) IS NOT NULL))"
+
+
+def distinct_counts(con: Any, source: str, expressions: list[str], rows: int) -> list[int]:
+    """`count(DISTINCT e)` over `source` for each expression. Several per query for small tables
+    (up to `DISTINCT_CELLS` values hashed at once), one at a time for big ones: two distinct
+    counts of 20 M values in one query ran out of a 600 MB DuckDB memory limit (each hash table
+    wants its own 128 MB blocks at once), one at a time they did not."""
+    per_query = max(1, min(DISTINCT_PER_QUERY, DISTINCT_CELLS // max(int(rows), 1)))
+    counts: list[int] = []
+    for start in range(0, len(expressions), per_query):
+        chunk = expressions[start:start + per_query]
+        row = con.execute(f"SELECT {', '.join(distinct_count_sql(source, e) for e in chunk)}").fetchall()[0]
+        counts += [int(x or 0) for x in row]
+    return counts

@@ -22,7 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from dataraum_context.profiling.models import TableProfileResult
-from dataraum_context.sqlutil import distinct_count_sql, quote_ident
+from dataraum_context.sqlutil import distinct_counts, quote_ident
 from dataraum_context.temporal.profiler import MAX_SERIES, is_time_type
 
 GRAIN_SHARE = 0.99
@@ -98,7 +98,7 @@ def series_columns(
     for start in range(0, len(open_columns), DISTINCT_BATCH):
         chunk = [quote_ident(c) for c in open_columns[start:start + DISTINCT_BATCH]]
         values = con.execute(f"SELECT {', '.join(f'count({t})' for t in chunk)} FROM {typed_table}").fetchall()[0]
-        uniques = con.execute(f"SELECT {', '.join(distinct_count_sql(typed_table, t) for t in chunk)}").fetchall()[0]
+        uniques = distinct_counts(con, typed_table, chunk, rows)
         for n, d in zip(values, uniques, strict=True):
             row += [int(n), int(d)]
     position = {name: i for i, name in enumerate(column_types)}

@@ -7,7 +7,7 @@ import re
 import duckdb
 
 from dataraum_context.profiling.models import ColumnProfileResult, TableProfileResult
-from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, distinct_count_sql, quote_ident
+from dataraum_context.sqlutil import COUNTS_PER_QUERY, aggregate_in_slices, distinct_counts, quote_ident
 from dataraum_context.topology.models import ColumnFacts, TypeFamily
 from dataraum_context.type_resolution.models import TypedTableResult
 
@@ -104,11 +104,9 @@ def _recount_quarantined(con: duckdb.DuckDBPyConnection, table: TypedTableResult
     touched = [f for f in facts if table.quarantined.get(f.column_name, 0) > 0]
     if not touched:
         return
-    parts = []
-    for f in touched:
-        col = quote_ident(f.column_name)
-        parts += [f"count(*) - count({col})", distinct_count_sql(table.typed_table, col)]
-    row = aggregate_in_slices(con, table.typed_table, parts, 2 * DISTINCT_PER_QUERY)
-    for i, f in enumerate(touched):
-        f.null_count = int(row[2 * i])
-        f.distinct_count = int(row[2 * i + 1])
+    cols = [quote_ident(f.column_name) for f in touched]
+    nulls = aggregate_in_slices(con, table.typed_table, [f"count(*) - count({col})" for col in cols], COUNTS_PER_QUERY)
+    uniques = distinct_counts(con, table.typed_table, cols, table.row_count)
+    for f, n, d in zip(touched, nulls, uniques, strict=True):
+        f.null_count = int(n)
+        f.distinct_count = int(d)

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, distinct_count_sql, quote_ident
+from dataraum_context.sqlutil import COUNTS_PER_QUERY, aggregate_in_slices, distinct_counts, quote_ident
 from dataraum_context.topology.models import ColumnFacts
 from dataraum_context.topology.names import KEY_SUFFIXES, column_stem
 
@@ -93,12 +93,11 @@ def _single_keys(con: duckdb.DuckDBPyConnection, typed_table: str, columns: list
     ]
     if not candidates:
         return []
-    parts = []
-    for c in candidates:
-        col = quote_ident(c.column_name)
-        parts += [f"count({col})", f"{distinct_count_sql(typed_table, col)}"]
+    cols = [quote_ident(c.column_name) for c in candidates]
     total = _select_one(con, f"SELECT count(*) FROM {typed_table}")[0]
-    row = [total, *aggregate_in_slices(con, typed_table, parts, 2 * DISTINCT_PER_QUERY)]
+    values = aggregate_in_slices(con, typed_table, [f"count({col})" for col in cols], COUNTS_PER_QUERY)
+    uniques = distinct_counts(con, typed_table, cols, total)
+    row = [total, *(x for pair in zip(values, uniques, strict=True) for x in pair)]
     return [
         c.column_name
         for i, c in enumerate(candidates)
