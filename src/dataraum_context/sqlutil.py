@@ -68,10 +68,16 @@ DISTINCT_CELLS = 2_000_000
 """Values the distinct counts of one query may hash together (rows x expressions)."""
 
 
-def distinct_count_sql(source: str, expression: str) -> str:
-    """SQL (a scalar subquery): `count(DISTINCT expression)` over `source`, written as a DISTINCT
-    that DuckDB spills to disk when it must."""
-    return f"(SELECT count(*) FROM (SELECT DISTINCT {expression} FROM {source} WHERE ({expression}) IS NOT NULL))"
+def distinct_count_sql(source: str, expression: str, where: str | None = None) -> str:
+    """SQL (a scalar subquery): `count(DISTINCT expression)` over `source` (`where` instead of
+    `expression IS NOT NULL` for a list of columns `a, b`), written as a DISTINCT that DuckDB
+    spills to disk when it must."""
+    return f"(SELECT count(*) FROM (SELECT DISTINCT {expression} FROM {source} WHERE {where or f'({expression}) IS NOT NULL'}))"
+
+
+def batch_size(rows: int, most: int = DISTINCT_PER_QUERY) -> int:
+    """Distinct counts per query for a table of `rows` rows (see `DISTINCT_CELLS`)."""
+    return max(1, min(most, DISTINCT_CELLS // max(int(rows), 1)))
 
 
 def distinct_counts(con: Any, source: str, expressions: list[str], rows: int) -> list[int]:
@@ -79,7 +85,7 @@ def distinct_counts(con: Any, source: str, expressions: list[str], rows: int) ->
     (up to `DISTINCT_CELLS` values hashed at once), one at a time for big ones: two distinct
     counts of 20 M values in one query ran out of a 600 MB DuckDB memory limit (each hash table
     wants its own 128 MB blocks at once), one at a time they did not."""
-    per_query = max(1, min(DISTINCT_PER_QUERY, DISTINCT_CELLS // max(int(rows), 1)))
+    per_query = batch_size(rows)
     counts: list[int] = []
     for start in range(0, len(expressions), per_query):
         chunk = expressions[start:start + per_query]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from dataraum_context.profiling.models import TableProfileResult
-from dataraum_context.sqlutil import distinct_counts, quote_ident
+from dataraum_context.sqlutil import batch_size, distinct_count_sql, distinct_counts, quote_ident
 from dataraum_context.temporal.profiler import MAX_SERIES, is_time_type
 
 GRAIN_SHARE = 0.99
@@ -109,7 +109,7 @@ def series_columns(
         found[time_column] = _first_series(
             con, typed_table, time_column,
             _possible(dimensions, time_column, distinct, set_counts, rows, values, distinct_times, position),
-            distinct, distinct_times,
+            distinct, distinct_times, rows,
         )
     return found
 
@@ -153,17 +153,23 @@ def _first_series(
     candidates: list[str],
     distinct: dict[str, int | None],
     distinct_times: int,
+    rows: int,
 ) -> str | None:
     """The first candidate (in rank order) that with the time column forms the grain."""
     t = quote_ident(time_column)
-    for start in range(0, len(candidates), SERIES_BATCH):
-        batch = candidates[start:start + SERIES_BATCH]
-        parts = []
-        for name in batch:
-            c = quote_ident(name)
-            parts.append(f"count(*) FILTER (WHERE {c} IS NOT NULL AND {t} IS NOT NULL)")
-            parts.append(f"count(DISTINCT ({c}, {t})) FILTER (WHERE {c} IS NOT NULL AND {t} IS NOT NULL)")
-        row = con.execute(f"SELECT {', '.join(parts)} FROM {typed_table}").fetchall()[0]
+    step = batch_size(rows, SERIES_BATCH)  # distinct pairs of a big table one at a time (sqlutil)
+    for start in range(0, len(candidates), step):
+        batch = candidates[start:start + step]
+        both = [f"{quote_ident(name)} IS NOT NULL AND {t} IS NOT NULL" for name in batch]
+        counts = con.execute(
+            f"SELECT {', '.join(f'count(*) FILTER (WHERE {w})' for w in both)} FROM {typed_table}"
+        ).fetchall()[0]
+        uniques = con.execute(
+            "SELECT " + ", ".join(
+                distinct_count_sql(typed_table, f"{quote_ident(name)}, {t}", w) for name, w in zip(batch, both, strict=True)
+            )
+        ).fetchall()[0]
+        row = [x for pair in zip(counts, uniques, strict=True) for x in pair]
         for k, name in enumerate(batch):
             pairs, distinct_pairs = row[2 * k], row[2 * k + 1]
             shared = pairs / distinct_times if distinct_times else 0.0
