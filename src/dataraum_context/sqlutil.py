@@ -65,14 +65,18 @@ def aggregate_in_slices(con: Any, source: str, expressions: list[str], size: int
 
 
 DISTINCT_CELLS = 2_000_000
-"""Values the distinct counts of one query may hash together (rows x expressions)."""
+"""Values the distinct counts of one query may hash together (rows x expressions); a bigger
+table's values are also counted in hash partitions of this many rows (`distinct_counts`)."""
 
 
-def distinct_count_sql(source: str, expression: str, where: str | None = None) -> str:
+def distinct_count_sql(source: str, expression: str, where: str | None = None, part: tuple[str, int, int] | None = None) -> str:
     """SQL (a scalar subquery): `count(DISTINCT expression)` over `source` (`where` instead of
-    `expression IS NOT NULL` for a list of columns `a, b`), written as a DISTINCT that DuckDB
-    spills to disk when it must."""
-    return f"(SELECT count(*) FROM (SELECT DISTINCT {expression} FROM {source} WHERE {where or f'({expression}) IS NOT NULL'}))"
+    `expression IS NOT NULL` for a list of columns `a, b`), as a GROUP BY; with `part` =
+    (key, k, i) only over the rows whose `hash(key) % k = i`."""
+    where = where or f"({expression}) IS NOT NULL"
+    if part is not None:
+        where += f" AND hash({part[0]}) % {part[1]} = {part[2]}"
+    return f"(SELECT count(*) FROM (SELECT {expression} FROM {source} WHERE {where} GROUP BY ALL))"
 
 
 def batch_size(rows: int, most: int = DISTINCT_PER_QUERY) -> int:
@@ -80,15 +84,31 @@ def batch_size(rows: int, most: int = DISTINCT_PER_QUERY) -> int:
     return max(1, min(most, DISTINCT_CELLS // max(int(rows), 1)))
 
 
-def distinct_counts(con: Any, source: str, expressions: list[str], rows: int) -> list[int]:
-    """`count(DISTINCT e)` over `source` for each expression. Several per query for small tables
-    (up to `DISTINCT_CELLS` values hashed at once), one at a time for big ones: two distinct
-    counts of 20 M values in one query ran out of a 600 MB DuckDB memory limit (each hash table
-    wants its own 128 MB blocks at once), one at a time they did not."""
-    per_query = batch_size(rows)
+def distinct_counts(
+    con: Any, source: str, expressions: list[str], rows: int,
+    wheres: list[str] | None = None, keys: list[str] | None = None,
+) -> list[int]:
+    """`count(DISTINCT e)` over `source` for each expression (rows where `wheres[i]` holds, when
+    given), exact at any size within DuckDB's memory limit. Small tables: several per query.
+    Big ones: one at a time, and in `ceil(rows / DISTINCT_CELLS)` hash partitions of
+    `keys[i]` (a column of the expression: equal values fall in one partition, so the
+    partitions' counts add up). Under a 600 MB limit on 20 M rows, `count(DISTINCT ...)`, two
+    counts in one query and even one GROUP BY of (integer, timestamp) pairs failed to allocate
+    their 128 MB; partitions of 2 M rows do not."""
+    wheres = wheres or [None] * len(expressions)  # type: ignore[list-item]
+    keys = keys or expressions
+    parts = -(-int(rows) // DISTINCT_CELLS) if rows > DISTINCT_CELLS else 1
     counts: list[int] = []
-    for start in range(0, len(expressions), per_query):
-        chunk = expressions[start:start + per_query]
-        row = con.execute(f"SELECT {', '.join(distinct_count_sql(source, e) for e in chunk)}").fetchall()[0]
-        counts += [int(x or 0) for x in row]
+    if parts == 1:
+        per_query = batch_size(rows)
+        for start in range(0, len(expressions), per_query):
+            chunk = list(zip(expressions, wheres))[start:start + per_query]
+            row = con.execute(f"SELECT {', '.join(distinct_count_sql(source, e, w) for e, w in chunk)}").fetchall()[0]
+            counts += [int(x or 0) for x in row]
+        return counts
+    for expression, where, key in zip(expressions, wheres, keys, strict=True):
+        counts.append(sum(
+            int(con.execute(f"SELECT {distinct_count_sql(source, expression, where, (key, parts, i))}").fetchone()[0] or 0)
+            for i in range(parts)
+        ))
     return counts

@@ -22,7 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from dataraum_context.profiling.models import TableProfileResult
-from dataraum_context.sqlutil import batch_size, distinct_count_sql, distinct_counts, quote_ident
+from dataraum_context.sqlutil import batch_size, distinct_counts, quote_ident
 from dataraum_context.temporal.profiler import MAX_SERIES, is_time_type
 
 GRAIN_SHARE = 0.99
@@ -164,11 +164,9 @@ def _first_series(
         counts = con.execute(
             f"SELECT {', '.join(f'count(*) FILTER (WHERE {w})' for w in both)} FROM {typed_table}"
         ).fetchall()[0]
-        uniques = con.execute(
-            "SELECT " + ", ".join(
-                distinct_count_sql(typed_table, f"{quote_ident(name)}, {t}", w) for name, w in zip(batch, both, strict=True)
-            )
-        ).fetchall()[0]
+        uniques = distinct_counts(
+            con, typed_table, [f"{quote_ident(name)}, {t}" for name in batch], rows, wheres=both, keys=[t] * len(batch)
+        )
         row = [x for pair in zip(counts, uniques, strict=True) for x in pair]
         for k, name in enumerate(batch):
             pairs, distinct_pairs = row[2 * k], row[2 * k + 1]
