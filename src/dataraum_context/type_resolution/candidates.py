@@ -371,21 +371,16 @@ def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # n
     for k, cand in enumerate(candidates):
         i = index[cand.column]
         v = f"v{i}"
-        if cand.fmt.kind == "integer" and plain(cand.fmt):  # digits: the text without sign and leading zeros
-            level1 += [
-                f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
-                f"strlen(ltrim({v}, '+-0')) AS whole{k}",
-            ]
-            level2 += [f"ok{k}", f"whole{k}"]
-            level3 += [f"ok{k}", f"whole{k}"]
-            aggs += [f"count_if(ok{k})", "0", "0", f"max(whole{k}) FILTER (WHERE ok{k})", "0", "false"]
-        elif cand.fmt.kind == "integer":  # `size_number` needs only the count and the integer digits
-            level1 += [
-                f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}",
-                f"{digits_sql(cand.fmt, v)} AS dg{k}",
-            ]
-            level2 += [f"ok{k}", f"split_part(lower(dg{k}), 'e', 1) AS mant{k}"]
-            level3 += [f"ok{k}", f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}"]
+        if cand.fmt.kind == "integer":  # `size_number` needs only the count and the integer digits
+            level1.append(f"p{i} AND regexp_full_match({v}, {quote_literal(number_regex(cand.fmt))}) AS ok{k}")
+            if plain(cand.fmt):  # digits: the text without sign and leading zeros
+                level1.append(f"strlen(ltrim({v}, '+-0')) AS whole{k}")
+                level2 += [f"ok{k}", f"whole{k}"]
+                level3 += [f"ok{k}", f"whole{k}"]
+            else:
+                level1.append(f"{digits_sql(cand.fmt, v)} AS dg{k}")
+                level2 += [f"ok{k}", f"split_part(lower(dg{k}), 'e', 1) AS mant{k}"]
+                level3 += [f"ok{k}", f"length(ltrim(split_part(mant{k}, '.', 1), '0')) AS whole{k}"]
             aggs += [f"count_if(ok{k})", "0", "0", f"max(whole{k}) FILTER (WHERE ok{k})", "0", "false"]
         elif cand.fmt.kind in NUMBER_KINDS:
             # the double, read in the third level (from the text and digits passed down to it)
