@@ -63,7 +63,6 @@ def aggregate_in_slices(con: Any, source: str, expressions: list[str], size: int
     return row
 
 
-
 DISTINCT_CELLS = 2_000_000
 """Values the distinct counts of one query may hash together (rows x expressions); a bigger
 table's values are also counted in hash partitions of this many rows (`distinct_counts`)."""

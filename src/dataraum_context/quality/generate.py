@@ -157,8 +157,12 @@ def range_rules(
     # Quantiles hold every value of their column in memory (DuckDB cannot spill them): all numeric
     # columns of TPC-H's lineitem at once ran out of a 600 MB memory limit, and the four of one
     # column of 20 M rows out of 700 MB. As many as `RANGE_CELLS` values allow share a query.
-    rows = con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0]
-    per_query = 6 * (RANGE_CELLS // max(int(rows), 1)) or (6 if rows <= 4 * RANGE_CELLS else 1)
+    rows = int(con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0])
+    columns_per_query = RANGE_CELLS // max(rows, 1)
+    if columns_per_query:
+        per_query = 6 * columns_per_query  # whole columns (six aggregates each)
+    else:
+        per_query = 6 if rows <= 4 * RANGE_CELLS else 1  # one column, or one aggregate, at a time
     row: list = []
     for k in range(0, len(parts), per_query):
         row += con.execute(f"SELECT {', '.join(parts[k:k + per_query])} FROM {typed_table}").fetchall()[0]

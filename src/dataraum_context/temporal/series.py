@@ -22,7 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from dataraum_context.profiling.models import TableProfileResult
-from dataraum_context.sqlutil import batch_size, distinct_counts, quote_ident
+from dataraum_context.sqlutil import COUNTS_PER_QUERY, aggregate_in_slices, batch_size, distinct_counts, quote_ident
 from dataraum_context.temporal.profiler import MAX_SERIES, is_time_type
 
 GRAIN_SHARE = 0.99
@@ -85,25 +85,17 @@ def series_columns(
     ]
     if not open_columns or not dimensions:
         return found
-    # in slices: a distinct count holds a hash table per column (hundreds at once ran out of a
-    # 600 MB DuckDB memory limit on 2,000 columns), and thousands of plain counts in one
-    # projection plan slowly
+    # counts in slices and distinct counts within the memory limit (`sqlutil`): hundreds of
+    # distinct counts at once ran out of it on 2,000 columns, and on 20 M rows even two did
     rows = int(con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0])
-    set_counts: dict[str, int] = {}
-    for start in range(0, len(dimensions), COUNT_BATCH):
-        chunk = dimensions[start:start + COUNT_BATCH]
-        got = con.execute(f"SELECT {', '.join(f'count({quote_ident(n)})' for n in chunk)} FROM {typed_table}").fetchall()[0]
-        set_counts.update(zip(chunk, (int(x) for x in got)))
-    row: list[int] = [rows]
-    for start in range(0, len(open_columns), DISTINCT_BATCH):
-        chunk = [quote_ident(c) for c in open_columns[start:start + DISTINCT_BATCH]]
-        values = con.execute(f"SELECT {', '.join(f'count({t})' for t in chunk)} FROM {typed_table}").fetchall()[0]
-        uniques = distinct_counts(con, typed_table, chunk, rows)
-        for n, d in zip(values, uniques, strict=True):
-            row += [int(n), int(d)]
+    count = [f"count({quote_ident(name)})" for name in dimensions]
+    set_counts = dict(zip(dimensions, (int(x) for x in aggregate_in_slices(con, typed_table, count, COUNTS_PER_QUERY))))
+    times = [quote_ident(c) for c in open_columns]
+    time_values = aggregate_in_slices(con, typed_table, [f"count({t})" for t in times], COUNTS_PER_QUERY)
+    time_distinct = distinct_counts(con, typed_table, times, rows)
     position = {name: i for i, name in enumerate(column_types)}
-    for i, time_column in enumerate(open_columns):
-        values, distinct_times = int(row[1 + 2 * i]), int(row[2 + 2 * i])
+    for time_column, values, distinct_times in zip(open_columns, time_values, time_distinct, strict=True):
+        values = int(values)
         if values == 0 or distinct_times > REPEAT_SHARE * values:
             continue  # time (nearly) alone is the grain: one series
         found[time_column] = _first_series(
@@ -142,8 +134,6 @@ def _possible(
 
 
 SERIES_BATCH = 32
-COUNT_BATCH = 512  # plain counts per query
-DISTINCT_BATCH = 32  # time columns (count and distinct count) per query
 
 
 def _first_series(
@@ -167,9 +157,7 @@ def _first_series(
         uniques = distinct_counts(
             con, typed_table, [f"{quote_ident(name)}, {t}" for name in batch], rows, wheres=both, keys=[t] * len(batch)
         )
-        row = [x for pair in zip(counts, uniques, strict=True) for x in pair]
-        for k, name in enumerate(batch):
-            pairs, distinct_pairs = row[2 * k], row[2 * k + 1]
+        for name, pairs, distinct_pairs in zip(batch, counts, uniques, strict=True):
             shared = pairs / distinct_times if distinct_times else 0.0
             if (
                 pairs

@@ -97,11 +97,10 @@ def _single_keys(con: duckdb.DuckDBPyConnection, typed_table: str, columns: list
     total = _select_one(con, f"SELECT count(*) FROM {typed_table}")[0]
     values = aggregate_in_slices(con, typed_table, [f"count({col})" for col in cols], COUNTS_PER_QUERY)
     uniques = distinct_counts(con, typed_table, cols, total)
-    row = [total, *(x for pair in zip(values, uniques, strict=True) for x in pair)]
     return [
         c.column_name
-        for i, c in enumerate(candidates)
-        if row[1 + 2 * i] == total and row[2 + 2 * i] == total
+        for c, n, d in zip(candidates, values, uniques, strict=True)
+        if n == total and d == total
     ]
 
 

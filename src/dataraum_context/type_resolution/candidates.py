@@ -193,16 +193,12 @@ def other_candidates(column: str, matches: list[PatternMatch], unit: UnitResult 
 # --------------------------------------------------------------------------- searches on the sample
 
 
-def _distinct_sql(table: str, columns: list[str], limit: int | None) -> str:
-    return top_values_sql(table, columns, limit)
-
-
 def boolean_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
     """Columns whose values are exactly yes/no words of one language (both seen)."""
     if not columns:
         return []
     rows = con.execute(
-        f"SELECT c, list(DISTINCT lower(v)) FROM ({_distinct_sql(table, columns, 12)}) GROUP BY c "
+        f"SELECT c, list(DISTINCT lower(v)) FROM ({top_values_sql(table, columns, 12)}) GROUP BY c "
         f"HAVING count(DISTINCT lower(v)) BETWEEN 2 AND 8"
     ).fetchall()
     out = []
@@ -258,7 +254,7 @@ def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:
         return []
     rows = con.execute(
         f"SELECT c, list(v ORDER BY n DESC, v), list(n ORDER BY n DESC, v) FROM "
-        f"({_distinct_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
+        f"({top_values_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
     ).fetchall()
     install_macros(con)
     out: list[Candidate] = []
