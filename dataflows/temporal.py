@@ -6,6 +6,7 @@ from typing import Any
 
 import duckdb
 
+from dataraum_context import fanout
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.temporal import columns as tcols
 from dataraum_context.temporal.models import TemporalProfileResult
@@ -47,16 +48,14 @@ def temporal_profiles(
     granularity, gaps, completeness, seasonality and trend, on the whole column and per series."""
     types = tcols.column_types(type_decisions)
     keys: dict[str, list[list[str]]] = dict(candidate_keys or {})
-    results: list[TemporalProfileResult] = []
+    jobs: list[tuple[str, str, str, str, str | None, str | None]] = []
+    rows = max((table.row_count for table in typed_tables), default=0)
     for table in typed_tables:
         table_types = types.get(table.table_name, {})
         for column, series in temporal_series_columns.get(table.table_name, {}).items():
             measure = tcols.measure_column(
                 table_types, {column} | ({series} if series else set()), keys.get(table.table_name, [])
             )
-            results.append(
-                profile_column(
-                    duckdb_con, table.table_name, table.typed_table, column, table_types[column], series, measure
-                )
-            )
-    return results
+            jobs.append((table.table_name, table.typed_table, column, table_types[column], series, measure))
+    # each time column on its own: several at once (`fanout`), results in this order
+    return fanout.map_on_cursors(duckdb_con, lambda cur, job: profile_column(cur, *job), jobs, rows=rows)

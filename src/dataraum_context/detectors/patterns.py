@@ -38,6 +38,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataraum_context import fanout
 from dataraum_context.detectors._currency import currency_regex
 from dataraum_context.sqlutil import quote_ident, quote_literal
 
@@ -319,6 +320,10 @@ def sample_table_sql(source_table: str, sample_table: str, size: int, seed: int)
     )
 
 
+DETECT_COLUMNS = 256
+"""Columns per pattern-detection query (their distinct values in one TEMP table)."""
+
+
 def _null_token_list(null_tokens: frozenset[str]) -> str:
     return "(" + ", ".join(quote_literal(t) for t in sorted(null_tokens)) + ")" if null_tokens else "(NULL)"
 
@@ -353,12 +358,22 @@ def detect_patterns(
     """
     if not columns:
         return {}
-    distinct = quote_ident(f"_patterns_values_{uuid.uuid4().hex[:12]}")
-    con.execute(f"CREATE TEMP TABLE {distinct} AS {_distinct_values_sql(sample_table, columns, null_tokens)}")
-    try:
-        return _detect(con, distinct, columns)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {distinct}")
+
+    def detect(cur: Any, part: list[str]) -> dict[str, list[PatternMatch]]:
+        distinct = quote_ident(f"_patterns_values_{uuid.uuid4().hex[:12]}")
+        cur.execute(f"CREATE TEMP TABLE {distinct} AS {_distinct_values_sql(sample_table, part, null_tokens)}")
+        try:
+            return _detect(cur, distinct, part)
+        finally:
+            cur.execute(f"DROP TABLE IF EXISTS {distinct}")
+
+    # each column's matches are its own: slices of columns, several at once on a wide table
+    slices = [columns[i:i + DETECT_COLUMNS] for i in range(0, len(columns), DETECT_COLUMNS)]
+    rows = int(con.execute(f"SELECT count(*) FROM {sample_table}").fetchone()[0]) if len(slices) > 1 else None
+    result: dict[str, list[PatternMatch]] = {}
+    for part in fanout.map_on_cursors(con, detect, slices, rows=rows):
+        result.update(part)
+    return result
 
 
 def _detect(con: Any, distinct: str, columns: list[str]) -> dict[str, list[PatternMatch]]:

@@ -36,6 +36,7 @@ from typing import Any
 
 from hamilton.lifecycle import NodeExecutionMethod
 
+from dataraum_context import fanout
 from dataraum_context.pipeline.hooks import fingerprint_value
 from dataraum_context.pipeline.serialize import load_outputs
 from dataraum_context.sqlutil import quiet
@@ -165,6 +166,10 @@ class NodeMemo(NodeExecutionMethod):
     ) -> Any:
         if self.stop is not None and self.stop.is_set():
             raise StopRequested(f"stopped before {node_name}")
+        with fanout.degree_of(self.parallelism):  # one table's column batches on that many cursors
+            return self._execute(node_name, node_tags, node_callable, node_kwargs)
+
+    def _execute(self, node_name: str, node_tags: dict[str, Any], node_callable: Any, node_kwargs: dict[str, Any]) -> Any:
         version = self.versions.get(node_name)
         if node_name in self.never or str(node_tags.get(MEMO_TAG, "")).lower() == "never":
             return node_callable(**node_kwargs)
@@ -189,6 +194,7 @@ class NodeMemo(NodeExecutionMethod):
                 cursor.interrupt()
             except Exception:  # noqa: BLE001 - a cursor closed meanwhile
                 pass
+        fanout.interrupt_all()
 
     def _per_table(self, node_name: str, version: str | None, fn: Any, kwargs: dict[str, Any]) -> Any:
         sliceable = {k: v for k, v in kwargs.items() if k in self.node_types and _tables_in(v) is not None}
@@ -279,7 +285,8 @@ class NodeMemo(NodeExecutionMethod):
         try:
             if self.stop is not None and self.stop.is_set():  # Ctrl-C came before `interrupt` saw it
                 raise StopRequested("stopped")
-            return fn(**{**sliced, CONNECTION_INPUT: cursor})
+            with fanout.degree_of(1):  # the tables at once use the threads: no more per table
+                return fn(**{**sliced, CONNECTION_INPUT: cursor})
         finally:
             with self._cursors_lock:
                 self._cursors.discard(cursor)

@@ -43,6 +43,7 @@ from typing import Any
 
 import duckdb
 
+from dataraum_context import fanout
 from dataraum_context.detectors.patterns import NULL_TOKENS  # trimmed values compared
 from dataraum_context.profiling.models import PERCENTILE_KEYS, ColumnProfileResult, TableProfileResult
 from dataraum_context.sqlutil import quote_ident
@@ -316,15 +317,26 @@ def profile_table(
         row_count = int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchall()[0][0])
         return TableProfileResult(table_name=table_name, row_count=row_count, columns=[], raw_table=raw_table)
 
-    groups = quote_ident(f"_profile_values_{uuid.uuid4().hex[:12]}")
-    try:
-        for k in range(0, len(columns), CHUNK_COLUMNS):
-            query, params = _values_query(groups, raw_table, columns[k:k + CHUNK_COLUMNS], tokens, k, insert=k > 0)
-            con.execute(query, params).fetchall()
-        stats = _collect_stats(con, groups, raw_table, columns, tokens)
-        histograms = _collect_histograms(con, groups, stats)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {groups}").fetchall()
+    def profile_chunk(cur: duckdb.DuckDBPyConnection, k: int) -> tuple[dict[int, dict[str, Any]], dict[int, list]]:
+        """Statistics and histograms of the columns k.. k + CHUNK_COLUMNS - 1 (their own TEMP table)."""
+        groups = quote_ident(f"_profile_values_{uuid.uuid4().hex[:12]}")
+        try:
+            query, params = _values_query(groups, raw_table, columns[k:k + CHUNK_COLUMNS], tokens, k, insert=False)
+            cur.execute(query, params).fetchall()
+            stats = _collect_stats(cur, groups, raw_table, columns, tokens)
+            return stats, _collect_histograms(cur, groups, stats)
+        finally:
+            cur.execute(f"DROP TABLE IF EXISTS {groups}").fetchall()
+
+    # the chunks are independent: several at once on a wide table (`fanout`)
+    stats: dict[int, dict[str, Any]] = {}
+    histograms: dict[int, list] = {}
+    for chunk_stats, chunk_histograms in fanout.map_on_cursors(
+        con, profile_chunk, range(0, len(columns), CHUNK_COLUMNS),
+        rows=int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0]) if len(columns) > CHUNK_COLUMNS else None,
+    ):
+        stats.update(chunk_stats)
+        histograms.update(chunk_histograms)
 
     if stats:
         total = int(next(iter(stats.values()))["total"])

@@ -12,11 +12,11 @@ significant digits.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dataraum_context import fanout
 from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
 from dataraum_context.detectors.patterns import top_values_sql
 from dataraum_context.detectors.units import UnitResult
@@ -333,6 +333,8 @@ def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> l
 
 
 MEASURE_COLUMNS = 32
+SEARCH_COLUMNS = 256
+"""Columns per query of the boolean and date-format searches (their values side by side)."""
 """Columns per measuring query: DuckDB plans a query of thousands of expressions slowly and
 with much memory, so a wide table is measured in slices of columns (each slice reads only
 its columns, so together they still read every column once)."""
@@ -344,11 +346,17 @@ def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN0
     expression computed once per row)."""
     if not candidates:
         return
-    install_macros(con)
     columns = list(dict.fromkeys(c.column for c in candidates))
-    for start in range(0, len(columns), MEASURE_COLUMNS):
-        chunk = set(columns[start:start + MEASURE_COLUMNS])
-        _measure_columns(con, table, [c for c in candidates if c.column in chunk])
+    chunks = [set(columns[start:start + MEASURE_COLUMNS]) for start in range(0, len(columns), MEASURE_COLUMNS)]
+    # each chunk fills its own candidates: independent, so several at once (`fanout`)
+    fanout.map_on_cursors(
+        con, lambda cur, chunk: _measure_columns(cur, table, [c for c in candidates if c.column in chunk]),
+        chunks, setup=install_macros, rows=_rows(con, table) if len(chunks) > 1 else None,
+    )
+
+
+def _rows(con, table: str) -> int:  # noqa: ANN001
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
@@ -481,7 +489,13 @@ def table_candidates(
         matches = list(patterns.get(column, []))
         found[column] += number_candidates(column, matches, units.get(column))
         found[column] += other_candidates(column, matches, units.get(column))
-    for cand in itertools.chain(boolean_candidates(con, sample_table, columns), temporal_candidates(con, sample_table, columns)):
-        found[cand.column].append(cand)
+    # the searches read each column on its own: slices of columns, several at once (`fanout`)
+    slices = [columns[i:i + SEARCH_COLUMNS] for i in range(0, len(columns), SEARCH_COLUMNS)]
+    for part in fanout.map_on_cursors(
+        con, lambda cur, part: boolean_candidates(cur, sample_table, part) + temporal_candidates(cur, sample_table, part),
+        slices, rows=_rows(con, sample_table) if len(slices) > 1 else None,
+    ):
+        for cand in part:
+            found[cand.column].append(cand)
     measure(con, sample_table, [c for cands in found.values() for c in cands])
     return found
