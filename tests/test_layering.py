@@ -17,6 +17,7 @@ PACKAGE = ROOT / "src" / "dataraum_context"
 LAYERS: list[set[str]] = [
     {"errors"},
     {"sqlutil", "yamlfile"},
+    {"fanout"},  # one table's column batches on several cursors (uses sqlutil)
     {"config"},
     {"storage", "contracts"},
     {"detectors", "ontology", "llm"},

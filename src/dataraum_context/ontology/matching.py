@@ -11,7 +11,9 @@ its name without the table prefix (`extendedprice`).
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
+import re
+from fnmatch import fnmatchcase, translate
+from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -94,17 +96,32 @@ def glob_strength(glob: str, names: tuple[str, ...]) -> float:
     return best
 
 
+@lru_cache(maxsize=4096)
+def _any_glob(globs: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for "matches one of `globs`" (as `fnmatchcase` reads each), None for no globs."""
+    return re.compile("|".join(translate(g) for g in globs)) if globs else None
+
+
+def _matches_any(globs: list[str], names: tuple[str, ...]) -> bool:
+    """Whether some glob matches some name: one regex per name instead of one per glob and name
+    (every concept is tried on every column; 2,000 columns made that a second per run)."""
+    rx = _any_glob(tuple(globs))
+    return rx is not None and any(name and rx.match(name) for name in names)
+
+
 def match_concept(concept: Concept, facts: ColumnFacts) -> ConceptMatch | None:
     """How strongly `concept` describes the column (None below the threshold or excluded)."""
     names = facts.names
-    for glob in concept.exclusions:
-        if glob_strength(glob, names) > 0:
-            return None
+    if _matches_any(concept.exclusions, names) and any(glob_strength(g, names) > 0 for g in concept.exclusions):
+        return None
     ind = concept.indicators
     if ind.types and not (set(ind.types) & facts.families):
         return None
     evidence: list[str] = []
-    strength = max((glob_strength(g, names) for g in ind.name_patterns), default=0.0)
+    strength = (
+        max((glob_strength(g, names) for g in ind.name_patterns), default=0.0)
+        if _matches_any(ind.name_patterns, names) else 0.0
+    )
     score = 0.0
     if strength > 0:
         score = 0.55 + 0.3 * strength
