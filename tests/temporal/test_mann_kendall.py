@@ -1,4 +1,4 @@
-"""`mann_kendall` walks the pairs one lag at a time (no n x n matrix): it must give what the
+"""`mann_kendall` walks the pairs a band of rows at a time (no n x n matrix): it must give what the
 textbook formulation over all pairs i < j gives, for any signal (ties, constants, blocks)."""
 
 from __future__ import annotations

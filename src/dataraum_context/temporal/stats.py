@@ -23,6 +23,7 @@ import numpy as np
 
 TREND_ALPHA = 0.05
 MAX_TREND_POINTS = 2000
+MK_BAND = 128
 MIN_SEASONAL_ACF = 0.3
 MIN_CYCLES = 3
 
@@ -53,16 +54,20 @@ def mann_kendall(values: np.ndarray | list[float]) -> Trend | None:
     n = x.size
     if n < 3:
         return None
-    # the pairs i < j one lag d = j - i at a time (x_j - x_i for all i, then its slope / d): no
-    # n x n matrix or index arrays (2,000 points: 58 ms -> 28 ms per test and a quarter of the
-    # memory); the sum of signs and the median do not depend on the order of the pairs
+    # the pairs i < j a band of `MK_BAND` rows i at a time (x_j - x_i and its slope / (j - i)):
+    # no n x n matrix, and a few numpy calls per band rather than per lag, so that the work runs
+    # in numpy without the GIL while other time columns are profiled (`fanout`); the sum of
+    # signs and the median do not depend on the order of the pairs
     s = 0.0
     slopes = np.empty(n * (n - 1) // 2)
     at = 0
-    for d in range(1, n):
-        pairs = x[d:] - x[:-d]
+    for a in range(0, n - 1, MK_BAND):
+        b = min(n - 1, a + MK_BAND)
+        lags = np.arange(a + 1, n)[None, :] - np.arange(a, b)[:, None]
+        later = lags > 0
+        pairs = (x[None, a + 1:] - x[a:b, None])[later]
         s += float(np.sign(pairs).sum())
-        slopes[at:at + pairs.size] = pairs / d
+        slopes[at:at + pairs.size] = pairs / lags[later]
         at += pairs.size
     _, ties = np.unique(x, return_counts=True)
     ties = ties[ties > 1].astype(float)
