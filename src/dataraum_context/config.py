@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     # DuckDB's memory limit for a run (its buffer pool: cached table blocks, hash tables, sorts),
     # e.g. '1GB'; beyond it DuckDB spills to `<workspace>/duckdb_tmp`. None: DuckDB's default
     # (80% of the machine's memory).
-    duckdb_memory_limit: str | None = "700MB"
+    duckdb_memory_limit: str | None = "600MB"
     # Tables whose per-table work (staging, profiling, type resolution) runs at once, each on
     # its own DuckDB cursor; 1: one after another. Never changes results, so a run does not
     # record it: a resume uses the resuming process's value.

@@ -1,4 +1,4 @@
-"""A run's DuckDB keeps within `duckdb_memory_limit` (default 700MB) and spills to the
+"""A run's DuckDB keeps within `duckdb_memory_limit` (default 600MB) and spills to the
 workspace's `duckdb_tmp`: TPC-H SF 1 peaked at 1.9 GB of RSS without a limit. A value DuckDB
 cannot read is refused as a setting, in one line."""
 
@@ -29,7 +29,7 @@ def test_workspace_connection_has_the_memory_limit_and_spill_folder(tmp_path: Pa
 
 
 def test_default_limit_is_700mb() -> None:
-    assert Settings().duckdb_memory_limit == "700MB"
+    assert Settings().duckdb_memory_limit == "600MB"
 
 
 @pytest.mark.parametrize("value", ["lots", "600", "-1GB", "1 GB extra"])

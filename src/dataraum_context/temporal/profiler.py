@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 import duckdb
 import numpy as np
 
-from dataraum_context.sqlutil import quote_ident, quote_literal
+from dataraum_context.sqlutil import DISTINCT_CELLS, quote_ident, quote_literal
 from dataraum_context.temporal import stats
 from dataraum_context.temporal.models import GapDetail, TemporalProfileResult, TemporalSeriesProfile
 
@@ -156,15 +156,24 @@ def _overview(con: duckdb.DuckDBPyConnection, src: Source, series: bool) -> dict
     return {row[0]: row[1:] for row in con.execute(sql).fetchall()}
 
 
-def _diffs(con: duckdb.DuckDBPyConnection, src: Source, series: bool) -> Diffs:
+def _diffs(con: duckdb.DuckDBPyConnection, src: Source, series: bool, pairs: int = 0) -> Diffs:
+    """Differences between consecutive distinct values (per series). `pairs`: how many distinct
+    (series, value) pairs there are. Up to `DISTINCT_CELLS` they are made distinct first (a hash
+    table); more are read as neighbours in the sorted rows, equal neighbours skipped, which gives
+    the same differences: a sort spills to disk where DuckDB cannot spill the hash table (15 M
+    distinct timestamps of 20 M rows did not fit a 600 MB limit that way, and fit this way)."""
+    if pairs > DISTINCT_CELLS:
+        values, neighbours = f"SELECT s, t FROM ({src.rows(series)})", "p IS NOT NULL AND t <> p"
+    else:
+        values, neighbours = f"SELECT DISTINCT s, t FROM ({src.rows(series)})", "p IS NOT NULL"
     sql = f"""
-        WITH v AS (SELECT DISTINCT s, t FROM ({src.rows(series)})),
+        WITH v AS ({values}),
         d AS (SELECT t, lag(t) OVER (PARTITION BY s ORDER BY t) AS p FROM v),
         e AS (
             SELECT epoch_us(t) - epoch_us(p) AS dus, datediff('month', p, t) AS dmon,
                    (day(t) = day(p) OR (CAST(t AS DATE) = last_day(t) AND CAST(p AS DATE) = last_day(p)))
                    AND CAST(t AS TIME) = CAST(p AS TIME) AS same_day
-            FROM d WHERE p IS NOT NULL
+            FROM d WHERE {neighbours}
         ),
         u AS (
             SELECT 'us' AS kind, dus AS diff, count(*) AS n FROM e GROUP BY dus
@@ -331,7 +340,7 @@ def profile_column(
     if whole is None:
         return result
     _fill_range(result, whole)
-    diffs = _diffs(con, src, series=False)
+    diffs = _diffs(con, src, series=False, pairs=int(whole[1]))
     gran = detect_granularity(diffs, whole[0], *whole[6:9])
     if gran is None:
         return result
@@ -349,7 +358,8 @@ def profile_column(
         profiles = {key: TemporalSeriesProfile(series_key=key) for key in keys}
         for key, row in overview.items():
             _fill_range(profiles[key], row)
-        series_gran = detect_granularity(_diffs(con, src, series=True), *_series_alignment(overview))
+        pairs = sum(int(row[1]) for row in overview.values())
+        series_gran = detect_granularity(_diffs(con, src, series=True, pairs=pairs), *_series_alignment(overview))
         if series_gran is not None:
             sidx = period_index(src, series_gran, origin_us, origin_month)
             _fill_periods(con, src, True, sidx, series_gran, measure_column, profiles)
