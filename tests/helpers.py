@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dataraum_context.sqlutil import quote_ident
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_DATA = REPO / "examples" / "demo" / "data"
@@ -173,3 +179,31 @@ def metadata_rows(env: dict[str, str], sql: str, params: dict | None = None) -> 
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+def document_without_ids(doc: dict[str, Any]) -> str:
+    """The context document, ids and times aside, as canonical JSON text."""
+    def drop(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: drop(v) for k, v in value.items() if k not in ("id", "review_id", "at", "reviewed_at", "created_at")}
+        if isinstance(value, list):
+            return [drop(v) for v in value]
+        return value
+
+    return json.dumps(drop({k: v for k, v in doc.items() if k != "run"}), sort_keys=True, ensure_ascii=False)
+
+
+def workspace_tables(workspace: Path) -> dict[str, list[tuple]]:
+    """Every data table of the workspace's DuckDB file, rows in a stable order."""
+    con = duckdb.connect(str(workspace / "data.duckdb"), read_only=True)
+    try:
+        names = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary "
+            "AND NOT (schema_name = 'main' AND table_name = 'dataraum_writes') ORDER BY 1, 2"
+        ).fetchall()
+        return {
+            f"{s}.{t}": con.execute(f"SELECT * FROM {quote_ident(s)}.{quote_ident(t)} ORDER BY ALL").fetchall()
+            for s, t in names
+        }
+    finally:
+        con.close()

@@ -71,16 +71,20 @@ def map_on_cursors(
     items: Iterable[T],
     setup: Callable[[Any], None] | None = None,
     rows: int | None = None,
+    table: str | None = None,
 ) -> list[R]:
     """`[fn(con, item) for item in items]`, up to `degree()` items at once, each worker thread
     on its own cursor of `con` (`setup(cursor)` run once per cursor). Results in item order;
     the first failure in item order is raised, after the pieces already running end.
 
-    `rows`: the rows each piece reads. A table of at least one row group per thread keeps
+    `rows`: the rows each piece reads (or `table`, a quoted table name whose rows are counted
+    when several threads could run). A table of at least one row group per thread keeps
     DuckDB's threads busy by itself (and its pieces' memory adds up): its pieces run one
     after another."""
     items = list(items)
     workers = min(degree(), len(items))
+    if workers > 1 and rows is None and table is not None:
+        rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     if rows is not None and rows >= ROW_GROUP_ROWS * workers:
         workers = 1
     if workers <= 1:

@@ -27,8 +27,7 @@ from dataraum_context import fanout
 from dataraum_context.detectors import patterns
 from dataraum_context.profiling import profiler
 from dataraum_context.type_resolution import candidates, typed
-from helpers import run_cli
-from test_parallel_tables import _strip, _workspace_tables
+from helpers import document_without_ids as _strip, run_cli, workspace_tables as _workspace_tables
 
 REPO = Path(__file__).resolve().parents[2]
 SLICE = REPO / "tests" / "corpus_slice"
@@ -141,6 +140,14 @@ def test_no_threads_of_threads_and_big_tables_stay_serial(tmp_path: Path) -> Non
         used.clear()
         fanout.map_on_cursors(con, lambda cur, k: used.append(cur), range(8), rows=fanout.ROW_GROUP_ROWS * 4 - 1)
         assert all(c is not con for c in used)
+        # the same rule with the rows counted from a table
+        con.execute(f"CREATE TABLE big AS SELECT range AS i FROM range({fanout.ROW_GROUP_ROWS * 4})")
+        used.clear()
+        fanout.map_on_cursors(con, lambda cur, k: used.append(cur), range(8), table="big")
+        assert all(c is con for c in used)
+        used.clear()
+        fanout.map_on_cursors(con, lambda cur, k: used.append(cur), range(8), table="t")
+        assert all(c is not con for c in used)
 
 
 def test_interrupt_all_stops_the_running_pieces(tmp_path: Path) -> None:
@@ -177,7 +184,7 @@ class _Pieces:
         original = fanout.map_on_cursors
         spy = self
 
-        def counting(con: Any, fn: Any, items: Any, setup: Any = None, rows: Any = None) -> Any:
+        def counting(con: Any, fn: Any, items: Any, setup: Any = None, rows: Any = None, table: Any = None) -> Any:
             items = list(items)
             cursors: set[int] = set()
             lock = threading.Lock()
@@ -187,7 +194,7 @@ class _Pieces:
                     cursors.add(id(cur))
                 return fn(cur, item)
 
-            out = original(con, noted, items, setup=setup, rows=rows)
+            out = original(con, noted, items, setup=setup, rows=rows, table=table)
             if len(cursors) > 1:
                 spy.fanned += 1
             return out

@@ -23,8 +23,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from dataraum_context.config import Settings
 from dataraum_context.pipeline import memo as memo_module
 from dataraum_context.pipeline.memo import NodeMemo, StopRequested, memo_key
-from dataraum_context.sqlutil import quote_ident
-from helpers import DEMO_DATA, metadata_rows, run_cli
+from helpers import DEMO_DATA, document_without_ids as _strip, metadata_rows, run_cli, workspace_tables as _workspace_tables
 
 REPO = Path(__file__).resolve().parents[2]
 SLICE = REPO / "tests" / "corpus_slice"
@@ -212,34 +211,6 @@ def test_setting_default_and_bounds() -> None:
 
 
 # ---------------------------------------------------------------- whole runs, serial vs parallel
-
-
-def _strip(doc: dict[str, Any]) -> str:
-    """The context document, ids and times aside, as canonical JSON text."""
-    def drop(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: drop(v) for k, v in value.items() if k not in ("id", "review_id", "at", "reviewed_at", "created_at")}
-        if isinstance(value, list):
-            return [drop(v) for v in value]
-        return value
-
-    return json.dumps(drop({k: v for k, v in doc.items() if k != "run"}), sort_keys=True, ensure_ascii=False)
-
-
-def _workspace_tables(workspace: Path) -> dict[str, list[tuple]]:
-    """Every data table of the workspace's DuckDB file, rows in a stable order."""
-    con = duckdb.connect(str(workspace / "data.duckdb"), read_only=True)
-    try:
-        names = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary "
-            "AND NOT (schema_name = 'main' AND table_name = 'dataraum_writes') ORDER BY 1, 2"
-        ).fetchall()
-        return {
-            f"{s}.{t}": con.execute(f"SELECT * FROM {quote_ident(s)}.{quote_ident(t)} ORDER BY ALL").fetchall()
-            for s, t in names
-        }
-    finally:
-        con.close()
 
 
 class _Spy:

@@ -369,9 +369,8 @@ def detect_patterns(
 
     # each column's matches are its own: slices of columns, several at once on a wide table
     slices = [columns[i:i + DETECT_COLUMNS] for i in range(0, len(columns), DETECT_COLUMNS)]
-    rows = int(con.execute(f"SELECT count(*) FROM {sample_table}").fetchone()[0]) if len(slices) > 1 else None
     result: dict[str, list[PatternMatch]] = {}
-    for part in fanout.map_on_cursors(con, detect, slices, rows=rows):
+    for part in fanout.map_on_cursors(con, detect, slices, table=sample_table):
         result.update(part)
     return result
 

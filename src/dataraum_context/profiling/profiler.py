@@ -10,7 +10,7 @@ How (all SQL runs in DuckDB; the connection's results are always fully fetched):
    value is classified once: null? which null token? which number (`TRY_CAST`)? how
    long? On real data most columns have far fewer distinct values than rows, so the
    string work (trim, cast, length) runs per distinct value, not per row.
-2. **Stats** (one aggregate query over the distinct values, all columns at once):
+2. **Stats** (one aggregate query over the distinct values, all columns of the chunk at once):
    counts, non-null, exact distinct count (groups), numeric count, min/max, weighted
    mean, lengths, null tokens, and the top 10 values (`min_by(..., 10)` keyed by
    `(-count, value)`: most frequent first, ties by value).
@@ -23,7 +23,8 @@ How (all SQL runs in DuckDB; the connection's results are always fully fetched):
 
 The distinct count is exact at every size (DuckDB spills big hash tables to disk);
 grouping is needed for exact top values anyway, so there is no approximate threshold.
-The TEMP table is dropped before returning, also on errors.
+Steps 1-4 run per chunk of `CHUNK_COLUMNS` columns, each chunk with its own TEMP table (dropped
+before returning, also on errors); the chunks of a wide table run several at once (`fanout`).
 
 Semantics (every column is read as text, `CAST(col AS VARCHAR)`):
 
@@ -105,11 +106,11 @@ def _chunks(items: list[Any], size: int = CHUNK_COLUMNS) -> list[list[Any]]:
 
 
 def _values_query(
-    groups: str, raw_table: str, columns: list[str], tokens: list[str], offset: int = 0, insert: bool = False
+    groups: str, raw_table: str, columns: list[str], tokens: list[str], offset: int = 0
 ) -> tuple[str, list[Any]]:
     """The one scan of the raw table: the distinct values of every column with their counts
     and what each value is (null? its number, its length), into the TEMP table `groups`
-    (created, or appended to with `insert`; column indexes start at `offset`)."""
+    (created; column indexes start at `offset`)."""
     params: list[Any] = []
     branches = []
     for i, name in enumerate(columns, start=offset):
@@ -119,8 +120,7 @@ def _values_query(
             "TRY_CAST(v AS DOUBLE) AS d, length(v) AS len "
             f"FROM (SELECT CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS c FROM {raw_table} GROUP BY 1) AS g{i}"
         )
-    head = f"INSERT INTO {groups}" if insert else f"CREATE TEMP TABLE {groups} AS"
-    return f"{head} {' UNION ALL '.join(branches)}", params
+    return f"CREATE TEMP TABLE {groups} AS {' UNION ALL '.join(branches)}", params
 
 
 def _classified(groups: str) -> str:
@@ -321,7 +321,7 @@ def profile_table(
         """Statistics and histograms of the columns k.. k + CHUNK_COLUMNS - 1 (their own TEMP table)."""
         groups = quote_ident(f"_profile_values_{uuid.uuid4().hex[:12]}")
         try:
-            query, params = _values_query(groups, raw_table, columns[k:k + CHUNK_COLUMNS], tokens, k, insert=False)
+            query, params = _values_query(groups, raw_table, columns[k:k + CHUNK_COLUMNS], tokens, k)
             cur.execute(query, params).fetchall()
             stats = _collect_stats(cur, groups, raw_table, columns, tokens)
             return stats, _collect_histograms(cur, groups, stats)
@@ -333,7 +333,7 @@ def profile_table(
     histograms: dict[int, list] = {}
     for chunk_stats, chunk_histograms in fanout.map_on_cursors(
         con, profile_chunk, range(0, len(columns), CHUNK_COLUMNS),
-        rows=int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0]) if len(columns) > CHUNK_COLUMNS else None,
+        table=raw_table,
     ):
         stats.update(chunk_stats)
         histograms.update(chunk_histograms)

@@ -351,12 +351,8 @@ def measure(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN0
     # each chunk fills its own candidates: independent, so several at once (`fanout`)
     fanout.map_on_cursors(
         con, lambda cur, chunk: _measure_columns(cur, table, [c for c in candidates if c.column in chunk]),
-        chunks, setup=install_macros, rows=_rows(con, table) if len(chunks) > 1 else None,
+        chunks, setup=install_macros, table=table,
     )
-
-
-def _rows(con, table: str) -> int:  # noqa: ANN001
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
@@ -493,7 +489,7 @@ def table_candidates(
     slices = [columns[i:i + SEARCH_COLUMNS] for i in range(0, len(columns), SEARCH_COLUMNS)]
     for part in fanout.map_on_cursors(
         con, lambda cur, part: boolean_candidates(cur, sample_table, part) + temporal_candidates(cur, sample_table, part),
-        slices, rows=_rows(con, sample_table) if len(slices) > 1 else None,
+        slices, table=sample_table,
     ):
         for cand in part:
             found[cand.column].append(cand)
