@@ -28,7 +28,7 @@ def test_workspace_connection_has_the_memory_limit_and_spill_folder(tmp_path: Pa
         con.close()
 
 
-def test_default_limit_is_700mb() -> None:
+def test_default_limit_is_600mb() -> None:
     assert Settings().duckdb_memory_limit == "600MB"
 
 
@@ -45,3 +45,31 @@ def test_bad_memory_limit_is_one_line(tmp_path: Path, value: str) -> None:
 def test_open_workspace_refuses_an_unreadable_limit_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="duckdb_memory_limit"):
         open_workspace(tmp_path / "data.duckdb", memory_limit="lots")
+
+
+def _text_compression(con) -> set[str]:  # noqa: ANN001
+    """The compression DuckDB chose for the text column `t.s` (after a checkpoint)."""
+    con.execute("CHECKPOINT")
+    return {
+        row[0] for row in con.execute(
+            "SELECT DISTINCT lower(compression) FROM pragma_storage_info('t') WHERE column_name = 's' "
+            "AND segment_type = 'VARCHAR'"
+        ).fetchall()
+    }
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_text_compression_follows_the_setting_on_every_cursor(tmp_path: Path, compress: bool) -> None:
+    con = open_workspace(tmp_path / "data.duckdb", memory_limit="300MB", compress_text=compress)
+    try:
+        cursor = con.cursor()  # the per-table threads write through cursors
+        cursor.execute("CREATE TABLE t AS SELECT 'colour ' || (i % 7) AS s FROM range(200000) r(i)")
+        assert cursor.execute("SELECT count(*) FROM t WHERE s = 'colour 3'").fetchone()[0] == 28571
+        chosen = _text_compression(con)
+        assert ("dict_fsst" in chosen) is compress, chosen
+    finally:
+        con.close()
+
+
+def test_runs_store_text_uncompressed_by_default() -> None:
+    assert Settings().duckdb_compress_text is False

@@ -77,7 +77,9 @@ from dataraum_context.storage.workspace import (
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 20
 # Settings that are not part of a run's recorded options (where it runs, not what it does).
-_LOCAL_SETTINGS = {"workspace", "metadata_url", "keep_runs", "query_timeout_seconds", "table_parallelism"}
+_LOCAL_SETTINGS = {
+    "workspace", "metadata_url", "keep_runs", "query_timeout_seconds", "table_parallelism", "duckdb_compress_text",
+}
 
 
 class ProgressListener(Protocol):
@@ -452,7 +454,10 @@ class _Executor:
                 loop.add_signal_handler(signal.SIGINT, self._interrupt)
                 sigint = True
         try:
-            self.con = open_workspace(self.settings.duckdb_path, memory_limit=self.settings.duckdb_memory_limit)
+            self.con = open_workspace(
+                self.settings.duckdb_path, memory_limit=self.settings.duckdb_memory_limit,
+                compress_text=self.settings.duckdb_compress_text,
+            )
             writer = last_write(self.con)
             if self.memo_run is not None and writer is not None and writer[0] != str(self.memo_run):
                 self.memo.load({})  # the tables the offered results name were rewritten since

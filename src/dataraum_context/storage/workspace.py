@@ -18,10 +18,15 @@ TEMP_DIRECTORY = "duckdb_tmp"
 
 
 def open_workspace(
-    path: Path, *, read_only: bool = False, memory_limit: str | None = None
+    path: Path, *, read_only: bool = False, memory_limit: str | None = None, compress_text: bool = True
 ) -> duckdb.DuckDBPyConnection:
     """Open (and for writing, initialise) the workspace's DuckDB file. With `memory_limit`,
-    DuckDB keeps its buffers within it and spills to `<workspace>/duckdb_tmp`."""
+    DuckDB keeps its buffers within it and spills to `<workspace>/duckdb_tmp`.
+
+    `compress_text=False` stores text columns uncompressed: DuckDB 2.0 compresses text with
+    dictionary + FSST (`dict_fsst`), whose analysis doubled the time of writing the raw (all
+    text) layer (1M rows x 12 columns: 3.8 s -> 1.9 s without it), for files about 2.5 times
+    smaller. Numbers, dates and booleans are compressed either way."""
     config: dict[str, str] = {}
     if memory_limit is not None:
         config = {"memory_limit": memory_limit, "temp_directory": str(path.parent / TEMP_DIRECTORY)}
@@ -39,6 +44,8 @@ def open_workspace(
     except (duckdb.InvalidInputException, duckdb.ParserException) as exc:  # a memory limit DuckDB cannot read
         raise UserError(f"duckdb_memory_limit {memory_limit!r}: {str(exc).splitlines()[0]}") from None
     if not read_only:
+        if not compress_text:  # a database-wide setting: every cursor's writes follow it
+            con.execute("SET disabled_compression_methods = 'dict_fsst'")
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     return con
