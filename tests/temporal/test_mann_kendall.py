@@ -49,3 +49,10 @@ def test_same_trend_as_all_pairs(values: list[float]) -> None:
 def test_long_signal_is_blocked_the_same_way() -> None:
     values = list(np.random.default_rng(7).normal(size=5_000).cumsum())
     assert stats.mann_kendall(values) == _reference(values)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.integers(-5, 5).map(float), st.floats(-1e6, 1e6, allow_nan=False)), min_size=1, max_size=60))
+def test_median_is_numpys(values: list[float]) -> None:
+    array = np.asarray(values, dtype=float)
+    assert stats.median(array) == float(np.median(array))
