@@ -11,7 +11,8 @@ from dataraum_context import fanout
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.temporal import columns as tcols
 from dataraum_context.temporal.models import TemporalProfileResult
-from dataraum_context.temporal.profiler import BATCH_CELLS, profile_column, profile_columns
+from dataraum_context.temporal import profiler as tprofiler
+from dataraum_context.temporal.profiler import profile_column, profile_columns
 from dataraum_context.temporal.series import series_columns
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult
 
@@ -68,7 +69,7 @@ def temporal_profiles(
                 job = (table.table_name, table.typed_table, column, table_types[column], series, measure)
                 items.append(([position], lambda cur, job=job: [profile_column(cur, *job)]))
             position += 1
-        per_batch = max(1, BATCH_CELLS // max(table.row_count, 1))
+        per_batch = max(1, tprofiler.BATCH_CELLS // max(table.row_count, 1))
         for measure, found in batches.items():
             for k in range(0, len(found), per_batch):
                 part = found[k:k + per_batch]
