@@ -257,54 +257,70 @@ def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:
         f"({top_values_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
     ).fetchall()
     install_macros(con)
-    out: list[Candidate] = []
+    # per column, the formats its values' shapes admit; the columns admitting the same formats
+    # are checked together (one query per set of formats, not per column)
+    by_formats: dict[tuple[int, ...], list[tuple[int, list[str], list[int]]]] = {}
     for c, values, counts in rows:
         datey = sum(n for v, n in zip(values, counts) if _DATEY_RX.fullmatch(v))
         if datey < MIN_PATTERN_RATE * sum(counts):
             continue
         # the shapes only count digits (no format has a literal digit): one value per digit skeleton
         skeletons = set(_DIGITS_RX.sub("0", v) for v in values)
-        shaped = [k for k, rx in enumerate(_format_shapes()) if any(rx.fullmatch(v) for v in skeletons)]
-        if not shaped:
-            continue
+        shaped = tuple(k for k, rx in enumerate(_format_shapes()) if any(rx.fullmatch(v) for v in skeletons))
+        if shaped:
+            by_formats.setdefault(shaped, []).append((c, values, counts))
+    found: dict[int, list[tuple[str, int, list[bool]]]] = {}
+    for shaped, group in by_formats.items():
         flags = ", ".join(
             f"({parse_sql(ValueFormat(kind='timestamp', formats=(DATE_FORMATS[k],)), 'TIMESTAMP', 'v')}) IS NOT NULL"
             for k in shaped
         )
         checked = con.execute(
-            f"SELECT v, n, [{flags}] FROM (SELECT unnest(?::VARCHAR[]) AS v, unnest(?::BIGINT[]) AS n)",
-            [values, counts],
+            f"SELECT c, v, n, [{flags}] FROM (SELECT unnest(?::INTEGER[]) AS c, unnest(?::VARCHAR[]) AS v, "
+            "unnest(?::BIGINT[]) AS n)",
+            [[c for c, values, _ in group for _ in values], [v for _, values, _ in group for v in values],
+             [n for _, _, counts in group for n in counts]],
         ).fetchall()
-        found = []
-        for v, n, ok in checked:
+        for c, v, n, ok in checked:
             full = [False] * len(DATE_FORMATS)
             for k, hit in zip(shaped, ok):
                 full[k] = bool(hit)
-            found.append((v, int(n), full))
-        out.extend(_choose_formats(columns[c], found))
+            found.setdefault(int(c), []).append((v, int(n), full))
+    out: list[Candidate] = []
+    for c, _, _ in rows:  # in the columns' order
+        if c in found:
+            out.extend(_choose_formats(columns[c], found[c]))
     return out
 
 
 def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> list[Candidate]:
-    covered = [sum(n for _, n, ok in values if ok[k]) for k in range(len(DATE_FORMATS))]
-    best = max(range(len(DATE_FORMATS)), key=lambda k: (covered[k], -k))
+    """The best format (most values read; ties: the earlier one), its twin of the other day/month
+    order when that reads as much, and for each, up to `MAX_FORMATS - 1` more formats of the same
+    reading, each adding the most values still unread. Only formats reading some value can win or
+    add anything: the search runs over those (a column's few, not all `DATE_FORMATS`)."""
+    useful = [k for k in range(len(DATE_FORMATS)) if any(ok[k] for _, _, ok in values)]
+    if not useful:
+        return []
+    reads = {k: [(v, n) for v, n, ok in values if ok[k]] for k in useful}
+    covered = {k: sum(n for _, n in reads[k]) for k in useful}
+    best = max(useful, key=lambda k: (covered[k], -k))
     if covered[best] == 0:
         return []
     readings = [best]
     twin = twin_format(DATE_FORMATS[best])
-    if twin is not None and twin in DATE_FORMATS and covered[DATE_FORMATS.index(twin)] == covered[best]:
+    if twin is not None and twin in DATE_FORMATS and covered.get(DATE_FORMATS.index(twin), 0) == covered[best]:
         readings.append(DATE_FORMATS.index(twin))
     out = []
     for first in readings:
         order = date_order(DATE_FORMATS[first])
         chosen = [first]
-        read = {v for v, _, ok in values if ok[first]}
+        read = {v for v, _ in reads[first]}
         for _ in range(MAX_FORMATS - 1):
             def gain(k: int) -> int:
-                return sum(n for v, n, ok in values if ok[k] and v not in read)
+                return sum(n for v, n in reads[k] if v not in read)
 
             options = [
-                k for k in range(len(DATE_FORMATS))
+                k for k in useful
                 if k not in chosen and date_order(DATE_FORMATS[k]) in (None, order)
                 and has_date(DATE_FORMATS[k]) == has_date(DATE_FORMATS[first])
                 and DATE_FORMATS[k].endswith(" %z") == DATE_FORMATS[first].endswith(" %z")
@@ -315,7 +331,7 @@ def _choose_formats(column: str, values: list[tuple[str, int, list[bool]]]) -> l
             if gain(k) == 0:
                 break
             chosen.append(k)
-            read |= {v for v, _, ok in values if ok[k]}
+            read |= {v for v, _ in reads[k]}
         formats = tuple(DATE_FORMATS[k] for k in chosen)
         if any(f.endswith(" %z") for f in formats):
             kind, data_type = "timestamptz", "TIMESTAMP WITH TIME ZONE"
