@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 from hamilton.function_modifiers import tag
+
+from dataraum_context import fanout
 
 from dataraum_context.contracts.review import ReviewDecisions, ReviewProposal
 from dataraum_context.profiling.models import TableProfileResult
@@ -58,11 +62,11 @@ def column_hierarchies(
     duckdb_con: duckdb.DuckDBPyConnection,
 ) -> list[RelationshipResult]:
     """Within-table functional dependencies (city -> country), verified on the typed layer."""
-    found: list[RelationshipResult] = []
-    for table, columns in topology_columns.items():
+    def one(cur: duckdb.DuckDBPyConnection, table: str) -> list[RelationshipResult]:
         single_keys = {key[0] for key in candidate_keys.get(table, []) if len(key) == 1}
-        found += dependencies.table_hierarchies(duckdb_con, columns, single_keys)
-    return found
+        return dependencies.table_hierarchies(cur, topology_columns[table], single_keys)
+
+    return _per_table(duckdb_con, one, topology_columns)
 
 
 def column_correlations(
@@ -72,12 +76,25 @@ def column_correlations(
     duckdb_con: duckdb.DuckDBPyConnection,
 ) -> list[RelationshipResult]:
     """Strong Pearson correlations between numeric columns of one table that are neither keys nor foreign keys."""
-    found: list[RelationshipResult] = []
-    for table, columns in topology_columns.items():
+    def one(cur: duckdb.DuckDBPyConnection, table: str) -> list[RelationshipResult]:
         excluded = {name for key in candidate_keys.get(table, []) for name in key}
         excluded |= {name for r in foreign_key_candidates if r.from_table == table for name in r.from_columns}
         excluded |= {name for r in foreign_key_candidates if r.to_table == table for name in r.to_columns}
-        found += dependencies.table_correlations(duckdb_con, columns, excluded)
+        return dependencies.table_correlations(cur, topology_columns[table], excluded)
+
+    return _per_table(duckdb_con, one, topology_columns)
+
+
+def _per_table(
+    con: duckdb.DuckDBPyConnection,
+    one: Callable[[duckdb.DuckDBPyConnection, str], list[RelationshipResult]],
+    topology_columns: dict[str, list[ColumnFacts]],
+) -> list[RelationshipResult]:
+    """`one` of every table, several tables at once (`fanout`: read-only queries, each table on a
+    cursor), the results concatenated in the tables' order: what the loop over tables gives."""
+    found: list[RelationshipResult] = []
+    for part in fanout.map_on_cursors(con, one, list(topology_columns), rows=keys.largest_table(topology_columns)):
+        found += part
     return found
 
 

@@ -7,6 +7,7 @@ import re
 import duckdb
 
 from dataraum_context.profiling.models import ColumnProfileResult, TableProfileResult
+from dataraum_context import fanout
 from dataraum_context.sqlutil import COUNTS_PER_QUERY, aggregate_in_slices, distinct_counts, quote_ident
 from dataraum_context.topology.models import ColumnFacts, TypeFamily
 from dataraum_context.type_resolution.models import TypedTableResult
@@ -87,15 +88,18 @@ def collect_column_facts(
     profiles = {
         (p.table_name, c.column_name): c for p in table_profiles for c in p.columns
     }
-    result: dict[str, list[ColumnFacts]] = {}
-    for table in typed_tables:
+    def one(cur: duckdb.DuckDBPyConnection, table: TypedTableResult) -> list[ColumnFacts]:
         facts = [
             _facts(table, i, name, dtype, profiles.get((table.table_name, name)))
-            for i, (name, dtype) in enumerate(_typed_columns(con, table.table_name))
+            for i, (name, dtype) in enumerate(_typed_columns(cur, table.table_name))
         ]
-        _recount_quarantined(con, table, facts)
-        result[table.table_name] = facts
-    return result
+        _recount_quarantined(cur, table, facts)
+        return facts
+
+    # several tables at once (`fanout`: read-only queries, each table on a cursor), in their order
+    rows = max((table.row_count for table in typed_tables), default=0)
+    found = fanout.map_on_cursors(con, one, typed_tables, rows=rows)
+    return {table.table_name: facts for table, facts in zip(typed_tables, found, strict=True)}
 
 
 def _recount_quarantined(con: duckdb.DuckDBPyConnection, table: TypedTableResult, facts: list[ColumnFacts]) -> None:

@@ -63,15 +63,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 
+from dataraum_context import fanout
 from dataraum_context.sqlutil import quote_ident
-from dataraum_context.topology.keys import MAX_KEY_LENGTH, NEAR_UNIQUE
+from dataraum_context.topology.keys import MAX_KEY_LENGTH, NEAR_UNIQUE, largest_table
 from dataraum_context.topology.models import Cardinality, ColumnFacts, FkMeasurement, FkScreening, RelationshipResult
 from dataraum_context.topology.names import column_stem, name_score, role_score, stems_match, table_stem
 
@@ -154,15 +155,6 @@ class _Distincts:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self.made.clear()
         self.sizes.clear()
-
-
-@contextmanager
-def distinct_tables(con: duckdb.DuckDBPyConnection) -> Iterator[_Distincts]:
-    distincts = _Distincts(con, f"__dataraum_topology_{uuid.uuid4().hex[:12]}")
-    try:
-        yield distincts
-    finally:
-        distincts.drop()
 
 
 def referenced_keys(
@@ -405,10 +397,23 @@ def screen_foreign_keys(
     keys = referenced_keys(facts, candidate_keys)
     considered, plausible = plausible_pairs(facts, keys)
     pairs = bounded_pairs(facts, plausible)
-    measurements: list[FkMeasurement] = []
-    with distinct_tables(con) as distincts:
-        for pair in pairs:
-            measurements.append(_measure(con, distincts, pair))
+    # the pairs several at once (`fanout`), each worker with the distinct tables of its own cursor
+    # (TEMP tables: a cursor sees only its own; a parent is made once per worker at most); the
+    # measurements are exact counts, the same whichever worker made them, in the pairs' order
+    made: dict[int, _Distincts] = {}
+    lock = threading.Lock()
+
+    def measure(cur: duckdb.DuckDBPyConnection, pair: _Pair) -> FkMeasurement:
+        with lock:
+            distincts = made.setdefault(id(cur), _Distincts(cur, f"__dataraum_topology_{uuid.uuid4().hex[:12]}"))
+        return _measure(cur, distincts, pair)
+
+    try:
+        measurements = fanout.map_on_cursors(con, measure, pairs, rows=largest_table(facts))
+    finally:
+        own = made.get(id(con))
+        if own is not None:  # the workers' cursors are closed, and their TEMP tables with them
+            own.drop()
     return FkScreening(
         pairs_considered=considered,
         pairs_measured=len(pairs),

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from dataraum_context import fanout
 from dataraum_context.sqlutil import COUNTS_PER_QUERY, aggregate_in_slices, distinct_counts, quote_ident
 from dataraum_context.topology.models import ColumnFacts
 from dataraum_context.topology.names import KEY_SUFFIXES, column_stem
@@ -269,5 +270,15 @@ def _near_unique_pairs(
 def find_candidate_keys(
     con: duckdb.DuckDBPyConnection, facts: dict[str, list[ColumnFacts]]
 ) -> dict[str, list[list[str]]]:
-    """Per table, its candidate keys (possibly none)."""
-    return {table: table_candidate_keys(con, columns) for table, columns in facts.items()}
+    """Per table, its candidate keys (possibly none); several tables at once (`fanout`: read-only
+    queries, each table on a cursor), the tables in their order."""
+    tables = list(facts)
+    found = fanout.map_on_cursors(
+        con, lambda cur, table: table_candidate_keys(cur, facts[table]), tables, rows=largest_table(facts)
+    )
+    return dict(zip(tables, found, strict=True))
+
+
+def largest_table(facts: dict[str, list[ColumnFacts]]) -> int:
+    """The most rows of any of the tables (`fanout` keeps tables of a row group per thread serial)."""
+    return max((columns[0].row_count for columns in facts.values() if columns), default=0)
