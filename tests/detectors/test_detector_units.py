@@ -212,3 +212,31 @@ def test_unit_parse_sql_not_accepted_is_null(con):
     r = detect_unit({"a": 10}, column_name="a")
     assert r.unit is None
     assert con.execute(f"SELECT {unit_parse_sql('x', r)} FROM (SELECT '5 a' AS x)").fetchone()[0] is None
+
+
+_DECIDE = """
+import sys
+from dataraum_context.detectors import detect_unit
+cases = [{"kg": 8, "g": 2}, {"°C": 5}, {"EUR": 4, "USD": 1}, {"mi": 3, "km": 3}, {"fl oz": 6}, {"pcs": 9}]
+print([repr(detect_unit(c)) for c in cases])
+"""
+
+
+def test_units_the_same_with_a_cold_cache_a_warm_cache_and_no_usable_cache(tmp_path) -> None:
+    """Pint's parsed definitions are cached on disk (user cache folder); where there is none to
+    use (a home under /proc), the registry is parsed as before. Unit decisions never differ."""
+    import os
+    import subprocess
+    import sys
+
+    def decide(home: str) -> str:
+        env = {**os.environ, "HOME": home}
+        env.pop("XDG_CACHE_HOME", None)
+        out = subprocess.run([sys.executable, "-c", _DECIDE], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    cold = decide(str(tmp_path))
+    assert any((tmp_path / ".cache" / "pint").iterdir()), "no cache was written"
+    assert decide(str(tmp_path)) == cold  # warm
+    assert decide("/proc") == cold  # no usable cache folder
