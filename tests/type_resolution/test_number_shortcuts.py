@@ -168,6 +168,12 @@ def test_null_guard_stays_where_a_parse_would_read_a_null_token() -> None:
             "AS v(_row_id, n, d, b, day)"
         )
         assert reads_null_tokens(con, decisions) == {"b"}
+        # asked once per process: the same answers again (another connection, a column more with
+        # the same parse), and a parse not seen before still asked of DuckDB
+        again = [*decisions, decision("b2", "BOOLEAN", decisions[2].value_format)]
+        assert reads_null_tokens(duckdb.connect(), again) == {"b", "b2"}
+        dashes = decision("e", "BOOLEAN", ValueFormat(kind="boolean", true_words=("+",), false_words=("-",)))
+        assert reads_null_tokens(duckdb.connect(), [dashes]) == {"e"}
         result = build_typed_table(con, "t", "raw.t", 4, decisions)
         rows = con.execute("SELECT n, d, b, day FROM typed.t ORDER BY _row_id").fetchall()
         assert [r[:3] for r in rows] == [(1, 0.5, True), (None, None, None), (7, None, None), (None, None, None)]

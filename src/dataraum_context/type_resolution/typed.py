@@ -9,6 +9,7 @@ reason), so a failed cast is never mistaken for a real null.
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import duckdb
@@ -95,21 +96,34 @@ def reads_null_tokens(con: duckdb.DuckDBPyConnection, decisions: list[ColumnType
     only these need the null-token test in the typed layer. Numbers and dates never do; a
     boolean pair such as `-`/`+` would. Asked of DuckDB on the tokens themselves, so the answer
     holds for whatever `parse_sql` generates."""
-    parsed = [d for d in decisions if decision_parse_sql(d, "v") is not None]
-    if parsed:
+    expressions = {
+        d.column_name: typed_expression(d, "v", null_guard=False)
+        for d in decisions if decision_parse_sql(d, "v") is not None
+    }
+    # the answer depends on the expression only: asked once per process (formats repeat from
+    # column to column and table to table; each expression is a chain DuckDB plans slowly)
+    with _READS_LOCK:
+        unknown = sorted({e for e in expressions.values() if e not in _READS_TOKENS})
+    if unknown:
         install_macros(con)
     tokens = sorted(NULL_TOKENS | {" ", "  "})
-    needing: set[str] = set()
-    for start in range(0, len(parsed), GUARD_BATCH):
-        batch = parsed[start:start + GUARD_BATCH]
-        reads = [f"count({typed_expression(d, 'v', null_guard=False)})" for d in batch]
+    for start in range(0, len(unknown), GUARD_BATCH):
+        batch = unknown[start:start + GUARD_BATCH]
         counts = con.execute(
-            f"SELECT {', '.join(reads)} "
+            f"SELECT {', '.join(f'count({e})' for e in batch)} "
             "FROM (SELECT unnest(?::VARCHAR[]) AS v UNION ALL SELECT NULL)",
             [tokens],
         ).fetchall()[0]
-        needing |= {d.column_name for d, n in zip(batch, counts, strict=True) if n}
-    return needing
+        with _READS_LOCK:
+            _READS_TOKENS.update({e: bool(n) for e, n in zip(batch, counts, strict=True)})
+    with _READS_LOCK:
+        return {column for column, e in expressions.items() if _READS_TOKENS[e]}
+
+
+_READS_TOKENS: dict[str, bool] = {}
+"""Typed expressions (over `v`, without the null test) -> whether one reads a value from a null
+token, NULL or blanks (`reads_null_tokens`), for the life of the process."""
+_READS_LOCK = threading.Lock()
 
 
 def _failing(
