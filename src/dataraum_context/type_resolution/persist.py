@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.contracts.run_context import RunContext
-from dataraum_context.storage.base import utcnow
+from dataraum_context.storage.base import new_id, utcnow
 from dataraum_context.storage.core import Table
 from dataraum_context.storage.lookup import raw_columns
 from dataraum_context.type_resolution.db_models import TypeCandidate, TypeDecision
@@ -17,14 +17,11 @@ from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCand
 from dataraum_context.type_resolution.typed import QUARANTINE_TABLE
 
 
-async def _upsert_layer(session: AsyncSession, raw: Table, layer: str, path: str, rows: int) -> None:
-    table = (
-        await session.execute(
-            sa.select(Table).where(
-                Table.source_id == raw.source_id, Table.table_name == raw.table_name, Table.layer == layer
-            )
-        )
-    ).scalar_one_or_none()
+def _upsert_layer(
+    session: AsyncSession, layers: dict[tuple[Any, str, str], Table], raw: Table, layer: str, path: str, rows: int
+) -> None:
+    """The `layer` row of the raw table's name and source (`layers`: those that exist, read at once)."""
+    table = layers.get((raw.source_id, raw.table_name, layer))
     if table is None:
         table = Table(source_id=raw.source_id, table_name=raw.table_name, layer=layer)
         session.add(table)
@@ -32,8 +29,11 @@ async def _upsert_layer(session: AsyncSession, raw: Table, layer: str, path: str
     table.row_count = rows
 
 
-def _candidate_row(column_id: uuid.UUID, candidate: TypeCandidateResult) -> TypeCandidate:
-    return TypeCandidate(
+def _candidate_row(column_id: uuid.UUID, candidate: TypeCandidateResult) -> dict[str, Any]:
+    """A `type_candidates` row, for one multi-row INSERT of all of them (not an ORM object each)."""
+    return dict(
+        candidate_id=new_id(),
+        detected_at=utcnow(),
         column_id=column_id,
         data_type=candidate.data_type,
         confidence=candidate.confidence,
@@ -64,12 +64,12 @@ async def persist_type_resolution(session: AsyncSession, results: dict[str, Any]
             await session.execute(sa.select(TypeDecision).where(TypeDecision.column_id.in_(column_ids)))
         ).scalars()
     }
+    candidate_rows: list[dict[str, Any]] = []
     for decision in decisions:
         column = columns.get((decision.table_name, decision.column_name))
         if column is None:
             continue
-        for candidate in decision.candidates:
-            session.add(_candidate_row(column.column_id, candidate))
+        candidate_rows += [_candidate_row(column.column_id, candidate) for candidate in decision.candidates]
         row = existing.get(column.column_id)
         if row is None:
             row = TypeDecision(column_id=column.column_id, decided_type=decision.decided_type, decision_source=decision.decision_source)
@@ -88,6 +88,8 @@ async def persist_type_resolution(session: AsyncSession, results: dict[str, Any]
         row.detected_unit = decision.unit
         row.quarantined_count = quarantined.get((decision.table_name, decision.column_name), 0)
         column.resolved_type = decision.decided_type
+    if candidate_rows:
+        await session.execute(sa.insert(TypeCandidate), candidate_rows)
 
     raw_tables = {
         t.table_name: t
@@ -95,12 +97,20 @@ async def persist_type_resolution(session: AsyncSession, results: dict[str, Any]
             await session.execute(sa.select(Table).where(Table.layer == "raw", Table.table_name.in_(sorted(tables))))
         ).scalars()
     }
+    layers = {
+        (t.source_id, t.table_name, t.layer): t
+        for t in (
+            await session.execute(
+                sa.select(Table).where(Table.layer.in_(("typed", "quarantine")), Table.table_name.in_(sorted(tables)))
+            )
+        ).scalars()
+    }
     for typed in typed_tables:
         raw = raw_tables.get(typed.table_name)
         if raw is None:
             continue
-        await _upsert_layer(session, raw, "typed", typed.typed_table, typed.row_count)
-        await _upsert_layer(session, raw, "quarantine", QUARANTINE_TABLE, sum(typed.quarantined.values()))
+        _upsert_layer(session, layers, raw, "typed", typed.typed_table, typed.row_count)
+        _upsert_layer(session, layers, raw, "quarantine", QUARANTINE_TABLE, sum(typed.quarantined.values()))
     ctx.summary["quarantined_cells"] = sum(quarantined.values())
     return {
         "typed_tables": {t.table_name: t.typed_table for t in typed_tables},
