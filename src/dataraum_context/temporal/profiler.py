@@ -167,39 +167,53 @@ def _diffs(con: duckdb.DuckDBPyConnection, src: Source, series: bool, pairs: int
         values, neighbours = f"SELECT s, t FROM ({src.rows(series)})", "p IS NOT NULL AND t <> p"
     else:
         values, neighbours = f"SELECT DISTINCT s, t FROM ({src.rows(series)})", "p IS NOT NULL"
-    sql = f"""
+    # consecutive within each series, the differences of all series counted together
+    return _read_diffs(con.execute(_diffs_sql(values, neighbours, part="s", group="0")).fetchall()).get(
+        0, Diffs([], [], 0, 0)
+    )
+
+
+def _diffs_sql(values: str, neighbours: str, part: str, group: str) -> str:
+    """The 10 most frequent differences (microseconds, months) between consecutive values `t`
+    of `values` (consecutive within `part`), their total and how many keep the day, per `group`."""
+    return f"""
         WITH v AS ({values}),
-        d AS (SELECT t, lag(t) OVER (PARTITION BY s ORDER BY t) AS p FROM v),
+        d AS (SELECT {group} AS g, t, lag(t) OVER (PARTITION BY {part} ORDER BY t) AS p FROM v),
         e AS (
-            SELECT epoch_us(t) - epoch_us(p) AS dus, datediff('month', p, t) AS dmon,
+            SELECT g, epoch_us(t) - epoch_us(p) AS dus, datediff('month', p, t) AS dmon,
                    (day(t) = day(p) OR (CAST(t AS DATE) = last_day(t) AND CAST(p AS DATE) = last_day(p)))
                    AND CAST(t AS TIME) = CAST(p AS TIME) AS same_day
             FROM d WHERE {neighbours}
         ),
         u AS (
-            SELECT 'us' AS kind, dus AS diff, count(*) AS n FROM e GROUP BY dus
-            UNION ALL SELECT 'mon', dmon, count(*) FROM e GROUP BY dmon
-            UNION ALL SELECT 'total', NULL, count(*) FROM e
-            UNION ALL SELECT 'same_day', NULL, count_if(same_day) FROM e
+            SELECT g, 'us' AS kind, dus AS diff, count(*) AS n FROM e GROUP BY g, dus
+            UNION ALL SELECT g, 'mon', dmon, count(*) FROM e GROUP BY g, dmon
+            UNION ALL SELECT g, 'total', NULL, count(*) FROM e GROUP BY g
+            UNION ALL SELECT g, 'same_day', NULL, count_if(same_day) FROM e GROUP BY g
         )
-        SELECT kind, diff, n FROM u
-        QUALIFY row_number() OVER (PARTITION BY kind ORDER BY n DESC, diff) <= 10
+        SELECT g, kind, diff, n FROM u
+        QUALIFY row_number() OVER (PARTITION BY g, kind ORDER BY n DESC, diff) <= 10
     """
-    by_us: list[tuple[int, int]] = []
-    by_months: list[tuple[int, int]] = []
-    total = same_day = 0
-    for kind, diff, n in con.execute(sql).fetchall():
+
+
+def _read_diffs(rows: list[tuple]) -> dict[int, Diffs]:
+    """`Diffs` per group from the rows of `_diffs_sql` (a group without a difference: none)."""
+    found: dict[int, tuple[list, list, list]] = {}
+    for g, kind, diff, n in rows:
+        by_us, by_months, counts = found.setdefault(int(g), ([], [], [0, 0]))
         if kind == "us":
             by_us.append((int(diff), int(n)))
         elif kind == "mon":
             by_months.append((int(diff), int(n)))
         elif kind == "total":
-            total = int(n)
+            counts[0] = int(n)
         else:
-            same_day = int(n or 0)
-    by_us.sort(key=lambda p: (-p[1], p[0]))
-    by_months.sort(key=lambda p: (-p[1], p[0]))
-    return Diffs(by_us, by_months, total, same_day)
+            counts[1] = int(n or 0)
+    return {
+        g: Diffs(sorted(by_us, key=lambda p: (-p[1], p[0])), sorted(by_months, key=lambda p: (-p[1], p[0])),
+                 counts[0], counts[1])
+        for g, (by_us, by_months, counts) in found.items()
+    }
 
 
 def detect_granularity(diffs: Diffs, values: int, month_starts: int, quarter_starts: int, year_starts: int) -> Granularity | None:
@@ -494,40 +508,7 @@ def _batch_diffs(con: duckdb.DuckDBPyConnection, rows: str, pairs: int) -> dict[
         values, neighbours = f"SELECT c, t FROM ({rows})", "p IS NOT NULL AND t <> p"
     else:
         values, neighbours = f"SELECT DISTINCT c, t FROM ({rows})", "p IS NOT NULL"
-    sql = f"""
-        WITH v AS ({values}),
-        d AS (SELECT c, t, lag(t) OVER (PARTITION BY c ORDER BY t) AS p FROM v),
-        e AS (
-            SELECT c, epoch_us(t) - epoch_us(p) AS dus, datediff('month', p, t) AS dmon,
-                   (day(t) = day(p) OR (CAST(t AS DATE) = last_day(t) AND CAST(p AS DATE) = last_day(p)))
-                   AND CAST(t AS TIME) = CAST(p AS TIME) AS same_day
-            FROM d WHERE {neighbours}
-        ),
-        u AS (
-            SELECT c, 'us' AS kind, dus AS diff, count(*) AS n FROM e GROUP BY c, dus
-            UNION ALL SELECT c, 'mon', dmon, count(*) FROM e GROUP BY c, dmon
-            UNION ALL SELECT c, 'total', NULL, count(*) FROM e GROUP BY c
-            UNION ALL SELECT c, 'same_day', NULL, count_if(same_day) FROM e GROUP BY c
-        )
-        SELECT c, kind, diff, n FROM u
-        QUALIFY row_number() OVER (PARTITION BY c, kind ORDER BY n DESC, diff) <= 10
-    """
-    found: dict[int, tuple[list, list, list]] = {}
-    for c, kind, diff, n in con.execute(sql).fetchall():
-        by_us, by_months, counts = found.setdefault(int(c), ([], [], [0, 0]))
-        if kind == "us":
-            by_us.append((int(diff), int(n)))
-        elif kind == "mon":
-            by_months.append((int(diff), int(n)))
-        elif kind == "total":
-            counts[0] = int(n)
-        else:
-            counts[1] = int(n or 0)
-    return {
-        c: Diffs(sorted(by_us, key=lambda p: (-p[1], p[0])), sorted(by_months, key=lambda p: (-p[1], p[0])),
-                 counts[0], counts[1])
-        for c, (by_us, by_months, counts) in found.items()
-    }
+    return _read_diffs(con.execute(_diffs_sql(values, neighbours, part="c", group="c")).fetchall())
 
 
 def _series_alignment(overview: dict[str | None, tuple]) -> tuple[int, int, int, int]:
