@@ -30,13 +30,13 @@ texts = st.text(alphabet=list(",;\t| \"'\\\r\nab"), max_size=80)
 delimiters = st.sampled_from([*DELIMITERS, " "])
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(texts, delimiters)
 def test_quote_counts_as_the_regexes_count(text: str, delimiter: str) -> None:
     assert quote_counts(text, delimiter) == reference_quote_counts(text, delimiter)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(texts, delimiters, st.sampled_from(['"', "'"]))
 def test_escape_counts_as_the_regexes_count(text: str, delimiter: str, quote: str) -> None:
     assert escape_counts(text, quote, delimiter) == reference_escape_counts(text, quote, delimiter)

@@ -61,7 +61,7 @@ days = st.integers(0, 3000)
 column = st.lists(st.one_of(st.none(), days), min_size=0, max_size=40)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(column, min_size=1, max_size=4), st.sampled_from(["DATE", "TIMESTAMP", "TIMESTAMPTZ"]), st.booleans())
 def test_generated_columns(columns: list[list[int | None]], kind: str, with_measure: bool) -> None:
     rows = max((len(c) for c in columns), default=0)

@@ -73,7 +73,7 @@ def searched_values(draw: st.DrawFn) -> list[tuple[str, int, list[bool]]]:
     return values
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(searched_values())
 def test_same_choice_as_the_search_over_every_format(values: list[tuple[str, int, list[bool]]]) -> None:
     assert _choose_formats("c", values) == reference_choose_formats("c", values)

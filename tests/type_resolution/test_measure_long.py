@@ -76,7 +76,7 @@ column = st.sampled_from(range(len(kinds))).flatmap(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(column, min_size=1, max_size=5))
 def test_generated_columns(columns: list[list[str | None]]) -> None:
     rows = max(len(c) for c in columns)
