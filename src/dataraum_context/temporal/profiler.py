@@ -147,14 +147,19 @@ class Source:
 
 
 def _overview(con: duckdb.DuckDBPyConnection, src: Source, series: bool) -> dict[str | None, tuple]:
-    sql = f"""
-        SELECT s, count(*), count(DISTINCT t), epoch_us(min(t)), epoch_us(max(t)),
+    return {row[0]: row[1:] for row in con.execute(_overview_sql(src.rows(series), "s")).fetchall()}
+
+
+def _overview_sql(rows: str, key: str) -> str:
+    """Per `key` of `rows` (`t`: the UTC timestamps), largest first: values, distinct values,
+    min and max (epoch microseconds, ISO text), values on a month, quarter and year start."""
+    return f"""
+        SELECT {key}, count(*), count(DISTINCT t), epoch_us(min(t)), epoch_us(max(t)),
                {iso('min(t)')}, {iso('max(t)')},
                count_if(t = date_trunc('month', t)), count_if(t = date_trunc('quarter', t)),
                count_if(t = date_trunc('year', t))
-        FROM ({src.rows(series)}) GROUP BY s ORDER BY count(*) DESC, s
+        FROM ({rows}) GROUP BY {key} ORDER BY count(*) DESC, {key}
     """
-    return {row[0]: row[1:] for row in con.execute(sql).fetchall()}
 
 
 def _diffs(con: duckdb.DuckDBPyConnection, src: Source, series: bool, pairs: int = 0) -> Diffs:
@@ -246,46 +251,56 @@ def period_index(src: Source, gran: Granularity, origin_us: int, origin_month: i
 
 
 def _gaps(con: duckdb.DuckDBPyConnection, src: Source, series: bool, idx: str) -> tuple[dict, dict]:
+    return _gap_rows(con, f"SELECT s, t, {idx} AS i FROM ({src.rows(series)})", "s")
+
+
+def _gap_rows(con: duckdb.DuckDBPyConnection, indexed: str, key: str) -> tuple[dict, dict]:
+    """Per `key` of `indexed` (`t` and its period index `i`): (periods present, expected, gaps,
+    missing periods, longest time between observations, first and last index), and the
+    `MAX_GAP_DETAILS` largest gaps (last time before, first after, periods missing)."""
     base = f"""
-        WITH v AS (SELECT s, {idx} AS i, min(t) AS first_t, max(t) AS last_t FROM ({src.rows(series)}) GROUP BY s, i),
-        g AS (SELECT s, i, first_t, lag(i) OVER w AS pi, lag(last_t) OVER w AS plast
-              FROM v WINDOW w AS (PARTITION BY s ORDER BY i))
+        WITH v AS (SELECT {key} AS k, i, min(t) AS first_t, max(t) AS last_t FROM ({indexed}) GROUP BY k, i),
+        g AS (SELECT k, i, first_t, lag(i) OVER w AS pi, lag(last_t) OVER w AS plast
+              FROM v WINDOW w AS (PARTITION BY k ORDER BY i))
     """
     summary = con.execute(
         base
         + """
-        SELECT s, count(*), max(i) - min(i) + 1, coalesce(count_if(i - pi > 1), 0),
+        SELECT k, count(*), max(i) - min(i) + 1, coalesce(count_if(i - pi > 1), 0),
                coalesce(sum(i - pi - 1) FILTER (WHERE i - pi > 1), 0),
                max(epoch_us(first_t) - epoch_us(plast)), min(i), max(i)
-        FROM g GROUP BY s
+        FROM g GROUP BY k
         """
     ).fetchall()
     details = con.execute(
         base
         + f"""
-        SELECT s, {iso('plast')}, {iso('first_t')}, i - pi - 1 FROM g WHERE i - pi > 1
-        QUALIFY row_number() OVER (PARTITION BY s ORDER BY i - pi DESC, i) <= {MAX_GAP_DETAILS}
-        ORDER BY s, i - pi DESC, i
+        SELECT k, {iso('plast')}, {iso('first_t')}, i - pi - 1 FROM g WHERE i - pi > 1
+        QUALIFY row_number() OVER (PARTITION BY k ORDER BY i - pi DESC, i) <= {MAX_GAP_DETAILS}
+        ORDER BY k, i - pi DESC, i
         """
     ).fetchall()
-    by_series: dict[str | None, list[GapDetail]] = {}
-    for s, start, end, missing in details:
-        by_series.setdefault(s, []).append(GapDetail(start=start, end=end, missing_periods=int(missing)))
-    return {row[0]: row[1:] for row in summary}, by_series
+    by_key: dict = {}
+    for k, start, end, missing in details:
+        by_key.setdefault(k, []).append(GapDetail(start=start, end=end, missing_periods=int(missing)))
+    return {row[0]: row[1:] for row in summary}, by_key
 
 
 def _signals(
     con: duckdb.DuckDBPyConnection, src: Source, series: bool, idx: str, measure: str | None, factor: int
 ) -> dict[str | None, list[tuple[int, int, float | None]]]:
     extra = f"CAST({quote_ident(measure)} AS DOUBLE)" if measure else ""
-    mean = "avg(m)" if measure else "NULL"
-    sql = f"""
-        SELECT s, ({idx}) // {factor} AS i, count(*), {mean}
-        FROM ({src.rows(series, extra)}) GROUP BY s, i ORDER BY s, i
-    """
-    out: dict[str | None, list[tuple[int, int, float | None]]] = {}
-    for s, i, n, avg in con.execute(sql).fetchall():
-        out.setdefault(s, []).append((int(i), int(n), None if avg is None else float(avg)))
+    return _signal_rows(con, src.rows(series, extra), "s", f"({idx}) // {factor}", measure is not None)
+
+
+def _signal_rows(con: duckdb.DuckDBPyConnection, source: str, key: str, bucket: str, measured: bool) -> dict:
+    """Per `key` of `source`, per signal point `bucket`: (point, rows, mean of the measure `m`)."""
+    out: dict = {}
+    for k, i, n, avg in con.execute(
+        f"SELECT {key} AS k, {bucket} AS j, count(*), {'avg(m)' if measured else 'NULL'} "
+        f"FROM ({source}) GROUP BY k, j ORDER BY k, j"
+    ).fetchall():
+        out.setdefault(k, []).append((int(i), int(n), None if avg is None else float(avg)))
     return out
 
 
@@ -425,18 +440,7 @@ def profile_columns(
         f"SELECT c, t{', m' if measure_column else ''} FROM (SELECT unnest(range({len(columns)})) AS c, "
         f"unnest([{times}]) AS t{extra} FROM {typed_table}) WHERE t IS NOT NULL"
     )
-    overview = {
-        int(row[0]): row[1:]
-        for row in con.execute(
-            f"""
-            SELECT c, count(*), count(DISTINCT t), epoch_us(min(t)), epoch_us(max(t)),
-                   {iso('min(t)')}, {iso('max(t)')},
-                   count_if(t = date_trunc('month', t)), count_if(t = date_trunc('quarter', t)),
-                   count_if(t = date_trunc('year', t))
-            FROM ({rows}) GROUP BY c
-            """
-        ).fetchall()
-    }
+    overview = {int(row[0]): row[1:] for row in con.execute(_overview_sql(rows, "c")).fetchall()}
     pairs = sum(int(row[1]) for row in overview.values())
     diffs = _batch_diffs(con, rows, pairs)
     grans: dict[int, tuple[Granularity, int, int]] = {}
@@ -459,40 +463,13 @@ def profile_columns(
         f"FROM ({rows}) AS r JOIN (VALUES {params}) AS p(c, calendar, period_us, origin_us, origin_month, months) "
         "ON r.c = p.c"
     )
-    base = f"""
-        WITH v AS (SELECT c, i, min(t) AS first_t, max(t) AS last_t FROM ({indexed}) GROUP BY c, i),
-        g AS (SELECT c, i, first_t, lag(i) OVER w AS pi, lag(last_t) OVER w AS plast
-              FROM v WINDOW w AS (PARTITION BY c ORDER BY i))
-    """
-    summary = {
-        int(row[0]): row[1:]
-        for row in con.execute(
-            base + """
-            SELECT c, count(*), max(i) - min(i) + 1, coalesce(count_if(i - pi > 1), 0),
-                   coalesce(sum(i - pi - 1) FILTER (WHERE i - pi > 1), 0),
-                   max(epoch_us(first_t) - epoch_us(plast)), min(i), max(i)
-            FROM g GROUP BY c
-            """
-        ).fetchall()
-    }
-    details: dict[int, list[GapDetail]] = {}
-    for c, start, end, missing in con.execute(
-        base + f"""
-        SELECT c, {iso('plast')}, {iso('first_t')}, i - pi - 1 FROM g WHERE i - pi > 1
-        QUALIFY row_number() OVER (PARTITION BY c ORDER BY i - pi DESC, i) <= {MAX_GAP_DETAILS}
-        ORDER BY c, i - pi DESC, i
-        """
-    ).fetchall():
-        details.setdefault(int(c), []).append(GapDetail(start=start, end=end, missing_periods=int(missing)))
+    summary, details = _gap_rows(con, indexed, "c")
     factors = {c: _signal_factor({None: summary[c]} if c in summary else {}, {None: None}) for c in grans}
-    mean = "avg(m)" if measure_column else "NULL"
     factor_values = ", ".join(f"({c}, {factor})" for c, factor in factors.items())
-    signals: dict[int, list[tuple[int, int, float | None]]] = {}
-    for c, i, n, avg in con.execute(
-        f"SELECT x.c, x.i // f.factor AS j, count(*), {mean} FROM ({indexed}) AS x "
-        f"JOIN (VALUES {factor_values}) AS f(c, factor) ON x.c = f.c GROUP BY x.c, j ORDER BY x.c, j"
-    ).fetchall():
-        signals.setdefault(int(c), []).append((int(i), int(n), None if avg is None else float(avg)))
+    signals = _signal_rows(
+        con, f"SELECT x.*, f.factor FROM ({indexed}) AS x JOIN (VALUES {factor_values}) AS f(c, factor) ON x.c = f.c",
+        "c", "i // factor", measure_column is not None,
+    )
     for c, (gran, _, _) in grans.items():
         _apply_periods(
             gran, measure_column, {None: results[c]},
