@@ -61,6 +61,7 @@ Cardinality is written from the child: `many-to-one`, `one-to-one` (the child si
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import threading
@@ -229,8 +230,8 @@ def _names(child: tuple[ColumnFacts, ...], parent: KeySide, facts: dict[str, lis
     score = name_score(first.table_name, [c.column_name for c in child], parent.table, parent.names)
     if score and len(child) == 1 and facts is not None:
         stem, _ = column_stem(first.column_name, first.table_name)
-        prefix = _shared_prefix(list(facts))
-        exact = [t for t in facts if t != parent.table and _names_exactly(stem, t, prefix)]
+        prefix, named = _exact_names(tuple(facts))
+        exact = [t for t in named.get(stem.replace("_", ""), []) if t != parent.table] if stem else []
         if exact and not _names_exactly(stem, parent.table, prefix) and not stems_match(
             stem, column_stem(parent.names[0], parent.table)[0]
         ):
@@ -245,6 +246,17 @@ def _shared_prefix(tables: list[str]) -> str:
         return ""
     first = stems[0][0]
     return first + "_" if all(s[0] == first for s in stems) else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _exact_names(tables: tuple[str, ...]) -> tuple[str, dict[str, list[str]]]:
+    """The prefix the tables share, and the tables by their stem without it (no `_`): which
+    tables a column stem names exactly (`_names_exactly`), looked up, not searched per pair."""
+    prefix = _shared_prefix(list(tables))
+    named: dict[str, list[str]] = {}
+    for table in tables:
+        named.setdefault(table_stem(table).removeprefix(prefix).replace("_", ""), []).append(table)
+    return prefix, named
 
 
 def _names_exactly(stem: str, table: str, prefix: str) -> bool:

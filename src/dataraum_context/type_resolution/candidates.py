@@ -193,17 +193,40 @@ def other_candidates(column: str, matches: list[PatternMatch], unit: UnitResult 
 # --------------------------------------------------------------------------- searches on the sample
 
 
-def boolean_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
+BOOLEAN_SEARCH_VALUES = 12  # most frequent distinct sample values the boolean search looks at
+assert BOOLEAN_SEARCH_VALUES <= FORMAT_SEARCH_VALUES, "the searches share one list of top values"
+
+TopValues = list[tuple[int, list[str], list[int], list[str]]]
+"""Per column index: its most frequent distinct values (count desc, value), their counts, and
+the values lower-cased by DuckDB (`top_values`)."""
+
+
+def top_values(con, table: str, columns: list[str]) -> TopValues:  # noqa: ANN001
+    """The values both searches look at, in one query (the boolean search takes the first
+    `BOOLEAN_SEARCH_VALUES`: the same values as a top-12 query, ties broken by value)."""
+    order = "ORDER BY n DESC, v"
+    return con.execute(
+        f"SELECT c, list(v {order}), list(n {order}), list(lower(v) {order}) FROM "
+        f"({top_values_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
+    ).fetchall()
+
+
+def search_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
+    """The boolean and date-format candidates of `columns`, from one read of their top values."""
+    top = top_values(con, table, columns) if columns else []
+    return boolean_candidates(con, table, columns, top) + temporal_candidates(con, table, columns, top)
+
+
+def boolean_candidates(con, table: str, columns: list[str], top: TopValues | None = None) -> list[Candidate]:  # noqa: ANN001
     """Columns whose values are exactly yes/no words of one language (both seen)."""
     if not columns:
         return []
-    rows = con.execute(
-        f"SELECT c, list(DISTINCT lower(v)) FROM ({top_values_sql(table, columns, 12)}) GROUP BY c "
-        f"HAVING count(DISTINCT lower(v)) BETWEEN 2 AND 8"
-    ).fetchall()
+    rows = top if top is not None else top_values(con, table, columns)
     out = []
-    for index, words in rows:
-        words = set(words)
+    for index, _, _, lowered in rows:
+        words = set(lowered[:BOOLEAN_SEARCH_VALUES])
+        if not 2 <= len(words) <= 8:
+            continue
         for language, (trues, falses) in BOOLEAN_WORDS.items():
             t, f = words & set(trues), words & set(falses)
             if t and f and words <= set(trues) | set(falses):
@@ -245,17 +268,14 @@ _DIGITS_RX = re.compile(r"\d")
 assert not any(ch.isdigit() for f in DATE_FORMATS for ch in f), "a date format with a literal digit breaks the skeletons"
 
 
-def temporal_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
+def temporal_candidates(con, table: str, columns: list[str], top: TopValues | None = None) -> list[Candidate]:  # noqa: ANN001
     """Per date-like column, the formats whose round trip holds for most of the frequent values:
     the best one, plus formats of the same reading that cover values it does not (at most 4).
     Where a day-first format and its month-first twin read the same values, both are returned.
     Formats are first filtered by the shape of the values (Python), then checked in DuckDB."""
     if not columns:
         return []
-    rows = con.execute(
-        f"SELECT c, list(v ORDER BY n DESC, v), list(n ORDER BY n DESC, v) FROM "
-        f"({top_values_sql(table, columns, FORMAT_SEARCH_VALUES)}) GROUP BY c"
-    ).fetchall()
+    rows = [row[:3] for row in (top if top is not None else top_values(con, table, columns))]
     install_macros(con)
     # per column, the formats its values' shapes admit; the columns admitting the same formats
     # are checked together (one query per set of formats, not per column)
@@ -562,7 +582,7 @@ def table_candidates(
     # the searches read each column on its own: slices of columns, several at once (`fanout`)
     slices = [columns[i:i + SEARCH_COLUMNS] for i in range(0, len(columns), SEARCH_COLUMNS)]
     for part in fanout.map_on_cursors(
-        con, lambda cur, part: boolean_candidates(cur, sample_table, part) + temporal_candidates(cur, sample_table, part),
+        con, lambda cur, part: search_candidates(cur, sample_table, part),
         slices, table=sample_table,
     ):
         for cand in part:
