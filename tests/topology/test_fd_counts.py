@@ -84,7 +84,7 @@ def test_bounds_are_exact_wherever_the_strength_can_pass(con: duckdb.DuckDBPyCon
 _cell = st.one_of(st.none(), st.integers(0, 3))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(_cell, _cell, _cell), min_size=0, max_size=300), st.sampled_from([0.99, 0.75, 0.5]))
 def test_bounds_decide_like_the_exact_counts(rows: list[tuple], minimum: float) -> None:
     """Any table, any threshold: the same pairs pass, with the same figures."""
