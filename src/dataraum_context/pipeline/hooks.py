@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,8 +33,42 @@ def fingerprint_value(value: Any) -> str:
     ).decode()
 
 
+def fingerprint_kwargs(kwargs: dict[str, Any], known: dict[str, str] | None = None) -> str:
+    """`fingerprint_value(kwargs)` (the same text: JSON objects have no spaces), built from
+    each value's own text, taken from `known` (by name) where given: a node called once per
+    table fingerprints its unsliced inputs once, not once per table."""
+    parts = []
+    for name, value in kwargs.items():
+        text = known.get(name) if known is not None else None
+        parts.append(f"{fingerprint_value(name)}:{text if text is not None else fingerprint_value(value)}")
+    return "{" + ",".join(parts) + "}"
+
+
+class _LastInputs(threading.local):
+    """The text of the inputs the recorder fingerprinted last, for the memo to take (once)."""
+
+    kwargs: dict[str, Any] | None = None
+    ids: tuple[int, ...] = ()
+    text: str = ""
+
+
+_LAST = _LastInputs()
+
+
+def take_fingerprint(kwargs: dict[str, Any]) -> str:
+    """`fingerprint_value(kwargs)`; when the recorder just fingerprinted this very dict (Hamilton
+    hands the hook and the execution method the same one), its text, which is then forgotten."""
+    if _LAST.kwargs is kwargs and _LAST.ids == tuple(id(v) for v in kwargs.values()):
+        text = _LAST.text
+        _LAST.kwargs, _LAST.ids, _LAST.text = None, (), ""
+        return text
+    return fingerprint_value(kwargs)
+
+
 def inputs_hash(kwargs: dict[str, Any]) -> str:
-    return hashlib.sha256(fingerprint_value(kwargs).encode()).hexdigest()
+    text = fingerprint_value(kwargs)
+    _LAST.kwargs, _LAST.ids, _LAST.text = kwargs, tuple(id(v) for v in kwargs.values()), text
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class NodeRecorder(NodeExecutionHook):

@@ -37,7 +37,7 @@ from typing import Any
 from hamilton.lifecycle import NodeExecutionMethod
 
 from dataraum_context import fanout
-from dataraum_context.pipeline.hooks import fingerprint_value
+from dataraum_context.pipeline.hooks import fingerprint_kwargs, fingerprint_value, take_fingerprint
 from dataraum_context.pipeline.serialize import load_outputs
 from dataraum_context.sqlutil import quiet
 
@@ -74,9 +74,17 @@ class _FanOut:
         self.failed.set()
 
 
-def memo_key(node_name: str, version: str | None, kwargs: dict[str, Any]) -> str:
-    text = f"{node_name}|{version}|{fingerprint_value(kwargs)}"
+def memo_key(node_name: str, version: str | None, kwargs: dict[str, Any], known: dict[str, str] | None = None) -> str:
+    """The key of a call: node, code version and inputs. `known`: the fingerprints of inputs
+    that are the same for every table of a per-table node (see `fingerprint_kwargs`)."""
+    fingerprint = take_fingerprint(kwargs) if known is None else fingerprint_kwargs(kwargs, known)
+    text = f"{node_name}|{version}|{fingerprint}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _shared_fingerprints(kwargs: dict[str, Any], sliceable: dict[str, Any]) -> dict[str, str]:
+    """The fingerprint of each input a per-table node gets whole (the same for every table)."""
+    return {name: fingerprint_value(value) for name, value in kwargs.items() if name not in sliceable}
 
 
 def _table_of(item: Any) -> str | None:
@@ -209,9 +217,10 @@ class NodeMemo(NodeExecutionMethod):
             return self._per_table_parallel(node_name, version, fn, kwargs, sliceable, tables)
         parts: list[Any] = []
         notes: list[tuple[str, str]] = []
+        shared = _shared_fingerprints(kwargs, sliceable)
         for table in tables:
             sliced = {k: (_slice(v, table) if k in sliceable else v) for k, v in kwargs.items()}
-            key = memo_key(node_name, version, sliced)
+            key = memo_key(node_name, version, sliced, shared)
             hit, part = self._lookup(key, node_name)
             if not hit:
                 part = fn(**sliced)
@@ -232,9 +241,10 @@ class NodeMemo(NodeExecutionMethod):
         keys: list[str] = []
         parts: list[Any] = []
         hits: list[bool] = []
+        shared = _shared_fingerprints(kwargs, sliceable)
         for table in tables:
             sliced = {k: (_slice(v, table) if k in sliceable else v) for k, v in kwargs.items()}
-            key = memo_key(node_name, version, sliced)
+            key = memo_key(node_name, version, sliced, shared)
             hit, part = self._lookup(key, node_name)
             slices.append(sliced)
             keys.append(key)
