@@ -28,7 +28,7 @@ from dataraum_context.quality.models import (
     QualityScoreRecord,
     TableQualityExecution,
 )
-from dataraum_context.storage.base import utcnow
+from dataraum_context.storage.base import new_id, utcnow
 from dataraum_context.storage.core import Column, Table
 from dataraum_context.storage.lookup import raw_columns, raw_tables
 
@@ -128,6 +128,8 @@ async def persist_quality(session: AsyncSession, results: dict[str, Any], ctx: R
     previous = await _previous_pass_rates(session, [r.rule_id for r in by_spec.values()])
     now = utcnow()
     stored = invalid = 0
+    result_rows: list[dict[str, Any]] = []
+    score_rows: list[dict[str, Any]] = []
     for record in records:
         rule = by_spec.get((record.table_name, record.column_name, record.rule_name, record.source))
         if record.status == "invalid":
@@ -135,8 +137,8 @@ async def persist_quality(session: AsyncSession, results: dict[str, Any], ctx: R
         if rule is None:
             continue
         before = previous.get(rule.rule_id)
-        session.add(QualityResult(
-            rule_id=rule.rule_id, executed_at=now, run_id=ctx.run_id,
+        result_rows.append(dict(
+            result_id=new_id(), rule_id=rule.rule_id, executed_at=now, run_id=ctx.run_id,
             total_records=record.total_records, passed_records=record.passed_records,
             failed_records=record.failed_records, pass_rate=record.pass_rate,
             failure_samples=record.failure_samples, previous_pass_rate=before,
@@ -151,13 +153,18 @@ async def persist_quality(session: AsyncSession, results: dict[str, Any], ctx: R
         column = columns.get((score.table_name, score.column_name)) if score.column_name else None
         if score.column_name and column is None:
             continue
-        session.add(QualityScore(
-            table_id=table.table_id, column_id=column.column_id if column else None, run_id=ctx.run_id,
-            completeness_score=score.completeness, validity_score=score.validity,
+        score_rows.append(dict(
+            score_id=new_id(), table_id=table.table_id, column_id=column.column_id if column else None,
+            run_id=ctx.run_id, completeness_score=score.completeness, validity_score=score.validity,
             consistency_score=score.consistency, uniqueness_score=score.uniqueness,
             timeliness_score=score.timeliness, overall_score=score.overall,
             evidence=score.evidence or None, computed_at=now,
         ))
+    # results and scores are appended, never updated: one multi-row INSERT each, not an ORM object per row
+    if result_rows:
+        await session.execute(sa.insert(QualityResult), result_rows)
+    if score_rows:
+        await session.execute(sa.insert(QualityScore), score_rows)
     ctx.summary["quality_rules"] = len(by_spec)
     ctx.summary["quality_rules_invalid"] = invalid
     ctx.summary["quality_rules_failing"] = sum(1 for r in records if r.failed_records)
