@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.errors import DataraumError
 from dataraum_context.pipeline.db_models import CheckpointResult, NodeResult
+from dataraum_context.storage.base import utcnow
 
 _CHUNK = 500  # hashes per IN (...) list
 
@@ -61,6 +62,7 @@ async def put_results(session: AsyncSession, checkpoint_id: uuid.UUID, values: d
         except DataraumError as exc:
             raise DataraumError(f"{label.split(':', 1)[-1]}: {exc}") from None
     hashes = {label: content_hash(text) for label, text in texts.items()}
+    now = utcnow()
     by_hash = {hashes[label]: (values[label], len(texts[label].encode("utf-8"))) for label in values}
     wanted = sorted(by_hash)
     existing: set[str] = set()
@@ -68,9 +70,12 @@ async def put_results(session: AsyncSession, checkpoint_id: uuid.UUID, values: d
         rows = await session.execute(sa.select(NodeResult.content_hash).where(NodeResult.content_hash.in_(chunk)))
         existing.update(rows.scalars())
     new = [h for h in wanted if h not in existing]
-    if new:
-        session.add_all(NodeResult(content_hash=h, value=by_hash[h][0], size_bytes=by_hash[h][1]) for h in new)
-    await session.flush()  # the checkpoint and the results exist before anything refers to them
+    await session.flush()  # the checkpoint exists before anything refers to it
+    if new:  # one multi-row INSERT (results are written once, never updated)
+        await session.execute(
+            sa.insert(NodeResult),
+            [{"content_hash": h, "value": by_hash[h][0], "size_bytes": by_hash[h][1], "created_at": now} for h in new],
+        )
     if wanted:
         await session.execute(
             sa.insert(CheckpointResult), [{"checkpoint_id": checkpoint_id, "content_hash": h} for h in wanted]
