@@ -21,7 +21,7 @@ OFFSETS = st.one_of(
 )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.tuples(st.sampled_from([None, "a", "b", "c"]), OFFSETS), max_size=60))
 def test_sorted_neighbours_equal_distinct_values(rows: list[tuple[str | None, timedelta | None]]) -> None:
     con = duckdb.connect()

@@ -44,7 +44,7 @@ def _full(fmt: ValueFormat, v: str) -> str:
     return f"(CASE WHEN regexp_full_match({v}, '{number_regex(fmt)}') AND isfinite({x}) AND {round_trips_sql(fmt, v, x)} THEN {x} END)"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(st.one_of(PLAIN, GROUPED, EXPONENT, EDGES), min_size=1, max_size=40))
 @example(EDGE_VALUES)
 def test_shortcut_reads_exactly_what_the_full_test_reads(values: list[str]) -> None:
@@ -103,7 +103,7 @@ def _with_and_without(monkeypatch, fn):  # noqa: ANN001
     return fast, slow
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.one_of(PLAIN, EXPONENT, st.sampled_from(PLAIN_EDGES)), min_size=1, max_size=40))
 @example(PLAIN_EDGES)
 def test_plain_numbers_read_as_the_general_expression_reads_them(values: list[str]) -> None:
