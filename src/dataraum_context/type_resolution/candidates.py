@@ -213,17 +213,16 @@ def top_values(con, table: str, columns: list[str]) -> TopValues:  # noqa: ANN00
 
 def search_candidates(con, table: str, columns: list[str]) -> list[Candidate]:  # noqa: ANN001
     """The boolean and date-format candidates of `columns`, from one read of their top values."""
-    top = top_values(con, table, columns) if columns else []
-    return boolean_candidates(con, table, columns, top) + temporal_candidates(con, table, columns, top)
-
-
-def boolean_candidates(con, table: str, columns: list[str], top: TopValues | None = None) -> list[Candidate]:  # noqa: ANN001
-    """Columns whose values are exactly yes/no words of one language (both seen)."""
     if not columns:
         return []
-    rows = top if top is not None else top_values(con, table, columns)
+    top = top_values(con, table, columns)
+    return boolean_candidates(columns, top) + temporal_candidates(con, columns, top)
+
+
+def boolean_candidates(columns: list[str], top: TopValues) -> list[Candidate]:
+    """Columns whose values are exactly yes/no words of one language (both seen)."""
     out = []
-    for index, _, _, lowered in rows:
+    for index, _, _, lowered in top:
         words = set(lowered[:BOOLEAN_SEARCH_VALUES])
         if not 2 <= len(words) <= 8:
             continue
@@ -268,14 +267,12 @@ _DIGITS_RX = re.compile(r"\d")
 assert not any(ch.isdigit() for f in DATE_FORMATS for ch in f), "a date format with a literal digit breaks the skeletons"
 
 
-def temporal_candidates(con, table: str, columns: list[str], top: TopValues | None = None) -> list[Candidate]:  # noqa: ANN001
+def temporal_candidates(con, columns: list[str], top: TopValues) -> list[Candidate]:  # noqa: ANN001
     """Per date-like column, the formats whose round trip holds for most of the frequent values:
     the best one, plus formats of the same reading that cover values it does not (at most 4).
     Where a day-first format and its month-first twin read the same values, both are returned.
     Formats are first filtered by the shape of the values (Python), then checked in DuckDB."""
-    if not columns:
-        return []
-    rows = [row[:3] for row in (top if top is not None else top_values(con, table, columns))]
+    rows = [row[:3] for row in top]
     install_macros(con)
     # per column, the formats its values' shapes admit; the columns admitting the same formats
     # are checked together (one query per set of formats, not per column)
