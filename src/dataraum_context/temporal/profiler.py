@@ -257,33 +257,37 @@ def _gaps(con: duckdb.DuckDBPyConnection, src: Source, series: bool, idx: str) -
 def _gap_rows(con: duckdb.DuckDBPyConnection, indexed: str, key: str) -> tuple[dict, dict]:
     """Per `key` of `indexed` (`t` and its period index `i`): (periods present, expected, gaps,
     missing periods, longest time between observations, first and last index), and the
-    `MAX_GAP_DETAILS` largest gaps (last time before, first after, periods missing)."""
-    base = f"""
+    `MAX_GAP_DETAILS` largest gaps (last time before, first after, periods missing; the largest
+    first, ties by position).
+
+    One query: the periods present (grouped once), each with its predecessor (window `lag`), then
+    per key the summary aggregates and the largest gaps as a top-N aggregate (`max_by(..., n)`,
+    no sort of every gap); only those few are formatted as text."""
+    top = f"{{'gap': i - pi, 'at': -i}}"  # largest gap first, then the earliest
+    rows = con.execute(
+        f"""
         WITH v AS (SELECT {key} AS k, i, min(t) AS first_t, max(t) AS last_t FROM ({indexed}) GROUP BY k, i),
         g AS (SELECT k, i, first_t, lag(i) OVER w AS pi, lag(last_t) OVER w AS plast
-              FROM v WINDOW w AS (PARTITION BY k ORDER BY i))
-    """
-    summary = con.execute(
-        base
-        + """
-        SELECT k, count(*), max(i) - min(i) + 1, coalesce(count_if(i - pi > 1), 0),
-               coalesce(sum(i - pi - 1) FILTER (WHERE i - pi > 1), 0),
-               max(epoch_us(first_t) - epoch_us(plast)), min(i), max(i)
-        FROM g GROUP BY k
-        """
-    ).fetchall()
-    details = con.execute(
-        base
-        + f"""
-        SELECT k, {iso('plast')}, {iso('first_t')}, i - pi - 1 FROM g WHERE i - pi > 1
-        QUALIFY row_number() OVER (PARTITION BY k ORDER BY i - pi DESC, i) <= {MAX_GAP_DETAILS}
-        ORDER BY k, i - pi DESC, i
+              FROM v WINDOW w AS (PARTITION BY k ORDER BY i)),
+        s AS (
+            SELECT k, count(*) AS present, max(i) - min(i) + 1 AS expected,
+                   coalesce(count_if(i - pi > 1), 0) AS gaps,
+                   coalesce(sum(i - pi - 1) FILTER (WHERE i - pi > 1), 0) AS missing,
+                   max(epoch_us(first_t) - epoch_us(plast)) AS longest, min(i) AS first_i, max(i) AS last_i,
+                   max_by({{'plast': plast, 'first_t': first_t, 'missing': i - pi - 1}}, {top}, {MAX_GAP_DETAILS})
+                       FILTER (WHERE i - pi > 1) AS top
+            FROM g GROUP BY k
+        )
+        SELECT k, present, expected, gaps, missing, longest, first_i, last_i,
+               list_transform(top, lambda x: [{iso('x.plast')}, {iso('x.first_t')}, CAST(x.missing AS VARCHAR)])
+        FROM s
         """
     ).fetchall()
     by_key: dict = {}
-    for k, start, end, missing in details:
-        by_key.setdefault(k, []).append(GapDetail(start=start, end=end, missing_periods=int(missing)))
-    return {row[0]: row[1:] for row in summary}, by_key
+    for row in rows:
+        if row[8]:
+            by_key[row[0]] = [GapDetail(start=start, end=end, missing_periods=int(missing)) for start, end, missing in row[8]]
+    return {row[0]: row[1:8] for row in rows}, by_key
 
 
 def _signals(
