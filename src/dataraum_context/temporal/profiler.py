@@ -263,7 +263,7 @@ def _gap_rows(con: duckdb.DuckDBPyConnection, indexed: str, key: str) -> tuple[d
     One query: the periods present (grouped once), each with its predecessor (window `lag`), then
     per key the summary aggregates and the largest gaps as a top-N aggregate (`max_by(..., n)`,
     no sort of every gap); only those few are formatted as text."""
-    top = f"{{'gap': i - pi, 'at': -i}}"  # largest gap first, then the earliest
+    top = "{'gap': i - pi, 'at': -i}"  # largest gap first, then the earliest
     rows = con.execute(
         f"""
         WITH v AS (SELECT {key} AS k, i, min(t) AS first_t, max(t) AS last_t FROM ({indexed}) GROUP BY k, i),
