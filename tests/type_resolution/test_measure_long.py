@@ -1,7 +1,9 @@
 """A small table's candidates measured in long form (`_measure_long`: one expression chain per
-distinct format over the columns' values one under another) give exactly the figures of the
-side-by-side measure (`_measure_columns`: one chain per candidate): on real files and on
-generated columns of numbers, dates, booleans, null tokens and blanks."""
+distinct format over the columns' values one under another), and a column's candidates measured
+over its distinct values weighted by their counts (`_measure_grouped`, and `measure` choosing it
+from distinct counts), give exactly the figures of the side-by-side measure (`_measure_columns`:
+one chain per candidate over every row): on real files and on generated columns of numbers,
+dates, booleans, null tokens and blanks."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ REAL = [
 def _candidates(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], monkeypatch) -> list[cands.Candidate]:
     found: list[cands.Candidate] = []
     with monkeypatch.context() as m:  # the candidates the search would measure, unmeasured
-        m.setattr(cands, "measure", lambda con, table, candidates: found.extend(candidates))
+        m.setattr(cands, "measure", lambda con, table, candidates, distinct=None: found.extend(candidates))
         cands.table_candidates(con, table, columns, detect_patterns(con, table, columns), {})
     return found
 
@@ -41,10 +43,23 @@ def _figures(measured: list[cands.Candidate]) -> list[tuple]:
 
 
 def _assert_same(con: duckdb.DuckDBPyConnection, table: str, found: list[cands.Candidate]) -> None:
-    side, long = copy.deepcopy(found), copy.deepcopy(found)
+    side, long, grouped, chosen = (copy.deepcopy(found) for _ in range(4))
     cands._measure_columns(con, table, side)
     cands._measure_long(con, table, long)
     assert _figures(long) == _figures(side)
+    for column in dict.fromkeys(c.column for c in grouped):
+        cands._measure_grouped(con, table, [c for c in grouped if c.column == column])
+    assert _figures(grouped) == _figures(side)
+    # `measure` on a "big" table: columns with few distinct values (every other one here) grouped
+    columns = list(dict.fromkeys(c.column for c in chosen))
+    distinct = {c: 0 if k % 2 == 0 else 10**9 for k, c in enumerate(columns)}
+    original = cands.LONG_CELLS
+    cands.LONG_CELLS = 0
+    try:
+        cands.measure(con, table, chosen, distinct)
+    finally:
+        cands.LONG_CELLS = original
+    assert _figures(chosen) == _figures(side)
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
@@ -90,7 +105,7 @@ def test_generated_columns(columns: list[list[str | None]]) -> None:
     )
     found: list[cands.Candidate] = []
     original = cands.measure
-    cands.measure = lambda con, table, candidates: found.extend(candidates)
+    cands.measure = lambda con, table, candidates, distinct=None: found.extend(candidates)
     try:
         cands.table_candidates(con, "t", names, detect_patterns(con, "t", names), {})
     finally:

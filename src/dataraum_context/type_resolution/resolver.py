@@ -25,7 +25,7 @@ settles the confidence, the DECIMAL size and what would be quarantined:
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from typing import Any
 
 import duckdb
@@ -272,26 +272,41 @@ def decide_tables(
                     unit=units.get(table.table_name, {}).get(name),
                 )
             )
-        decisions.extend(verify_decisions(con, table.raw_table, table_decisions, threshold=threshold))
+        distinct = {name: c.distinct_count for name, c in profiles.get(table.table_name, {}).items()}
+        decisions.extend(verify_decisions(con, table.raw_table, table_decisions, threshold=threshold, distinct=distinct))
     return decisions
 
 
 def _failures(
-    con: duckdb.DuckDBPyConnection, raw_table: str, decisions: list[ColumnTypeDecision]
+    con: duckdb.DuckDBPyConnection, raw_table: str, decisions: list[ColumnTypeDecision], grouped: Set[str] = frozenset()
 ) -> list[tuple[int, int, int]]:
-    """(non-null, read, distinct failing texts) per decision under its exact parse (one scan)."""
-    selects = []
-    for d in decisions:
+    """(non-null, read, distinct failing texts) per decision under its exact parse (one scan).
+
+    A column in `grouped` (few distinct values) is counted over its distinct values with their
+    counts, one query of its own: the parse runs once per value (`cands.GROUPED_SHARE`)."""
+
+    def selects(d: ColumnTypeDecision, weight: str | None) -> list[str]:
         col = quote_ident(d.column_name)
         present = f"NOT {null_test_sql(col)}"
         parsed = parse_sql(d.value_format, d.decided_type, f"trim({col})")
-        selects += [
-            f"count_if({present})",
-            f"count_if({present} AND ({parsed}) IS NOT NULL)",
+        counted = (lambda c: f"coalesce(sum({weight}) FILTER (WHERE {c}), 0)") if weight else (lambda c: f"count_if({c})")
+        return [
+            counted(present),
+            counted(f"{present} AND ({parsed}) IS NOT NULL"),
             f"count(DISTINCT trim({col})) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
         ]
-    row = aggregate_in_slices(con, raw_table, selects, 3 * DISTINCT_PER_QUERY)
-    return [tuple(int(x or 0) for x in row[3 * i : 3 * i + 3]) for i in range(len(decisions))]  # type: ignore[misc]
+
+    found: dict[int, tuple[int, int, int]] = {}
+    plain = [i for i, d in enumerate(decisions) if d.column_name not in grouped]
+    row = aggregate_in_slices(con, raw_table, [e for i in plain for e in selects(decisions[i], None)], 3 * DISTINCT_PER_QUERY)
+    for k, i in enumerate(plain):
+        found[i] = tuple(int(x or 0) for x in row[3 * k : 3 * k + 3])  # type: ignore[assignment]
+    for i, d in enumerate(decisions):
+        if i not in found:
+            weight = "_dataraum_n" if d.column_name != "_dataraum_n" else "_dataraum_m"
+            source = f"(SELECT {quote_ident(d.column_name)}, count(*) AS {weight} FROM {raw_table} GROUP BY 1)"
+            found[i] = tuple(int(x or 0) for x in con.execute(f"SELECT {', '.join(selects(d, weight))} FROM {source}").fetchone())  # type: ignore[assignment]
+    return [found[i] for i in range(len(decisions))]
 
 
 def verify_decisions(
@@ -300,6 +315,7 @@ def verify_decisions(
     decisions: list[ColumnTypeDecision],
     *,
     threshold: float,
+    distinct: Mapping[str, int] | None = None,
 ) -> list[ColumnTypeDecision]:
     """Check each decision on the whole column and settle it.
 
@@ -319,7 +335,7 @@ def verify_decisions(
                         data_type=decisions[i].decided_type)
         for i in typed
     ]
-    cands.measure(con, raw_table, measured)
+    cands.measure(con, raw_table, measured, distinct)  # `distinct`: columns with few values measured per value
     counts: dict[int, tuple[int, int, int]] = {}
     for i, m in zip(typed, measured):
         if decisions[i].decision_source == "auto" and m.data_type != VARCHAR:
@@ -328,7 +344,8 @@ def verify_decisions(
     # ... and only columns with failures are counted again, with the exact parse of the final type
     failing = [i for i in typed if counts[i][1] < counts[i][0] or decisions[i].decision_source != "auto"]
     if failing:
-        for i, exact in zip(failing, _failures(con, raw_table, [settled[i] for i in failing])):
+        grouped = cands.grouped_columns(con, raw_table, [settled[i].column_name for i in failing], distinct)
+        for i, exact in zip(failing, _failures(con, raw_table, [settled[i] for i in failing], grouped)):
             counts[i] = exact
     counts_list = [counts[i] for i in typed]
     for i, (nonnull, parsed, failed_distinct) in zip(typed, counts_list):
