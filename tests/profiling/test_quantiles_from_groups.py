@@ -1,0 +1,75 @@
+"""Quantiles of a numeric column with few distinct numbers, computed from the distinct numbers
+and their counts (`_quantiles_from_groups`), are exactly DuckDB's `quantile_cont` over every row:
+whole profiles compared (percentiles, histograms built from them, standard deviation and all) on
+real files and on generated columns with repeats, decimals, huge and tiny numbers, null tokens
+and text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dataraum_context.profiling import profiler
+from dataraum_context.sqlutil import quote_ident
+
+REPO = Path(__file__).resolve().parents[2]
+REAL = [
+    REPO / "tests" / "corpus_slice" / "macrodata.csv",
+    REPO / "tests" / "corpus_slice" / "penguins.csv",
+    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
+    REPO / "tests" / "corpus_slice" / "iowa-electricity.csv",
+    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
+    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_track.csv.gz",
+]
+
+
+def _profiles(con: duckdb.DuckDBPyConnection, columns: list[str], grouped: bool, monkeypatch) -> list[dict]:
+    with monkeypatch.context() as m:
+        m.setattr(profiler, "FEW_NUMBERS_ROWS", 0)
+        m.setattr(profiler, "FEW_NUMBERS", 10**9 if grouped else -1)
+        result = profiler.profile_table(con, "t", "t", columns)
+    return [c.model_dump() for c in result.columns]
+
+
+def _assert_same(con: duckdb.DuckDBPyConnection, monkeypatch) -> None:
+    columns = [row[0] for row in con.execute("DESCRIBE t").fetchall()]
+    grouped, plain = _profiles(con, columns, True, monkeypatch), _profiles(con, columns, False, monkeypatch)
+    # the mean is a floating-point sum in whatever order DuckDB's hash aggregate gives the distinct
+    # values (its last bits move from run to run, either way): equal to 1e-12, everything else exact
+    for g, p in zip(grouped, plain, strict=True):
+        gm, pm = g.pop("mean_value"), p.pop("mean_value")
+        assert (gm is None) == (pm is None) and (gm is None or gm == pytest.approx(pm, rel=1e-12, abs=1e-300))
+    assert grouped == plain
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
+def test_real_files(path: Path, monkeypatch) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)", [str(path)])
+    _assert_same(con, monkeypatch)
+    assert any(p["percentiles"] for p in _profiles(con, [r[0] for r in con.execute("DESCRIBE t").fetchall()], True, monkeypatch))
+
+
+numbers = st.one_of(
+    st.integers(-5, 5).map(str),
+    st.sampled_from(["0.1", "0.2", "0.3", "1e300", "-1e-300", "2.5", "NA", "", "inf", "x", " 7 ", "1,5", None]),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+    st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False).map(str),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(numbers, min_size=1, max_size=8), min_size=1, max_size=3), st.integers(1, 80))
+def test_generated_columns(columns: list[list[str | None]], rows: int) -> None:
+    con = duckdb.connect()
+    names = [f"c{k}" for k in range(len(columns))]
+    con.execute("CREATE TABLE t (" + ", ".join(f"{quote_ident(n)} VARCHAR" for n in names) + ")")
+    con.executemany(
+        f"INSERT INTO t VALUES ({', '.join('?' for _ in names)})",
+        [[c[(i * 7 + k) % len(c)] for k, c in enumerate(columns)] for i in range(rows)],
+    )
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _assert_same(con, monkeypatch)
