@@ -38,15 +38,13 @@ Semantics (every column is read as text, `CAST(col AS VARCHAR)`):
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 import uuid
 from typing import Any
 
 import duckdb
 
-from dataraum_context import fanout
+from dataraum_context import fanout, quantiles
 from dataraum_context.detectors.patterns import NULL_TOKENS  # trimmed values compared
 from dataraum_context.profiling.models import PERCENTILE_KEYS, ColumnProfileResult, TableProfileResult
 from dataraum_context.sqlutil import quote_ident
@@ -407,8 +405,8 @@ def _collect_stats(
     # their counts (no sort of every row); the standard deviation still from the rows (one scan)
     few = [(i, name) for i, name in numeric if rows >= FEW_NUMBERS_ROWS and int(stats[i]["distinct"]) <= FEW_NUMBERS]
     if few:
-        for i, quantiles in _quantiles_from_groups(con, groups, [i for i, _ in few]).items():
-            stats[i]["quantiles"] = quantiles
+        for i, found in _quantiles_from_groups(con, groups, [i for i, _ in few]).items():
+            stats[i]["quantiles"] = found
         for chunk in _chunks(few):
             query, params = _spread_query(raw_table, chunk, tokens, quantiles=False)
             row = con.execute(query, params).fetchall()[0]
@@ -437,43 +435,14 @@ columns of 6 M rows)."""
 
 def _quantiles_from_groups(con: duckdb.DuckDBPyConnection, groups: str, columns: list[int]) -> dict[int, list[float]]:
     """`quantile_cont(x, _FRACTIONS)` of the numbers of each column, from the distinct numbers
-    with their counts in `groups`.
-
-    With the n values sorted (x[0..n-1]), a fraction q sits at h = (n - 1) q: x[floor(h)] when h
-    is whole, else between lo = x[floor(h)] and hi = x[ceil(h)], d = h - floor(h) of the way. The
-    two neighbours are found from the cumulative counts; the interpolation is left to DuckDB's own
-    `quantile_cont` of the two values at fraction d (for two values its position is d itself), so
-    the result is the one DuckDB gives over every row, to the last bit (tested)."""
+    with their counts in `groups` (`quantiles.from_counts`: the same result to the last bit)."""
     found: dict[int, list[tuple[float, int]]] = {}
     for col, n, count in con.execute(
         f"SELECT col, n, sum(c) FROM {_classified(groups)} WHERE n IS NOT NULL AND col IN "
         f"({', '.join(str(i) for i in columns)}) GROUP BY col, n ORDER BY col, n"
     ).fetchall():
         found.setdefault(int(col), []).append((float(n), int(count)))
-    out: dict[int, list[float]] = {}
-    for col, values in found.items():
-        ends = list(itertools.accumulate(count for _, count in values))  # last position + 1 of each number
-
-        def at(position: int) -> float:
-            return values[bisect.bisect_right(ends, position)][0]
-
-        exact: dict[int, float] = {}
-        between: list[tuple[int, float, float, float]] = []
-        for k, q in enumerate(_FRACTIONS):
-            h = (ends[-1] - 1) * q
-            low, high = math.floor(h), math.ceil(h)
-            if low == high:
-                exact[k] = at(low)
-            else:
-                between.append((k, at(low), at(high), h - low))
-        if between:
-            aggregates = ", ".join(f"quantile_cont(x{j}, ?::DOUBLE)" for j in range(len(between)))
-            pairs = ", ".join(f"unnest(?::DOUBLE[]) AS x{j}" for j in range(len(between)))
-            params: list[Any] = [d for _, _, _, d in between] + [[lo, hi] for _, lo, hi, _ in between]
-            row = con.execute(f"SELECT {aggregates} FROM (SELECT {pairs})", params).fetchone()
-            exact.update({k: float(v) for (k, _, _, _), v in zip(between, row, strict=True)})
-        out[col] = [exact[k] for k in range(len(_FRACTIONS))]
-    return out
+    return {col: quantiles.from_counts(con, values, _FRACTIONS) for col, values in found.items()}
 
 
 def _collect_histograms(

@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from dataraum_context import quantiles
 from dataraum_context.detectors.patterns import PATTERNS_BY_NAME, PatternMatch
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.quality.models import QualityRuleSpec
@@ -141,15 +142,51 @@ RANGE_CELLS = 2_000_000
 """Values the quantiles of one `range_rules` query may hold (rows x columns)."""
 
 
+FEW_NUMBERS_ROWS = 100_000
+FEW_NUMBERS = 10_000
+"""A numeric column of a table of at least `FEW_NUMBERS_ROWS` rows with at most `FEW_NUMBERS`
+distinct values (by the profile) takes its median, MAD and quantiles from its distinct numbers and
+their counts (`quantiles`: DuckDB's figures over every row, to the last bit; tested) instead of
+sorting every row (TPC-H's lineitem: 5 of its 8 numeric columns, 2.4 s -> 1.0 s for all 8)."""
+
+
+def _range_from_groups(con: duckdb.DuckDBPyConnection, typed_table: str, name: str) -> tuple | None:
+    """(count, median, mad, p01, p99, negatives) of one column from its distinct numbers, or None
+    when a number is not finite (DuckDB's own aggregates then decide where NaN and inf sort)."""
+    x = f"(CAST({quote_ident(name)} AS DOUBLE) + 0.0)"
+    values = [(float(v), int(n)) for v, n in con.execute(
+        f"SELECT {x} AS v, count(*) FROM {typed_table} WHERE {x} IS NOT NULL GROUP BY v ORDER BY v"
+    ).fetchall()]
+    if not values:
+        return 0, None, None, None, None, 0
+    if not all(math.isfinite(v) for v, _ in values):
+        return None
+    median, mad = quantiles.median_and_mad(con, values)
+    p01, p99 = quantiles.from_counts(con, values, [0.01, 0.99])
+    return sum(n for _, n in values), median, mad, p01, p99, sum(n for v, n in values if v < 0)
+
+
 def range_rules(
-    con: duckdb.DuckDBPyConnection, table: str, typed_table: str, columns: list[str]
+    con: duckdb.DuckDBPyConnection, table: str, typed_table: str, columns: list[str],
+    distinct: dict[str, int] | None = None,
 ) -> list[QualityRuleSpec]:
-    """One `range` rule per numeric column (one query for as many of them as `RANGE_CELLS` allows)."""
+    """One `range` rule per numeric column (one query for as many of them as `RANGE_CELLS` allows;
+    a big table's columns with few distinct values (`distinct`, from the profile) from their
+    distinct numbers and counts)."""
     if not columns:
         return []
+    rows = int(con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0])
+    figures: dict[str, tuple] = {}
+    if rows >= FEW_NUMBERS_ROWS:
+        for name in columns:
+            if (distinct or {}).get(name, FEW_NUMBERS + 1) <= FEW_NUMBERS:
+                found = _range_from_groups(con, typed_table, name)
+                if found is not None:
+                    figures[name] = found
+    rest = [name for name in columns if name not in figures]
     parts = []
-    for name in columns:
-        c = f"CAST({quote_ident(name)} AS DOUBLE)"
+    for name in rest:
+        c = f"(CAST({quote_ident(name)} AS DOUBLE) + 0.0)"  # + 0.0: -0.0 is 0 (which zero sorts first is open)
         parts += [
             f"count({c})", f"median({c})", f"mad({c})", f"quantile_cont({c}, 0.01)", f"quantile_cont({c}, 0.99)",
             f"count_if({c} < 0)",
@@ -157,7 +194,6 @@ def range_rules(
     # Quantiles hold every value of their column in memory (DuckDB cannot spill them): all numeric
     # columns of TPC-H's lineitem at once ran out of a 600 MB memory limit, and the four of one
     # column of 20 M rows out of 700 MB. As many as `RANGE_CELLS` values allow share a query.
-    rows = int(con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0])
     columns_per_query = RANGE_CELLS // max(rows, 1)
     if columns_per_query:
         per_query = 6 * columns_per_query  # whole columns (six aggregates each)
@@ -166,9 +202,10 @@ def range_rules(
     row: list = []
     for k in range(0, len(parts), per_query):
         row += con.execute(f"SELECT {', '.join(parts[k:k + per_query])} FROM {typed_table}").fetchall()[0]
+    figures.update({name: tuple(row[6 * i: 6 * i + 6]) for i, name in enumerate(rest)})
     rules = []
-    for i, name in enumerate(columns):
-        n, median, mad, p01, p99, negatives = row[6 * i: 6 * i + 6]
+    for name in columns:
+        n, median, mad, p01, p99, negatives = figures[name]
         if not n or n < MIN_ALLOWED_ROWS or median is None:
             continue
         spread = 1.4826 * float(mad or 0.0)
@@ -354,7 +391,7 @@ def table_rules(
     ]
     return [
         *key_rules(table, keys),
-        *range_rules(con, table, typed_table, numeric),
+        *range_rules(con, table, typed_table, numeric, distinct),
         *pattern_rules(table, types, {c: m for c, m in patterns.items() if c not in key_columns}),
         *allowed_value_rules(con, table, typed_table, dimensions),
         *date_order_rules(table, types),

@@ -1,0 +1,59 @@
+"""Exact quantiles of a column from its distinct values and their counts.
+
+A column of millions of rows with a few thousand distinct numbers (quantities, rates, small
+codes) need not have every row sorted for its quantiles: with the n values in order,
+x[0..n-1], DuckDB's `quantile_cont(x, q)` is x[floor(h)] at h = (n - 1) q when h is whole,
+else an interpolation between lo = x[floor(h)] and hi = x[ceil(h)], d = h - floor(h) of the
+way. The neighbours come from the cumulative counts; the interpolation is left to DuckDB's
+own `quantile_cont` of the two values at fraction d (for two values, its position is d
+itself), so the result is the one DuckDB gives over every row to the last bit (tested in
+tests/profiling/test_quantiles_from_groups.py and tests/quality/test_range_from_groups.py).
+`mad` likewise: the median of |x - median| over the same counts.
+
+`values` are (number, count) pairs, finite numbers, ascending, each number once, counts > 0.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+
+def from_counts(con: Any, values: Sequence[tuple[float, int]], fractions: Sequence[float]) -> list[float]:
+    """`quantile_cont` at each of `fractions` of the values that `values` counts (one small query
+    for all the fractions that fall between two different positions)."""
+    ends = list(itertools.accumulate(count for _, count in values))  # last position + 1 of each number
+
+    def at(position: int) -> float:
+        return values[bisect.bisect_right(ends, position)][0]
+
+    found: dict[int, float] = {}
+    between: list[tuple[int, float, float, float]] = []
+    for k, q in enumerate(fractions):
+        h = (ends[-1] - 1) * q
+        low, high = math.floor(h), math.ceil(h)
+        if low == high:
+            found[k] = at(low)
+        else:
+            between.append((k, at(low), at(high), h - low))
+    if between:
+        aggregates = ", ".join(f"quantile_cont(x{j}, ?::DOUBLE)" for j in range(len(between)))
+        pairs = ", ".join(f"unnest(?::DOUBLE[]) AS x{j}" for j in range(len(between)))
+        params: list[Any] = [d for _, _, _, d in between] + [[lo, hi] for _, lo, hi, _ in between]
+        row = con.execute(f"SELECT {aggregates} FROM (SELECT {pairs})", params).fetchone()
+        found.update({k: float(v) for (k, _, _, _), v in zip(between, row, strict=True)})
+    return [found[k] for k in range(len(fractions))]
+
+
+def median_and_mad(con: Any, values: Sequence[tuple[float, int]]) -> tuple[float, float]:
+    """DuckDB's `median(x)` and `mad(x)` (median of |x - median|) of the counted values."""
+    (median,) = from_counts(con, values, [0.5])
+    deviations: dict[float, int] = {}
+    for x, count in values:
+        deviation = abs(x - median)
+        deviations[deviation] = deviations.get(deviation, 0) + count
+    (mad,) = from_counts(con, sorted(deviations.items()), [0.5])
+    return median, mad
