@@ -93,11 +93,10 @@ def typed_tables(
     non_null = {
         p.table_name: {c.column_name: c.total_count - c.null_count for c in p.columns} for p in table_profiles or []
     }
-    distinct = {p.table_name: {c.column_name: c.distinct_count for c in p.columns} for p in table_profiles or []}
     return [
         typed.build_typed_table(
             duckdb_con, table.table_name, table.raw_table, table.row_count, by_table.get(table.table_name, []),
-            non_null.get(table.table_name), distinct.get(table.table_name),
+            non_null.get(table.table_name),
         )
         for table in staged_tables
     ]

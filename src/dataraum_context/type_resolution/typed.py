@@ -149,53 +149,24 @@ def _failing(
     return [d for d, r, t in zip(decisions, raw, typed, strict=True) if int(r or 0) > int(t or 0)]
 
 
-MAP_ROWS = 100_000
-"""Tables from this many rows read their columns with few distinct values through a map
-(`value_maps`)."""
-MAP_SHARE = 0.05
-MAP_VALUES = 250_000
-"""A column is read through a map when it has at most `MAP_SHARE` of the rows and at most
-`MAP_VALUES` distinct values: its hash table stays small (a few MB), and the parse runs once per
-distinct value instead of once per row (TPC-H's lineitem, typed columns: 3.8 s -> 2.5 s)."""
-
-
-def value_maps(decisions: list[ColumnTypeDecision], rows: int, distinct: dict[str, int] | None) -> set[str]:
-    """The columns whose typed values are parsed once per distinct value and joined back."""
-    if not distinct or rows < MAP_ROWS or len(decisions) > COLUMNS_PER_STATEMENT:
-        return set()
-    limit = min(MAP_SHARE * rows, MAP_VALUES)
-    return {
-        d.column_name for d in decisions
-        if decision_parse_sql(d, "v") is not None and distinct.get(d.column_name, limit + 1) <= limit
-    }
-
-
-def _write_typed(
-    con: duckdb.DuckDBPyConnection, table_name: str, raw_table: str, rows: int, selects: list[str], joins: list[str] | None = None
-) -> None:
-    """`typed.<table>` (`_row_id` order) from `selects` (`r._row_id` first; the raw table is `r`, and
-    `joins` join the value maps), replaced in one statement.
+def _write_typed(con: duckdb.DuckDBPyConnection, table_name: str, raw_table: str, rows: int, selects: list[str]) -> None:
+    """`typed.<table>` (`_row_id` order) from `selects` (`_row_id` first), replaced in one statement.
 
     A wide table's columns are computed in parts of `COLUMNS_PER_STATEMENT` (tables of their
     own, several at once: `fanout`), then copied side by side into the typed table; the parts'
-    `_row_id`s are checked to line up first (wide tables have no value maps)."""
+    `_row_id`s are checked to line up first."""
     typed_table = qualified("typed", table_name)
     columns = selects[1:]
     if len(columns) <= COLUMNS_PER_STATEMENT:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} AS r "
-            f"{' '.join(joins or [])} ORDER BY r._row_id"
-        )
+        con.execute(f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table} ORDER BY _row_id")
         return
-    if joins:
-        raise DataraumError(f"typed layer of {table_name}: value maps on a table of {len(columns)} columns")
     token = uuid.uuid4().hex
     starts = range(0, len(columns), COLUMNS_PER_STATEMENT)
     parts = [qualified("typed", f"__dataraum_part_{token}_{k}") for k in range(len(starts))]
 
     def write(cur: duckdb.DuckDBPyConnection, k: int) -> None:
         part = columns[starts[k]:starts[k] + COLUMNS_PER_STATEMENT]
-        cur.execute(f"CREATE TABLE {parts[k]} AS SELECT r._row_id, {', '.join(part)} FROM {raw_table} AS r ORDER BY r._row_id")
+        cur.execute(f"CREATE TABLE {parts[k]} AS SELECT _row_id, {', '.join(part)} FROM {raw_table} ORDER BY _row_id")
 
     try:
         fanout.map_on_cursors(con, write, range(len(parts)), setup=install_macros, rows=rows)
@@ -218,37 +189,23 @@ def build_typed_table(
     raw_row_count: int,
     decisions: list[ColumnTypeDecision],
     raw_non_null: dict[str, int] | None = None,
-    raw_distinct: dict[str, int] | None = None,
 ) -> TypedTableResult:
     """Create `typed.<table>` and refresh the table's quarantine rows (one scan each).
 
     The quarantine holds exactly the cells that are neither null nor a null token in the raw
     layer and that the column's parse does not read: the same expression builds both.
-    `raw_non_null` (column -> non-null raw values, from the profile) spares a scan;
-    `raw_distinct` (column -> distinct values, from the profile) picks the columns parsed once per
-    distinct value (`value_maps`): a map of each distinct text to its typed value, made with the
-    same expression, joined on the raw text (a NULL finds no entry and stays NULL, as its parse)."""
+    `raw_non_null` (column -> non-null raw values, from the profile) spares a scan."""
     ensure_quarantine(con)
     install_macros(con)
     with SHARED_WRITES:
         con.execute("CREATE SCHEMA IF NOT EXISTS typed")
     typed_table = qualified("typed", table_name)
-    selects = ["r._row_id"]
-    joins: list[str] = []
+    selects = ["_row_id"]
     guarded = reads_null_tokens(con, decisions)
-    mapped = value_maps(decisions, raw_row_count, raw_distinct)
-    for k, decision in enumerate(decisions):
+    for decision in decisions:
         col = quote_ident(decision.column_name)
-        guard = decision.column_name in guarded
-        if decision.column_name in mapped:
-            joins.append(
-                f"LEFT JOIN (SELECT v, {typed_expression(decision, 'v', guard)} AS x FROM "
-                f"(SELECT DISTINCT {col} AS v FROM {raw_table} WHERE {col} IS NOT NULL)) AS m{k} ON r.{col} = m{k}.v"
-            )
-            selects.append(f"m{k}.x AS {col}")
-        else:
-            selects.append(f"{typed_expression(decision, f'r.{col}', guard)} AS {col}")
-    _write_typed(con, table_name, raw_table, raw_row_count, selects, joins)
+        selects.append(f"{typed_expression(decision, col, decision.column_name in guarded)} AS {col}")
+    _write_typed(con, table_name, raw_table, raw_row_count, selects)
     record_lineage(con, table_name, decisions)
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
     parsed = [d for d in decisions if decision_parse_sql(d, "v") is not None]
