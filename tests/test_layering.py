@@ -16,7 +16,7 @@ PACKAGE = ROOT / "src" / "dataraum_context"
 # Lowest first. A part may import its own layer's parts only where listed in SIDEWAYS.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"sqlutil", "yamlfile"},
+    {"sqlutil", "yamlfile", "quantiles"},  # quantiles: exact quantiles from value counts (DuckDB only)
     {"fanout"},  # one table's column batches on several cursors (uses sqlutil)
     {"config"},
     {"storage", "contracts"},
