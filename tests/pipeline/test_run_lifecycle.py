@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import DEMO_DATA, metadata_rows, write_review_file
+from helpers import DEMO_DATA, metadata_rows, run_cli, write_review_file
 
 FAULT = "DATARAUM_FAULT_EXIT_AT_COMMIT"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -160,7 +160,10 @@ def test_disk_full_fails_the_run_with_one_line(tmp_path: Path, cli) -> None:
     disk = tmp_path / "disk"
     with _mount(disk, "-t", "tmpfs", "-o", "size=3m", "tmpfs"):
         workspace = disk / "ws"
-        result = cli("run", str(DEMO_DATA), "--review", "auto", "-w", str(workspace))
+        # A process of its own: when the disk fills where not even the failure can be recorded, the
+        # run stays `running` under this process's id, and only a process that is gone is reaped
+        # (in this interpreter the lease would hold until it expires).
+        result = run_cli("run", str(DEMO_DATA), "--review", "auto", "-w", str(workspace), cwd=tmp_path, process=True)
         assert result.returncode == 2, result.stderr
         line = one_line_error(result.stderr)
         assert "full" in line or "No space left" in line
