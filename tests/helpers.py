@@ -18,6 +18,16 @@ from dataraum_context.sqlutil import quote_ident
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_DATA = REPO / "examples" / "demo" / "data"
+REAL_TABLES = [
+    REPO / "tests" / "corpus_slice" / "macrodata.csv",
+    REPO / "tests" / "corpus_slice" / "penguins.csv",
+    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
+    REPO / "tests" / "corpus_slice" / "iowa-electricity.csv",
+    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
+    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_track.csv.gz",
+]
+"""Real files with numbers, decimals, dates, times, nulls and text (a corpus slice and Chinook):
+what the "same result as row by row" tests compare on."""
 
 
 @dataclass

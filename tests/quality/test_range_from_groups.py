@@ -13,16 +13,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dataraum_context.quality import generate
+from helpers import REAL_TABLES
 
-REPO = Path(__file__).resolve().parents[2]
-REAL = [
-    REPO / "tests" / "corpus_slice" / "macrodata.csv",
-    REPO / "tests" / "corpus_slice" / "penguins.csv",
-    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
-    REPO / "tests" / "corpus_slice" / "iowa-electricity.csv",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_track.csv.gz",
-]
+REAL = REAL_TABLES
 
 
 def _rules(con: duckdb.DuckDBPyConnection, columns: list[str], grouped: bool) -> list[dict]:

@@ -18,15 +18,9 @@ from dataraum_context.type_resolution import candidates as cands
 from dataraum_context.type_resolution import resolver
 from dataraum_context.type_resolution.formats import install_macros
 from dataraum_context.type_resolution.models import ColumnTypeDecision
+from helpers import REAL_TABLES
 
-REPO = Path(__file__).resolve().parents[2]
-REAL = [
-    REPO / "tests" / "corpus_slice" / "macrodata.csv",
-    REPO / "tests" / "corpus_slice" / "penguins.csv",
-    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_track.csv.gz",
-]
+REAL = REAL_TABLES
 
 
 def _decisions(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[ColumnTypeDecision]:
