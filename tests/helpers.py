@@ -28,6 +28,14 @@ REAL_TABLES = [
 ]
 """Real files with numbers, decimals, dates, times, nulls and text (a corpus slice and Chinook):
 what the "same result as row by row" tests compare on."""
+TIME_TABLES = [
+    REPO / "tests" / "corpus_slice" / "iowa-electricity.csv",
+    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
+    REPO / "tests" / "corpus_slice" / "us-employment.csv",
+    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_employee.csv.gz",
+    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
+]
+"""Real files with time columns (yearly, monthly, daily, irregular, time-zoned, duplicates, nulls)."""
 
 
 @dataclass

@@ -14,14 +14,9 @@ from hypothesis import given, settings, strategies as st
 
 from dataraum_context.temporal import profiler as tp
 from dataraum_context.temporal.models import GapDetail
+from helpers import TIME_TABLES
 
-REPO = Path(__file__).resolve().parents[2]
-REAL = [
-    REPO / "tests" / "corpus_slice" / "iowa-electricity.csv",
-    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
-    REPO / "tests" / "corpus_slice" / "us-employment.csv",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
-]
+REAL = TIME_TABLES
 
 
 def _reference(con: duckdb.DuckDBPyConnection, indexed: str) -> tuple[dict, dict]:

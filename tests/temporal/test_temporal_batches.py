@@ -12,15 +12,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dataraum_context.temporal.profiler import profile_column, profile_columns
+from helpers import TIME_TABLES
 
-REPO = Path(__file__).resolve().parents[2]
-REAL = [
-    REPO / "tests" / "corpus_slice" / "iowa-electricity.csv",
-    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
-    REPO / "tests" / "corpus_slice" / "us-employment.csv",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_employee.csv.gz",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
-]
+REAL = TIME_TABLES
 
 
 def _time_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:

@@ -18,16 +18,9 @@ from dataraum_context.detectors.patterns import detect_patterns
 from dataraum_context.type_resolution import candidates as cands
 from dataraum_context.type_resolution.formats import install_macros
 from dataraum_context.sqlutil import quote_ident
+from helpers import REAL_TABLES
 
-REPO = Path(__file__).resolve().parents[2]
-REAL = [
-    REPO / "tests" / "corpus_slice" / "macrodata.csv",
-    REPO / "tests" / "corpus_slice" / "seattle-weather.csv",
-    REPO / "tests" / "corpus_slice" / "penguins.csv",
-    REPO / "tests" / "corpus_slice" / "iowa-electricity.csv",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_invoice.csv.gz",
-    REPO / "tests" / "fixtures" / "chinook" / "data" / "chinook_track.csv.gz",
-]
+REAL = REAL_TABLES
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], monkeypatch) -> list[cands.Candidate]:
