@@ -12,8 +12,9 @@ How (all SQL runs in DuckDB; the connection's results are always fully fetched):
    string work (trim, cast, length) runs per distinct value, not per row.
 2. **Stats** (one aggregate query over the distinct values, all columns of the chunk at once):
    counts, non-null, exact distinct count (groups), numeric count, min/max, weighted
-   mean, lengths, null tokens, and the top 10 values (`min_by(..., 10)` keyed by
-   `(-count, value)`: most frequent first, ties by value).
+   mean (a compensated sum, `fsum`: the distinct values arrive in hash order, and a plain sum's
+   last bits moved from run to run), lengths, null tokens, and the top 10 values
+   (`min_by(..., 10)` keyed by `(-count, value)`: most frequent first, ties by value).
 3. **Spread** (one aggregate query over the raw rows of the numeric columns only):
    `stddev_samp` and exact `quantile_cont` percentiles. Order statistics need the
    rows; casting DuckDB's compressed strings is cheap, so this beats a weighted
@@ -144,7 +145,7 @@ def _stats_query(groups: str) -> str:
                coalesce(sum(c) FILTER (WHERE n = floor(n)), 0),
                min(n),
                max(n),
-               sum(c * n) / sum(c) FILTER (WHERE n IS NOT NULL),
+               fsum(c * n) / sum(c) FILTER (WHERE n IS NOT NULL),
                min(len),
                max(len),
                sum(c * len) / sum(c) FILTER (WHERE NOT is_null),
