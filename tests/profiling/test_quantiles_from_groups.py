@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from dataraum_context import quantiles
 from dataraum_context.profiling import profiler
 from dataraum_context.sqlutil import quote_ident
 from helpers import REAL_TABLES
@@ -21,8 +22,8 @@ REAL = REAL_TABLES
 
 def _profiles(con: duckdb.DuckDBPyConnection, columns: list[str], grouped: bool, monkeypatch) -> list[dict]:
     with monkeypatch.context() as m:
-        m.setattr(profiler, "FEW_NUMBERS_ROWS", 0)
-        m.setattr(profiler, "FEW_NUMBERS", 10**9 if grouped else -1)
+        m.setattr(quantiles, "FEW_ROWS", 0)
+        m.setattr(quantiles, "FEW_VALUES", 10**9 if grouped else -1)
         result = profiler.profile_table(con, "t", "t", columns)
     return [c.model_dump() for c in result.columns]
 

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from dataraum_context import quantiles
 from dataraum_context.quality import generate
 from helpers import REAL_TABLES
 
@@ -20,7 +21,7 @@ REAL = REAL_TABLES
 
 def _rules(con: duckdb.DuckDBPyConnection, columns: list[str], grouped: bool) -> list[dict]:
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(generate, "FEW_NUMBERS_ROWS", 0)
+        m.setattr(quantiles, "FEW_ROWS", 0)
         distinct = {c: 0 for c in columns} if grouped else None
         return [r.model_dump() for r in generate.range_rules(con, "t", "t", columns, distinct)]
 

@@ -26,7 +26,7 @@ REAL = REAL_TABLES
 def _candidates(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], monkeypatch) -> list[cands.Candidate]:
     found: list[cands.Candidate] = []
     with monkeypatch.context() as m:  # the candidates the search would measure, unmeasured
-        m.setattr(cands, "measure", lambda con, table, candidates, distinct=None: found.extend(candidates))
+        m.setattr(cands, "measure", lambda con, table, candidates, grouped=frozenset(): found.extend(candidates))
         cands.table_candidates(con, table, columns, detect_patterns(con, table, columns), {})
     return found
 
@@ -49,7 +49,7 @@ def _assert_same(con: duckdb.DuckDBPyConnection, table: str, found: list[cands.C
     original = cands.LONG_CELLS
     cands.LONG_CELLS = 0
     try:
-        cands.measure(con, table, chosen, distinct)
+        cands.measure(con, table, chosen, cands.grouped_columns(con, table, columns, distinct))
     finally:
         cands.LONG_CELLS = original
     assert _figures(chosen) == _figures(side)
@@ -98,7 +98,7 @@ def test_generated_columns(columns: list[list[str | None]]) -> None:
     )
     found: list[cands.Candidate] = []
     original = cands.measure
-    cands.measure = lambda con, table, candidates, distinct=None: found.extend(candidates)
+    cands.measure = lambda con, table, candidates, grouped=frozenset(): found.extend(candidates)
     try:
         cands.table_candidates(con, "t", names, detect_patterns(con, "t", names), {})
     finally:

@@ -1,7 +1,6 @@
-"""The typed layer is written in the raw table's scan order, without a sort (`ORDER_FROM_SCAN`):
-it is the table the sorted write gives, row for row in `_row_id` order, on real files staged by
-the real stager; and a raw table whose rows are not stored in `_row_id` order (the check fails)
-still gets a typed table in `_row_id` order."""
+"""The typed layer is written in the raw table's scan order, without a sort: its stored rows are
+the rows sorted by `_row_id`, on real files staged by the real stager; and a raw table whose rows
+are not stored in `_row_id` order (the check fails) still gets a typed table in `_row_id` order."""
 
 from __future__ import annotations
 
@@ -40,23 +39,23 @@ def _decisions(con: duckdb.DuckDBPyConnection, table: str) -> list[ColumnTypeDec
     return decisions
 
 
-def _typed(con: duckdb.DuckDBPyConnection, raw: str, from_scan: bool, monkeypatch) -> list[tuple]:
+def _typed(con: duckdb.DuckDBPyConnection, raw: str, sorted_by_id: bool) -> list[tuple]:
+    """The typed table's rows in storage order (no ORDER BY), or sorted by `_row_id`."""
     rows = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
-    monkeypatch.setattr(typed, "ORDER_FROM_SCAN", from_scan)
     typed.build_typed_table(con, "t", raw, rows, _decisions(con, raw))
-    return con.execute("SELECT * FROM typed.t").fetchall()  # storage order, no ORDER BY
+    return con.execute(f"SELECT * FROM typed.t{' ORDER BY _row_id' if sorted_by_id else ''}").fetchall()
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
-def test_scan_order_is_row_id_order(path: Path, tmp_path: Path, monkeypatch) -> None:
+def test_scan_order_is_row_id_order(path: Path, tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     stage_csv(con, SourceSpec(name="t", kind="csv", location=str(path)))
-    from_scan = _typed(con, "raw.t", True, monkeypatch)
-    assert from_scan == _typed(con, "raw.t", False, monkeypatch)
+    from_scan = _typed(con, "raw.t", False)
+    assert from_scan == _typed(con, "raw.t", True)
     assert [row[0] for row in from_scan] == list(range(1, len(from_scan) + 1))
 
 
-def test_raw_rows_out_of_order_are_sorted(tmp_path: Path, monkeypatch) -> None:
+def test_raw_rows_out_of_order_are_sorted(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA raw")
     con.execute(
@@ -64,6 +63,6 @@ def test_raw_rows_out_of_order_are_sorted(tmp_path: Path, monkeypatch) -> None:
         "FROM range(1, 5001) r(_row_id) ORDER BY hash(_row_id)"
     )
     assert con.execute("SELECT count(*) FROM raw.t WHERE _row_id <> rowid + 1").fetchone()[0] > 0
-    rows = _typed(con, "raw.t", True, monkeypatch)
+    rows = _typed(con, "raw.t", False)
     assert [row[0] for row in rows] == list(range(1, 5001))
-    assert rows == _typed(con, "raw.t", False, monkeypatch)
+    assert rows == _typed(con, "raw.t", True)

@@ -406,7 +406,7 @@ def _collect_stats(
         stats[i]["stddev_value"] = deviation
     # a big table's numeric columns with few numbers: quantiles from the distinct numbers and
     # their counts (no sort of every row)
-    few = [(i, name) for i, name in numeric if rows >= FEW_NUMBERS_ROWS and int(stats[i]["distinct"]) <= FEW_NUMBERS]
+    few = [(i, name) for i, name in numeric if quantiles.worth_counting(rows, int(stats[i]["distinct"]))]
     if few:
         for i, found in _quantiles_from_groups(con, groups, [i for i, _ in few]).items():
             stats[i]["quantiles"] = found
@@ -440,14 +440,6 @@ def _stddevs(con: duckdb.DuckDBPyConnection, groups: str, columns: list[int]) ->
         """
     ).fetchall()
     return {int(col): (None if deviation is None else float(deviation)) for col, deviation in rows}
-
-
-FEW_NUMBERS_ROWS = 100_000
-FEW_NUMBERS = 10_000
-"""A numeric column of a table of at least `FEW_NUMBERS_ROWS` rows with at most `FEW_NUMBERS`
-distinct values takes its quantiles from its distinct numbers and their counts: the exact
-`quantile_cont` of every row (tested), without sorting every row (TPC-H's lineitem has five such
-columns of 6 M rows)."""
 
 
 def _quantiles_from_groups(con: duckdb.DuckDBPyConnection, groups: str, columns: list[int]) -> dict[int, list[float]]:

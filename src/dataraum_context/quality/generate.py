@@ -142,14 +142,6 @@ RANGE_CELLS = 2_000_000
 """Values the quantiles of one `range_rules` query may hold (rows x columns)."""
 
 
-FEW_NUMBERS_ROWS = 100_000
-FEW_NUMBERS = 10_000
-"""A numeric column of a table of at least `FEW_NUMBERS_ROWS` rows with at most `FEW_NUMBERS`
-distinct values (by the profile) takes its median, MAD and quantiles from its distinct numbers and
-their counts (`quantiles`: DuckDB's figures over every row, to the last bit; tested) instead of
-sorting every row (TPC-H's lineitem: 5 of its 8 numeric columns, 2.4 s -> 1.0 s for all 8)."""
-
-
 def _range_from_groups(con: duckdb.DuckDBPyConnection, typed_table: str, name: str) -> tuple | None:
     """(count, median, mad, p01, p99, negatives) of one column from its distinct numbers, or None
     when a number is not finite (DuckDB's own aggregates then decide where NaN and inf sort)."""
@@ -177,12 +169,11 @@ def range_rules(
         return []
     rows = int(con.execute(f"SELECT count(*) FROM {typed_table}").fetchone()[0])
     figures: dict[str, tuple] = {}
-    if rows >= FEW_NUMBERS_ROWS:
-        for name in columns:
-            if (distinct or {}).get(name, FEW_NUMBERS + 1) <= FEW_NUMBERS:
-                found = _range_from_groups(con, typed_table, name)
-                if found is not None:
-                    figures[name] = found
+    for name in columns:  # `quantiles.worth_counting`: median, MAD and quantiles from the counts
+        if quantiles.worth_counting(rows, (distinct or {}).get(name)):
+            found = _range_from_groups(con, typed_table, name)
+            if found is not None:
+                figures[name] = found
     rest = [name for name in columns if name not in figures]
     parts = []
     for name in rest:

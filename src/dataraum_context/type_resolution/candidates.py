@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 from dataraum_context import fanout
@@ -382,25 +382,24 @@ digits, date round trips) outweigh up to about half distinct (measured on TPC-H'
 95 % distinct decimals 0.16 s -> 0.18 s)."""
 
 
-def measure(con, table: str, candidates: list[Candidate], distinct: Mapping[str, int] | None = None) -> None:  # noqa: ANN001
+def measure(con, table: str, candidates: list[Candidate], grouped: Set[str] = frozenset()) -> None:  # noqa: ANN001
     """Fill `parsed`/`nonnull` (and, for numbers, the sized `data_type`) of every candidate,
     over all rows of `table` (one aggregate scan per `MEASURE_COLUMNS` columns; each
     expression computed once per row).
 
-    `distinct` (column -> distinct values, e.g. from the profile) lets a big table's columns with
-    few distinct values be measured over those values with their counts (`GROUPED_SHARE`): the
-    same figures (tested), one query per such column."""
+    The columns in `grouped` (`grouped_columns`: a big table's columns with few distinct values)
+    are measured over those values with their counts instead: the same figures (tested), one query
+    per such column. A small table is measured in long form whatever `grouped` says."""
     if not candidates:
         return
     columns = list(dict.fromkeys(c.column for c in candidates))
     rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     # a small table's chunk in long form (planning is its cost), a big one's side by side
-    long = rows * min(len(columns), MEASURE_COLUMNS) <= LONG_CELLS
+    long = _is_small(rows, len(columns))
     measure_chunk = _measure_long if long else _measure_columns
-    grouped = set() if long else grouped_columns(con, table, columns, distinct, rows)
-    direct = [c for c in columns if c not in grouped]
+    direct = [c for c in columns if long or c not in grouped]
     jobs = [(measure_chunk, set(direct[start:start + MEASURE_COLUMNS])) for start in range(0, len(direct), MEASURE_COLUMNS)]
-    jobs += [(_measure_grouped, {c}) for c in columns if c in grouped]
+    jobs += [(_measure_grouped, {c}) for c in columns if c not in direct]
     # each job fills its own candidates: independent, so several at once (`fanout`)
     fanout.map_on_cursors(
         con, lambda cur, job: job[0](cur, table, [c for c in candidates if c.column in job[1]]),
@@ -408,25 +407,38 @@ def measure(con, table: str, candidates: list[Candidate], distinct: Mapping[str,
     )
 
 
-def grouped_columns(
-    con, table: str, columns: list[str], distinct: Mapping[str, int] | None, rows: int | None = None  # noqa: ANN001
-) -> set[str]:
+def _is_small(rows: int, columns: int) -> bool:
+    """A table measured in long form: reading its values once is cheap, planning is its cost."""
+    return rows * min(columns, MEASURE_COLUMNS) <= LONG_CELLS
+
+
+def grouped_columns(con, table: str, columns: list[str], distinct: Mapping[str, int] | None) -> set[str]:  # noqa: ANN001
     """The `columns` of `table` to measure over their distinct values: a big table's columns with
     at most `GROUPED_SHARE` distinct values among its rows (`distinct`: column -> distinct values)."""
     if not distinct or not columns:
         return set()
-    if rows is None:
-        rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-    if rows * min(len(columns), MEASURE_COLUMNS) <= LONG_CELLS:  # small: one scan is cheap
+    rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    if _is_small(rows, len(columns)):
         return set()
     return {c for c in columns if c in distinct and distinct[c] <= GROUPED_SHARE * rows}
 
 
+def grouped_source(table: str, column: str) -> tuple[str, str]:
+    """A subquery of `column`'s distinct values of `table` with how many rows each stands for,
+    and the name of that count (one that is not the column's)."""
+    weight = "_dataraum_n" if column != "_dataraum_n" else "_dataraum_m"
+    return f"(SELECT {quote_ident(column)}, count(*) AS {weight} FROM {table} GROUP BY 1)", weight
+
+
+def count_rows(condition: str, weight: str = "") -> str:
+    """SQL counting the rows where `condition` holds: `count_if`, or over a `grouped_source` the
+    sum of the `weight` of its values where it holds."""
+    return f"coalesce(sum({weight}) FILTER (WHERE {condition}), 0)" if weight else f"count_if({condition})"
+
+
 def _measure_grouped(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
     """The candidates of one column measured over its distinct values, each weighted by its count."""
-    column = candidates[0].column
-    weight = "_dataraum_n" if column != "_dataraum_n" else "_dataraum_m"
-    source = f"(SELECT {quote_ident(column)}, count(*) AS {weight} FROM {table} GROUP BY 1)"
+    source, weight = grouped_source(table, candidates[0].column)
     _read_measures(candidates, con.execute(_measure_sql(source, candidates, weight=weight)).fetchall()[0])
 
 
@@ -451,7 +463,7 @@ def _measure_sql(source: str, candidates: list[Candidate], keep: str = "", weigh
     level3: list[str] = list(carried)
 
     def count_if(condition: str) -> str:
-        return f"coalesce(sum({weight}) FILTER (WHERE {condition}), 0)" if weight else f"count_if({condition})"
+        return count_rows(condition, weight)
 
     aggs: list[str] = [count_if(f"p{i}") for i in range(len(columns))]
     for k, cand in enumerate(candidates):

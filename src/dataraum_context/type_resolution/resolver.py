@@ -282,29 +282,27 @@ def _failures(
 ) -> list[tuple[int, int, int]]:
     """(non-null, read, distinct failing texts) per decision under its exact parse (one scan).
 
-    A column in `grouped` (few distinct values) is counted over its distinct values with their
-    counts, one query of its own: the parse runs once per value (`cands.GROUPED_SHARE`)."""
+    A column in `grouped` (`cands.grouped_columns`) is counted over its distinct values with their
+    counts, one query of its own: the parse runs once per value."""
 
-    def selects(d: ColumnTypeDecision, weight: str | None) -> list[str]:
+    def selects(d: ColumnTypeDecision, weight: str = "") -> list[str]:
         col = quote_ident(d.column_name)
         present = f"NOT {null_test_sql(col)}"
         parsed = parse_sql(d.value_format, d.decided_type, f"trim({col})")
-        counted = (lambda c: f"coalesce(sum({weight}) FILTER (WHERE {c}), 0)") if weight else (lambda c: f"count_if({c})")
         return [
-            counted(present),
-            counted(f"{present} AND ({parsed}) IS NOT NULL"),
+            cands.count_rows(present, weight),
+            cands.count_rows(f"{present} AND ({parsed}) IS NOT NULL", weight),
             f"count(DISTINCT trim({col})) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
         ]
 
     found: dict[int, tuple[int, int, int]] = {}
     plain = [i for i, d in enumerate(decisions) if d.column_name not in grouped]
-    row = aggregate_in_slices(con, raw_table, [e for i in plain for e in selects(decisions[i], None)], 3 * DISTINCT_PER_QUERY)
+    row = aggregate_in_slices(con, raw_table, [e for i in plain for e in selects(decisions[i])], 3 * DISTINCT_PER_QUERY)
     for k, i in enumerate(plain):
         found[i] = tuple(int(x or 0) for x in row[3 * k : 3 * k + 3])  # type: ignore[assignment]
     for i, d in enumerate(decisions):
         if i not in found:
-            weight = "_dataraum_n" if d.column_name != "_dataraum_n" else "_dataraum_m"
-            source = f"(SELECT {quote_ident(d.column_name)}, count(*) AS {weight} FROM {raw_table} GROUP BY 1)"
+            source, weight = cands.grouped_source(raw_table, d.column_name)
             found[i] = tuple(int(x or 0) for x in con.execute(f"SELECT {', '.join(selects(d, weight))} FROM {source}").fetchone())  # type: ignore[assignment]
     return [found[i] for i in range(len(decisions))]
 
@@ -335,7 +333,9 @@ def verify_decisions(
                         data_type=decisions[i].decided_type)
         for i in typed
     ]
-    cands.measure(con, raw_table, measured, distinct)  # `distinct`: columns with few values measured per value
+    # columns with few values (by `distinct`) are measured and counted per value, here and below
+    grouped = cands.grouped_columns(con, raw_table, [decisions[i].column_name for i in typed], distinct)
+    cands.measure(con, raw_table, measured, grouped)
     counts: dict[int, tuple[int, int, int]] = {}
     for i, m in zip(typed, measured):
         if decisions[i].decision_source == "auto" and m.data_type != VARCHAR:
@@ -344,7 +344,6 @@ def verify_decisions(
     # ... and only columns with failures are counted again, with the exact parse of the final type
     failing = [i for i in typed if counts[i][1] < counts[i][0] or decisions[i].decision_source != "auto"]
     if failing:
-        grouped = cands.grouped_columns(con, raw_table, [settled[i].column_name for i in failing], distinct)
         for i, exact in zip(failing, _failures(con, raw_table, [settled[i] for i in failing], grouped)):
             counts[i] = exact
     counts_list = [counts[i] for i in typed]

@@ -149,14 +149,9 @@ def _failing(
     return [d for d, r, t in zip(decisions, raw, typed, strict=True) if int(r or 0) > int(t or 0)]
 
 
-ORDER_FROM_SCAN = True
-"""Write the typed table in the raw table's scan order instead of sorting it by `_row_id` (a sort
-of every row: 1.3 s of TPC-H lineitem's 6.9 s under the 600 MB memory limit); the order is checked."""
-
-
 def _write_typed(con: duckdb.DuckDBPyConnection, table_name: str, raw_table: str, rows: int, selects: list[str]) -> None:
     """`typed.<table>` (`_row_id` order) from `selects` (`_row_id` first), replaced in one statement
-    (in scan order, checked: `ORDER_FROM_SCAN`).
+    (in scan order, checked).
 
     A wide table's columns are computed in parts of `COLUMNS_PER_STATEMENT` (tables of their
     own, several at once: `fanout`), then copied side by side into the typed table; the parts'
@@ -165,12 +160,9 @@ def _write_typed(con: duckdb.DuckDBPyConnection, table_name: str, raw_table: str
     columns = selects[1:]
     if len(columns) <= COLUMNS_PER_STATEMENT:
         query = f"CREATE OR REPLACE TABLE {typed_table} AS SELECT {', '.join(selects)} FROM {raw_table}"
-        if not ORDER_FROM_SCAN:
-            con.execute(f"{query} ORDER BY _row_id")
-            return
         # A scan and its projection keep the raw table's order (`preserve_insertion_order`), so no
-        # sort of every row: checked (row ids 1..n in position order, as staging numbers them),
-        # and sorted after all if not
+        # sort of every row (1.3 s of TPC-H lineitem's 6.9 s under the 600 MB limit): checked (row
+        # ids 1..n in position order, as staging numbers them), and sorted after all if not
         con.execute(query)
         if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _row_id <> rowid + 1").fetchone()[0]:
             con.execute(f"{query} ORDER BY _row_id")
