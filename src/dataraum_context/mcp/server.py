@@ -234,6 +234,10 @@ def serve(
         from dataraum_context.errors import UserError
 
         raise UserError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
+    # Listen before saying where: a client that connects as soon as it reads the URL is then
+    # queued in the backlog until uvicorn accepts, not refused (uvicorn's own listen() comes
+    # only after its startup, which on a busy machine took longer than a client's connect).
+    sock.listen(128)
     bound = sock.getsockname()[1]
     sys.stderr.write(f"dataraum mcp: serving {ws.path} on http://{HOST}:{bound}/mcp\n")
     if generated:
