@@ -111,3 +111,34 @@ def distinct_counts(
             for i in range(parts)
         ))
     return counts
+
+
+# --------------------------------------------------------------------------- cheap first-character tests
+# DuckDB evaluates `trim(v) IN (...)` and `TRY_CAST(v AS DOUBLE)` on every text it is given; most
+# texts of a column cannot be a null token or a number, which their first character shows
+# (`ascii(v)`: the code point of the first character, 0 for ''). Inside a CASE, DuckDB evaluates
+# the costly test only for the texts that pass (measured on lineitem's 4.58 M distinct comments:
+# the null-token test 0.45 s -> 0.15 s, the cast 0.39 s -> 0.17 s). Both sets are checked against
+# DuckDB over every code point in tests/test_first_characters.py.
+
+TRIMMED_SPACES: tuple[int, ...] = (32, 160, 5760, *range(8192, 8203), 8239, 8287, 12288)
+"""The characters DuckDB's `trim()` removes: the Unicode space separators (not tabs or line breaks)."""
+
+NUMBER_STARTS: tuple[int, ...] = (9, 10, 11, 12, 13, 32, 43, 45, 46, *range(48, 58))
+"""The first characters of every text DuckDB's cast reads as a finite DOUBLE: the blanks its cast
+skips (tab, line feed, vertical tab, form feed, carriage return, space), signs, the point and the
+digits ('inf' and 'nan' start otherwise and are not finite)."""
+
+
+def token_test_sql(v: str, tokens: str, firsts: frozenset[str] | set[str]) -> str:
+    """SQL: for a non-null text `v`, whether `trim(v)` is one of `tokens` (an SQL list of the tokens,
+    literals or parameters), the trim evaluated only where the first character of `v` is one a
+    token starts with (`firsts`) or one `trim()` removes (or `v` is empty)."""
+    codes = sorted({0, *TRIMMED_SPACES, *(ord(f[0]) for f in firsts if f)})
+    return f"(CASE WHEN ascii({v}) IN ({', '.join(map(str, codes))}) THEN trim({v}) IN ({tokens}) ELSE false END)"
+
+
+def finite_number_sql(v: str) -> str:
+    """SQL: `TRY_CAST(v AS DOUBLE)` where it can be a finite number (else NULL: it is then NULL,
+    inf or nan)."""
+    return f"(CASE WHEN ascii({v}) IN ({', '.join(map(str, NUMBER_STARTS))}) THEN TRY_CAST({v} AS DOUBLE) END)"

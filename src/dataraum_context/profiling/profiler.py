@@ -50,7 +50,7 @@ import duckdb
 from dataraum_context import fanout, quantiles
 from dataraum_context.detectors.patterns import NULL_TOKENS  # trimmed values compared
 from dataraum_context.profiling.models import PERCENTILE_KEYS, ColumnProfileResult, TableProfileResult
-from dataraum_context.sqlutil import quote_ident
+from dataraum_context.sqlutil import finite_number_sql, quote_ident, token_test_sql
 
 TOP_K = 10
 """How many top values are kept per column."""
@@ -115,10 +115,12 @@ def _values_query(
     params: list[Any] = []
     branches = []
     for i, name in enumerate(columns, start=offset):
-        is_token = _token_test("trim(v)", tokens, params)
+        is_token = token_test_sql("v", ", ".join("?" for _ in tokens), set(tokens)) if tokens else "false"
+        params.extend(tokens)
+        # the null-token test and the cast only where the first character allows them (`sqlutil`)
         branches.append(
-            f"SELECT {i} AS col, v, c, (v IS NULL OR coalesce({is_token}, FALSE)) AS is_null, "
-            "TRY_CAST(v AS DOUBLE) AS d, length(v) AS len "
+            f"SELECT {i} AS col, v, c, (v IS NULL OR {is_token}) AS is_null, "
+            f"{finite_number_sql('v')} AS d, length(v) AS len "
             f"FROM (SELECT CAST({quote_ident(name)} AS VARCHAR) AS v, count(*) AS c FROM {raw_table} GROUP BY 1) AS g{i}"
         )
     return f"CREATE TEMP TABLE {groups} AS {' UNION ALL '.join(branches)}", params

@@ -32,7 +32,7 @@ import duckdb
 
 from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
 from dataraum_context.detectors.units import UnitResult
-from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident, quote_literal
+from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident, quote_literal, token_test_sql
 from dataraum_context.type_resolution import candidates as cands
 from dataraum_context.type_resolution.formats import (
     NUMBER_KINDS,
@@ -60,8 +60,10 @@ _KIND_ORDER = {
 
 def null_test_sql(v: str, null_tokens: frozenset[str] = NULL_TOKENS) -> str:
     """SQL true when the raw value `v` is NULL or a null token (after trimming)."""
+    if not null_tokens:
+        return f"({v} IS NULL)"
     tokens = ", ".join(quote_literal(t) for t in sorted(null_tokens))
-    return f"({v} IS NULL OR trim({v}) IN ({tokens}))"
+    return f"({v} IS NULL OR {token_test_sql(v, tokens, set(null_tokens))})"
 
 
 def _rank(c: TypeCandidateResult) -> tuple:
