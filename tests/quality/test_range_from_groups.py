@@ -65,3 +65,17 @@ def test_generated_columns(values: list[float | None], rows: int) -> None:
         [(x, None if d is None or abs(d) >= 1e13 else d) for x, d in data],
     )
     _assert_same(con)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-3, 3).map(float),
+                          st.sampled_from([-0.0, 0.0, 1e308, -1e-308, 0.1, 0.2]), st.none()), min_size=1, max_size=200))
+def test_one_list_quantile_is_median_and_the_two_quantiles(values: list[float | None]) -> None:
+    """`range_rules` reads p01, the median and p99 from one `quantile_cont(x, [0.01, 0.5, 0.99])`:
+    the same numbers as `quantile_cont(x, 0.01)`, `median(x)` and `quantile_cont(x, 0.99)`."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(?::DOUBLE[]) + 0.0 AS x", [values])
+    listed, p01, median, p99 = con.execute(
+        "SELECT quantile_cont(x, [0.01, 0.5, 0.99]), quantile_cont(x, 0.01), median(x), quantile_cont(x, 0.99) FROM t"
+    ).fetchone()
+    assert listed == ([p01, median, p99] if median is not None else None)

@@ -178,22 +178,25 @@ def range_rules(
     parts = []
     for name in rest:
         c = f"(CAST({quote_ident(name)} AS DOUBLE) + 0.0)"  # + 0.0: -0.0 is 0 (which zero sorts first is open)
-        parts += [
-            f"count({c})", f"median({c})", f"mad({c})", f"quantile_cont({c}, 0.01)", f"quantile_cont({c}, 0.99)",
-            f"count_if({c} < 0)",
-        ]
+        # p01, median (= quantile_cont at 0.5) and p99 from one aggregate: one copy of the column's
+        # numbers instead of three (lineitem's l_partkey 0.48 s -> 0.30 s; the same values, tested)
+        parts += [f"count({c})", f"quantile_cont({c}, [0.01, 0.5, 0.99])", f"mad({c})", f"count_if({c} < 0)"]
     # Quantiles hold every value of their column in memory (DuckDB cannot spill them): all numeric
     # columns of TPC-H's lineitem at once ran out of a 600 MB memory limit, and the four of one
-    # column of 20 M rows out of 700 MB. As many as `RANGE_CELLS` values allow share a query.
+    # column of 20 M rows (then four copies of its numbers; now two: the list quantile and the MAD)
+    # out of 700 MB. As many as `RANGE_CELLS` values allow share a query.
     columns_per_query = RANGE_CELLS // max(rows, 1)
     if columns_per_query:
-        per_query = 6 * columns_per_query  # whole columns (six aggregates each)
+        per_query = 4 * columns_per_query  # whole columns (four aggregates each)
     else:
-        per_query = 6 if rows <= 4 * RANGE_CELLS else 1  # one column, or one aggregate, at a time
+        per_query = 4 if rows <= 4 * RANGE_CELLS else 1  # one column, or one aggregate, at a time
     row: list = []
     for k in range(0, len(parts), per_query):
         row += con.execute(f"SELECT {', '.join(parts[k:k + per_query])} FROM {typed_table}").fetchall()[0]
-    figures.update({name: tuple(row[6 * i: 6 * i + 6]) for i, name in enumerate(rest)})
+    for i, name in enumerate(rest):
+        n, cut, mad, negatives = row[4 * i: 4 * i + 4]
+        p01, median, p99 = cut if cut is not None else (None, None, None)
+        figures[name] = (n, median, mad, p01, p99, negatives)
     rules = []
     for name in columns:
         n, median, mad, p01, p99, negatives = figures[name]
