@@ -180,3 +180,20 @@ def test_null_guard_stays_where_a_parse_would_read_a_null_token() -> None:
         assert result.quarantined == {"d": 1}
     finally:
         con.close()
+
+
+def test_only_e_and_capital_e_lower_to_e() -> None:
+    """`formats.has_e_sql` tests 'e' and 'E' instead of lowering the text: no other character
+    lowers to a text containing 'e' (every code point, as DuckDB lowers it)."""
+    con = duckdb.connect()
+    (found,) = con.execute(
+        "SELECT list(cp ORDER BY cp) FROM (SELECT range::INTEGER AS cp FROM range(1114112) "
+        "WHERE range < 55296 OR range > 57343) WHERE contains(lower(chr(cp)), 'e')"
+    ).fetchone()
+    assert found == [ord("E"), ord("e")]
+    texts = ["1e5", "1E5", "12", "", "ÉE", "é", "\u0130e", None]
+    rows = con.execute(
+        f"SELECT v, {formats.has_e_sql('v')} IS NOT DISTINCT FROM contains(lower(v), 'e') FROM unnest(?::VARCHAR[]) AS u(v)",
+        [texts],
+    ).fetchall()
+    assert all(same for _, same in rows), rows

@@ -26,6 +26,7 @@ from dataraum_context.type_resolution.formats import (
     NUMBER_KINDS,
     ValueFormat,
     digits_sql,
+    has_e_sql,
     install_macros,
     negative_sql,
     number_regex,
@@ -494,7 +495,7 @@ def _measure_sql(source: str, candidates: list[Candidate], keep: str = "", weigh
             level2 += [
                 f"ok{k}", f"{v} AS sv{k}", f"dg{k}",
                 f"dg{k} AS mant{k}" if no_exponent else f"split_part(lower(dg{k}), 'e', 1) AS mant{k}",
-                f"false AS exp{k}" if no_exponent else f"contains(lower({v}), 'e') AS exp{k}",
+                f"false AS exp{k}" if no_exponent else f"{has_e_sql(v)} AS exp{k}",
             ]
             # digits written after the mark (trailing zeros count: 2.50 has scale 2) and before it
             level3 += [

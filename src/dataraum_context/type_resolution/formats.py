@@ -201,7 +201,14 @@ is finite, does not underflow, and its double gives the same digits back: the ro
 
 def short_plain_sql(text: str) -> str:
     """SQL: `text` is short enough that a double reads it exactly (see `SURE_DIGITS`)."""
-    return f"(length({text}) <= {SURE_DIGITS} AND NOT contains(lower({text}), 'e'))"
+    return f"(length({text}) <= {SURE_DIGITS} AND NOT {has_e_sql(text)})"
+
+
+def has_e_sql(text: str) -> str:
+    """SQL: `text` has an 'e' or 'E' - what `contains(lower(text), 'e')` says (no other character
+    lowers to 'e': checked over every code point in tests/type_resolution/test_number_shortcuts.py)
+    without lowering every text first (the 1M-row file's type measuring 0.88 s -> 0.75 s)."""
+    return f"(contains({text}, 'e') OR contains({text}, 'E'))"
 
 
 def shortest_digits_sql(x: str) -> str:
