@@ -75,3 +75,16 @@ def test_the_guarded_tests_give_what_the_tests_give(values: list[str | None], to
         "(SELECT DISTINCT v FROM t)"
     ).fetchall()
     assert rows == []
+
+
+def test_every_first_character_that_matters() -> None:
+    """Texts starting with each character up to U+02FF, each trimmed space and each character a
+    token starts with, followed by a number, a token or nothing (and wrapped in spaces): the guarded
+    tests give exactly what the plain tests give."""
+    starts = sorted({*range(1, 0x300), *TRIMMED_SPACES, 0x2028, 0xFEFF, 0x3000})
+    tails = ["", "1", "9", ".5", "NA", "null", "-", "#N/A", "x"]
+    values = [chr(cp) + tail for cp in starts for tail in tails]
+    values += [chr(cp) + token + chr(cp) for cp in TRIMMED_SPACES for token in sorted(NULL_TOKENS)]
+    values += [str(d) + "1" for d in range(10)] + ["", None]
+    test_the_guarded_tests_give_what_the_tests_give.hypothesis.inner_test(values, NULL_TOKENS)
+    test_the_guarded_tests_give_what_the_tests_give.hypothesis.inner_test(values, frozenset({"\u00e9t\u00e9", "~", "9"}))
