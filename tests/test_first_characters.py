@@ -12,7 +12,14 @@ from hypothesis import example, given, settings, strategies as st
 
 from dataraum_context.detectors.patterns import NULL_TOKENS
 from dataraum_context.profiling import profiler
-from dataraum_context.sqlutil import NUMBER_STARTS, TRIMMED_SPACES, finite_number_sql, quote_literal, token_test_sql
+from dataraum_context.sqlutil import (
+    NUMBER_STARTS,
+    TRIMMED_SPACES,
+    finite_number_sql,
+    quote_literal,
+    token_test_sql,
+    trim_sql,
+)
 from dataraum_context.type_resolution.resolver import null_test_sql
 
 CODE_POINTS = "(SELECT range::INTEGER AS cp FROM range(1114112) WHERE range < 55296 OR range > 57343)"
@@ -88,3 +95,27 @@ def test_every_first_character_that_matters() -> None:
     values += [str(d) + "1" for d in range(10)] + ["", None]
     test_the_guarded_tests_give_what_the_tests_give.hypothesis.inner_test(values, NULL_TOKENS)
     test_the_guarded_tests_give_what_the_tests_give.hypothesis.inner_test(values, frozenset({"\u00e9t\u00e9", "~", "9"}))
+
+
+def test_trim_sql_is_trim_for_every_code_point_at_either_end() -> None:
+    """`sqlutil.trim_sql` returns `v` untrimmed only where `trim()` would not change it: checked
+    with every code point alone, first, last and on both sides of ASCII and non-ASCII texts."""
+    con = duckdb.connect()
+    shapes = ["chr(cp)", "chr(cp) || 'ab'", "'ab' || chr(cp)", "chr(cp) || 'a b' || chr(cp)", "chr(cp) || 'é'",
+              "'é' || chr(cp)", "' ' || chr(cp)", "chr(cp) || ' '"]
+    values = "unnest([" + ", ".join(shapes) + "])"
+    (wrong,) = con.execute(
+        f"SELECT count(*) FROM (SELECT {values} AS v FROM {CODE_POINTS}) "
+        f"WHERE {trim_sql('v')} IS DISTINCT FROM trim(v)"
+    ).fetchone()
+    assert wrong == 0
+    assert con.execute(f"SELECT {trim_sql('NULL::VARCHAR')}, {trim_sql(chr(39) * 2)}").fetchone() == (None, "")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.text(alphabet=" a1\u00a0\u3000\t\u2028é", max_size=6)),
+                min_size=1, max_size=40))
+def test_trim_sql_gives_trim(values: list[str | None]) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [values])
+    assert con.execute(f"SELECT count(*) FROM t WHERE {trim_sql('v')} IS DISTINCT FROM trim(v)").fetchone() == (0,)

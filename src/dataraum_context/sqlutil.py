@@ -121,6 +121,18 @@ def distinct_counts(
 # the null-token test 0.45 s -> 0.15 s, the cast 0.39 s -> 0.17 s). Both sets are checked against
 # DuckDB over every code point in tests/test_first_characters.py.
 
+def trim_sql(v: str) -> str:
+    """SQL: `trim(v)`, computed only where it can change `v`. A text of ASCII characters only
+    (`strlen`, its bytes, = `length`, its characters) that neither starts nor ends with a space
+    has nothing `trim()` removes (`TRIMMED_SPACES`: the space is the only ASCII one), so it is
+    returned as it is; any other text (or NULL) is trimmed. DuckDB's `trim()` decodes every
+    character to look for Unicode spaces: 0.30 s for a 6 M-row key column of TPC-H's lineitem,
+    0.79 s for its comments, against 0.09 s and 0.34 s with this test (and a number's parse
+    0.67 s -> 0.41 s). `v` is written four times: pass a column or a cheap expression. Checked
+    against `trim()` over every code point at either end and random texts (tests/test_first_characters.py)."""
+    return f"(CASE WHEN NOT prefix({v}, ' ') AND NOT suffix({v}, ' ') AND strlen({v}) = length({v}) THEN {v} ELSE trim({v}) END)"
+
+
 TRIMMED_SPACES: tuple[int, ...] = (32, 160, 5760, *range(8192, 8203), 8239, 8287, 12288)
 """The characters DuckDB's `trim()` removes: the Unicode space separators (not tabs or line breaks)."""
 

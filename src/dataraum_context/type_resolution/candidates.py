@@ -20,7 +20,7 @@ from dataraum_context import fanout
 from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
 from dataraum_context.detectors.patterns import top_values_sql
 from dataraum_context.detectors.units import UnitResult
-from dataraum_context.sqlutil import quote_ident, quote_literal
+from dataraum_context.sqlutil import quote_ident, quote_literal, trim_sql
 from dataraum_context.type_resolution.formats import (
     BOOLEAN_WORDS,
     NUMBER_KINDS,
@@ -457,7 +457,7 @@ def _measure_sql(source: str, candidates: list[Candidate], keep: str = "", weigh
     columns = list(dict.fromkeys(c.column for c in candidates))
     index = {c: i for i, c in enumerate(columns)}
     carried = [c for c in (keep, weight) if c]  # passed down through every level
-    trimmed = [f"trim(CAST({quote_ident(c)} AS VARCHAR)) AS v{i}" for i, c in enumerate(columns)] + carried
+    trimmed = [f"{trim_sql(f'CAST({quote_ident(c)} AS VARCHAR)')} AS v{i}" for i, c in enumerate(columns)] + carried
     present = [f"(v{i} IS NOT NULL AND v{i} NOT IN ({tokens})) AS p{i}" for i in range(len(columns))]
     level1: list[str] = [f"v{i}" for i in range(len(columns))] + carried
     level2: list[str] = list(carried)

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from dataraum_context.errors import UserError
-from dataraum_context.sqlutil import qualified, quiet, quote_ident
+from dataraum_context.sqlutil import qualified, quiet, quote_ident, trim_sql
 from dataraum_context.type_resolution.formats import ValueFormat, install_macros, parse_sql
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypeCandidateResult
 from dataraum_context.type_resolution.resolver import VARCHAR, format_for_decision, null_test_sql
@@ -59,11 +59,11 @@ def preview(
     try:
         install_macros(con)
         col = quote_ident(column)
-        parsed = parse_sql(fmt, new_type, f"trim({col})") if new_type != VARCHAR else f"trim({col})"
+        parsed = parse_sql(fmt, new_type, trim_sql(col)) if new_type != VARCHAR else trim_sql(col)
         present = f"NOT {null_test_sql(col)}"
         non_null, read, examples = con.execute(
             f"SELECT count_if({present}), count_if({present} AND ({parsed}) IS NOT NULL), "
-            f"list(DISTINCT trim({col})) FILTER (WHERE {present} AND ({parsed}) IS NULL) "
+            f"list(DISTINCT {trim_sql(col)}) FILTER (WHERE {present} AND ({parsed}) IS NULL) "
             f"FROM {qualified('raw', table)}"
         ).fetchone()
     except duckdb.Error as exc:

@@ -32,7 +32,7 @@ import duckdb
 
 from dataraum_context.detectors.patterns import NULL_TOKENS, PatternMatch
 from dataraum_context.detectors.units import UnitResult
-from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident, quote_literal, token_test_sql
+from dataraum_context.sqlutil import DISTINCT_PER_QUERY, aggregate_in_slices, quote_ident, quote_literal, token_test_sql, trim_sql
 from dataraum_context.type_resolution import candidates as cands
 from dataraum_context.type_resolution.formats import (
     NUMBER_KINDS,
@@ -290,11 +290,11 @@ def _failures(
     def selects(d: ColumnTypeDecision, weight: str = "") -> list[str]:
         col = quote_ident(d.column_name)
         present = f"NOT {null_test_sql(col)}"
-        parsed = parse_sql(d.value_format, d.decided_type, f"trim({col})")
+        parsed = parse_sql(d.value_format, d.decided_type, trim_sql(col))
         return [
             cands.count_rows(present, weight),
             cands.count_rows(f"{present} AND ({parsed}) IS NOT NULL", weight),
-            f"count(DISTINCT trim({col})) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
+            f"count(DISTINCT {trim_sql(col)}) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
         ]
 
     found: dict[int, tuple[int, int, int]] = {}

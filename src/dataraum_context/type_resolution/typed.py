@@ -16,7 +16,7 @@ import duckdb
 
 from dataraum_context import fanout
 from dataraum_context.errors import DataraumError
-from dataraum_context.sqlutil import SHARED_WRITES, qualified, quote_ident
+from dataraum_context.sqlutil import SHARED_WRITES, qualified, quote_ident, trim_sql
 from dataraum_context.type_resolution.formats import install_macros
 from dataraum_context.type_resolution.models import ColumnTypeDecision, TypedTableResult, decision_parse_sql
 from dataraum_context.type_resolution.resolver import NULL_TOKENS, VARCHAR, null_test_sql
@@ -78,7 +78,7 @@ def typed_expression(decision: ColumnTypeDecision, column_sql: str, null_guard: 
     without a value format raises instead of silently keeping text. `null_guard=False` leaves
     out the null-token test for a parse that reads no null token (`reads_null_tokens`): its
     NULL for those cells is the same."""
-    parsed = decision_parse_sql(decision, f"trim({column_sql})")
+    parsed = decision_parse_sql(decision, trim_sql(column_sql))
     if parsed is None:
         value, target = f"CAST({column_sql} AS VARCHAR)", VARCHAR
     else:
