@@ -40,7 +40,7 @@ from typing import Any
 
 from dataraum_context import fanout
 from dataraum_context.detectors._currency import currency_regex
-from dataraum_context.sqlutil import quote_ident, quote_literal, trim_sql
+from dataraum_context.sqlutil import quote_ident, quote_literal
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
@@ -334,7 +334,7 @@ def _distinct_values_sql(sample_table: str, columns: list[str], null_tokens: fro
     The columns are unnested side by side (`unnest(range(k))` with `unnest([v0, ...])`): one
     projection whatever the width, where a UNION ALL of one branch per column made the plan,
     its time and its memory grow faster than the columns."""
-    values = ", ".join(trim_sql(f"CAST({quote_ident(col)} AS VARCHAR)") for col in columns)
+    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
     return (
         f"SELECT c, v, count(*) AS n FROM (SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v "
         f"FROM {sample_table}) WHERE v IS NOT NULL AND v NOT IN {_null_token_list(null_tokens)} GROUP BY c, v"
@@ -435,7 +435,7 @@ def date_order_evidence(con: Any, sample_or_table: str, column: str) -> dict[str
     a <= 12, `ambiguous` counts a <= 12 and b <= 12 (both >= 1). Values where neither
     reading is valid are not counted. `sample_or_table` is an already-quoted name.
     """
-    v = trim_sql(f"CAST({quote_ident(column)} AS VARCHAR)")
+    v = f"trim(CAST({quote_ident(column)} AS VARCHAR))"
     rx = quote_literal("^(?:" + _DATE_SHAPE + ")$")
     sql = (
         f"SELECT count_if(a > 12 AND a <= 31 AND b BETWEEN 1 AND 12), "
@@ -456,7 +456,7 @@ def top_values_sql(table: str, columns: list[str], limit: int | None) -> str:
     column is planned in more than linear time and memory (2,000 columns of a sample ran out of a
     600 MB DuckDB memory limit)."""
     tokens = ", ".join(quote_literal(t) for t in sorted(NULL_TOKENS))
-    values = ", ".join(trim_sql(f"CAST({quote_ident(col)} AS VARCHAR)") for col in columns)
+    values = ", ".join(f"trim(CAST({quote_ident(col)} AS VARCHAR))" for col in columns)
     union = f"SELECT unnest(range({len(columns)})) AS c, unnest([{values}]) AS v FROM {table}"
     ranked = f"SELECT c, v, count(*) AS n FROM ({union}) WHERE v IS NOT NULL AND v NOT IN ({tokens}) GROUP BY c, v"
     if limit is None:

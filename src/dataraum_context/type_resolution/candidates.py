@@ -403,7 +403,7 @@ def measure(con, table: str, candidates: list[Candidate], grouped: Set[str] = fr
     jobs += [(_measure_grouped, {c}) for c in columns if c not in direct]
     # each job fills its own candidates: independent, so several at once (`fanout`)
     fanout.map_on_cursors(
-        con, lambda cur, job: job[0](cur, table, [c for c in candidates if c.column in job[1]]),
+        con, lambda cur, job: job[0](cur, table, [c for c in candidates if c.column in job[1]], rows),
         jobs, setup=install_macros, rows=rows,
     )
 
@@ -437,19 +437,22 @@ def count_rows(condition: str, weight: str = "") -> str:
     return f"coalesce(sum({weight}) FILTER (WHERE {condition}), 0)" if weight else f"count_if({condition})"
 
 
-def _measure_grouped(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
+def _measure_grouped(con, table: str, candidates: list[Candidate], rows: int | None = None) -> None:  # noqa: ANN001
     """The candidates of one column measured over its distinct values, each weighted by its count."""
     source, weight = grouped_source(table, candidates[0].column)
-    _read_measures(candidates, con.execute(_measure_sql(source, candidates, weight=weight)).fetchall()[0])
+    _read_measures(candidates, con.execute(_measure_sql(source, candidates, weight=weight, rows=rows)).fetchall()[0])
 
 
-def _measure_sql(source: str, candidates: list[Candidate], keep: str = "", weight: str = "") -> str:
+def _measure_sql(
+    source: str, candidates: list[Candidate], keep: str = "", weight: str = "", rows: int | None = None
+) -> str:
     """The measuring query of `candidates` over `source` (a table, or a subquery naming their
     columns): per column its non-null count, then per candidate its aggregates (`_read_measures`).
     With `keep` (a column of `source`), one row per value of `keep` (GROUP BY), it first. With
     `weight` (a column of `source`: how many rows each row of `source` stands for, as in a
     `GROUP BY` of the values with their counts), every count is a sum of weights; minima,
-    maxima and `bool_or` do not depend on how often a value occurs."""
+    maxima and `bool_or` do not depend on how often a value occurs. `rows`: how many rows `source`
+    has, at most (`sqlutil.trim_sql`; None: many)."""
     # Each expression is written once, a level below its uses (DuckDB does not share common
     # subexpressions across CASE branches), and computed for every row: aggregates keep the
     # matching rows with FILTER, which is cheaper than CASE on string functions.
@@ -457,7 +460,7 @@ def _measure_sql(source: str, candidates: list[Candidate], keep: str = "", weigh
     columns = list(dict.fromkeys(c.column for c in candidates))
     index = {c: i for i, c in enumerate(columns)}
     carried = [c for c in (keep, weight) if c]  # passed down through every level
-    trimmed = [f"{trim_sql(f'CAST({quote_ident(c)} AS VARCHAR)')} AS v{i}" for i, c in enumerate(columns)] + carried
+    trimmed = [f"{trim_sql(f'CAST({quote_ident(c)} AS VARCHAR)', rows)} AS v{i}" for i, c in enumerate(columns)] + carried
     present = [f"(v{i} IS NOT NULL AND v{i} NOT IN ({tokens})) AS p{i}" for i in range(len(columns))]
     level1: list[str] = [f"v{i}" for i in range(len(columns))] + carried
     level2: list[str] = list(carried)
@@ -549,16 +552,16 @@ def _read_measures(candidates: list[Candidate], row: tuple) -> None:
         )
 
 
-def _measure_columns(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
+def _measure_columns(con, table: str, candidates: list[Candidate], rows: int | None = None) -> None:  # noqa: ANN001
     """The candidates measured over `table`, side by side: one expression chain per candidate."""
-    _read_measures(candidates, con.execute(_measure_sql(table, candidates)).fetchall()[0])
+    _read_measures(candidates, con.execute(_measure_sql(table, candidates, rows=rows)).fetchall()[0])
 
 
 LONG_CELLS = 400_000
 """Values (rows x columns) up to which a table is measured in long form (`_measure_long`)."""
 
 
-def _measure_long(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
+def _measure_long(con, table: str, candidates: list[Candidate], rows: int | None = None) -> None:  # noqa: ANN001
     """The candidates measured over a small `table`: its columns' values one under another
     (`c`, `v`), one expression chain per distinct *format*, each reading just the columns that
     have it, grouped by column. The same expressions on the same values as `_measure_columns`
@@ -577,7 +580,7 @@ def _measure_long(con, table: str, candidates: list[Candidate]) -> None:  # noqa
         first = members[0]
         one = Candidate("v", first.label, first.fmt, data_type=first.data_type)
         wanted = ", ".join(str(index[c.column]) for c in members)
-        sql = _measure_sql(f"(SELECT c, v FROM vals WHERE c IN ({wanted}))", [one], keep="c")
+        sql = _measure_sql(f"(SELECT c, v FROM vals WHERE c IN ({wanted}))", [one], keep="c", rows=0)
         if first.fmt.kind not in NUMBER_KINDS:  # the number chains' six aggregates, padded
             sql = f"SELECT *, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT, NULL::BOOLEAN FROM ({sql})"
         branches.append(f"SELECT {g} AS g, * FROM ({sql})")

@@ -286,15 +286,16 @@ def _failures(
 
     A column in `grouped` (`cands.grouped_columns`) is counted over its distinct values with their
     counts, one query of its own: the parse runs once per value."""
+    rows = int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0])
 
     def selects(d: ColumnTypeDecision, weight: str = "") -> list[str]:
         col = quote_ident(d.column_name)
         present = f"NOT {null_test_sql(col)}"
-        parsed = parse_sql(d.value_format, d.decided_type, trim_sql(col))
+        parsed = parse_sql(d.value_format, d.decided_type, trim_sql(col, rows))
         return [
             cands.count_rows(present, weight),
             cands.count_rows(f"{present} AND ({parsed}) IS NOT NULL", weight),
-            f"count(DISTINCT {trim_sql(col)}) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
+            f"count(DISTINCT {trim_sql(col, rows)}) FILTER (WHERE {present} AND ({parsed}) IS NULL)",
         ]
 
     found: dict[int, tuple[int, int, int]] = {}

@@ -71,14 +71,16 @@ def record_lineage(con: duckdb.DuckDBPyConnection, table_name: str, decisions: l
         )
 
 
-def typed_expression(decision: ColumnTypeDecision, column_sql: str, null_guard: bool = True) -> str:
+def typed_expression(
+    decision: ColumnTypeDecision, column_sql: str, null_guard: bool = True, rows: int | None = None
+) -> str:
     """The typed value of one raw cell under `decision` (NULL for nulls and failures).
 
     The parse is the decision's lossless predicate (`formats.parse_sql`); a typed decision
     without a value format raises instead of silently keeping text. `null_guard=False` leaves
     out the null-token test for a parse that reads no null token (`reads_null_tokens`): its
-    NULL for those cells is the same."""
-    parsed = decision_parse_sql(decision, trim_sql(column_sql))
+    NULL for those cells is the same. `rows`: how many rows it runs over (`sqlutil.trim_sql`)."""
+    parsed = decision_parse_sql(decision, trim_sql(column_sql, rows))
     if parsed is None:
         value, target = f"CAST({column_sql} AS VARCHAR)", VARCHAR
     else:
@@ -97,7 +99,7 @@ def reads_null_tokens(con: duckdb.DuckDBPyConnection, decisions: list[ColumnType
     boolean pair such as `-`/`+` would. Asked of DuckDB on the tokens themselves, so the answer
     holds for whatever `parse_sql` generates."""
     expressions = {
-        d.column_name: typed_expression(d, "v", null_guard=False)
+        d.column_name: typed_expression(d, "v", null_guard=False, rows=0)
         for d in decisions if decision_parse_sql(d, "v") is not None
     }
     # the answer depends on the expression only: asked once per process (formats repeat from
@@ -211,7 +213,7 @@ def build_typed_table(
     guarded = reads_null_tokens(con, decisions)
     for decision in decisions:
         col = quote_ident(decision.column_name)
-        selects.append(f"{typed_expression(decision, col, decision.column_name in guarded)} AS {col}")
+        selects.append(f"{typed_expression(decision, col, decision.column_name in guarded, raw_row_count)} AS {col}")
     _write_typed(con, table_name, raw_table, raw_row_count, selects)
     record_lineage(con, table_name, decisions)
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table_name])
