@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench_startup import compile_bytecode
 from bench_topology import generate as generate_tpch
 
 HERE = Path(__file__).resolve().parent
@@ -241,6 +242,7 @@ def main() -> None:
     parser.add_argument("--tpch-repeat", type=int, default=1, help="repeats for TPC-H SF 1 (about 5 min each)")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to the Markdown files")
     args = parser.parse_args()
+    compile_bytecode()  # as a regular install has it (see bench_startup.py)
     results = []
     for name in args.inputs.split(","):
         item = prepare(name.strip())
