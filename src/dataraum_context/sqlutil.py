@@ -122,9 +122,9 @@ def distinct_counts(
 # DuckDB over every code point in tests/test_first_characters.py.
 
 TRIM_TEST_ROWS = 100_000
-"""Rows from which `trim_sql` tests before trimming: below, planning (the test writes `v` four
-times), not reading, is the cost (200 small files: the typed layer 4.7 s -> 6.9 s with the test).
-Wide tables of few rows stay on plain `trim()` too."""
+"""Rows from which `trim_sql` tests before trimming. Below, planning, not reading, is a table's
+cost, and the test writes `v` four times into every statement: small tables (the 200 small files
+of the benchmark) and wide tables of few rows keep the plain `trim()` they had."""
 
 
 def trim_sql(v: str, rows: int | None = None) -> str:
