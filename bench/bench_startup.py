@@ -46,8 +46,8 @@ POLL_SECONDS = 0.003
 
 
 def compile_bytecode() -> None:
-    """Write the `__pycache__` of the installed package (the dataflow and ontology packages inside
-    it included), as a regular `pip install` does."""
+    """Write the `__pycache__` of the installed package and of its dataflows (a folder of their own
+    in an editable install), as a regular `pip install` does."""
     code = (
         "import pathlib, dataraum_context, dataraum_context.dataflows as d; "
         "print(pathlib.Path(dataraum_context.__file__).parent); print(pathlib.Path(d.__file__).parent)"

@@ -383,27 +383,31 @@ digits, date round trips) outweigh up to about half distinct (measured on TPC-H'
 95 % distinct decimals 0.16 s -> 0.18 s)."""
 
 
-def measure(con, table: str, candidates: list[Candidate], grouped: Set[str] = frozenset()) -> None:  # noqa: ANN001
+def measure(  # noqa: ANN001
+    con, table: str, candidates: list[Candidate], grouped: Set[str] = frozenset(), rows: int | None = None
+) -> None:
     """Fill `parsed`/`nonnull` (and, for numbers, the sized `data_type`) of every candidate,
     over all rows of `table` (one aggregate scan per `MEASURE_COLUMNS` columns; each
     expression computed once per row).
 
     The columns in `grouped` (`grouped_columns`: a big table's columns with few distinct values)
     are measured over those values with their counts instead: the same figures (tested), one query
-    per such column. A small table is measured in long form whatever `grouped` says."""
+    per such column. A small table is measured in long form whatever `grouped` says. `rows`: the
+    table's row count, when the caller has it."""
     if not candidates:
         return
     columns = list(dict.fromkeys(c.column for c in candidates))
-    rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    if rows is None:
+        rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     # a small table's chunk in long form (planning is its cost), a big one's side by side
     long = _is_small(rows, len(columns))
-    measure_chunk = _measure_long if long else _measure_columns
+    measure_chunk = _measure_long if long else functools.partial(_measure_columns, rows=rows)
     direct = [c for c in columns if long or c not in grouped]
     jobs = [(measure_chunk, set(direct[start:start + MEASURE_COLUMNS])) for start in range(0, len(direct), MEASURE_COLUMNS)]
-    jobs += [(_measure_grouped, {c}) for c in columns if c not in direct]
+    jobs += [(functools.partial(_measure_grouped, rows=rows), {c}) for c in columns if c not in direct]
     # each job fills its own candidates: independent, so several at once (`fanout`)
     fanout.map_on_cursors(
-        con, lambda cur, job: job[0](cur, table, [c for c in candidates if c.column in job[1]], rows),
+        con, lambda cur, job: job[0](cur, table, [c for c in candidates if c.column in job[1]]),
         jobs, setup=install_macros, rows=rows,
     )
 
@@ -413,12 +417,16 @@ def _is_small(rows: int, columns: int) -> bool:
     return rows * min(columns, MEASURE_COLUMNS) <= LONG_CELLS
 
 
-def grouped_columns(con, table: str, columns: list[str], distinct: Mapping[str, int] | None) -> set[str]:  # noqa: ANN001
+def grouped_columns(  # noqa: ANN001
+    con, table: str, columns: list[str], distinct: Mapping[str, int] | None, rows: int | None = None
+) -> set[str]:
     """The `columns` of `table` to measure over their distinct values: a big table's columns with
-    at most `GROUPED_SHARE` distinct values among its rows (`distinct`: column -> distinct values)."""
+    at most `GROUPED_SHARE` distinct values among its rows (`distinct`: column -> distinct values;
+    `rows`: the table's row count, when the caller has it)."""
     if not distinct or not columns:
         return set()
-    rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    if rows is None:
+        rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     if _is_small(rows, len(columns)):
         return set()
     return {c for c in columns if c in distinct and distinct[c] <= GROUPED_SHARE * rows}
@@ -561,7 +569,7 @@ LONG_CELLS = 400_000
 """Values (rows x columns) up to which a table is measured in long form (`_measure_long`)."""
 
 
-def _measure_long(con, table: str, candidates: list[Candidate], rows: int | None = None) -> None:  # noqa: ANN001
+def _measure_long(con, table: str, candidates: list[Candidate]) -> None:  # noqa: ANN001
     """The candidates measured over a small `table`: its columns' values one under another
     (`c`, `v`), one expression chain per distinct *format*, each reading just the columns that
     have it, grouped by column. The same expressions on the same values as `_measure_columns`

@@ -280,13 +280,16 @@ def decide_tables(
 
 
 def _failures(
-    con: duckdb.DuckDBPyConnection, raw_table: str, decisions: list[ColumnTypeDecision], grouped: Set[str] = frozenset()
+    con: duckdb.DuckDBPyConnection, raw_table: str, decisions: list[ColumnTypeDecision], grouped: Set[str] = frozenset(),
+    rows: int | None = None,
 ) -> list[tuple[int, int, int]]:
     """(non-null, read, distinct failing texts) per decision under its exact parse (one scan).
 
     A column in `grouped` (`cands.grouped_columns`) is counted over its distinct values with their
-    counts, one query of its own: the parse runs once per value."""
-    rows = int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0])
+    counts, one query of its own: the parse runs once per value. `rows`: the table's row count,
+    when the caller has it."""
+    if rows is None:
+        rows = int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0])
 
     def selects(d: ColumnTypeDecision, weight: str = "") -> list[str]:
         col = quote_ident(d.column_name)
@@ -337,8 +340,9 @@ def verify_decisions(
         for i in typed
     ]
     # columns with few values (by `distinct`) are measured and counted per value, here and below
-    grouped = cands.grouped_columns(con, raw_table, [decisions[i].column_name for i in typed], distinct)
-    cands.measure(con, raw_table, measured, grouped)
+    rows = int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0])
+    grouped = cands.grouped_columns(con, raw_table, [decisions[i].column_name for i in typed], distinct, rows)
+    cands.measure(con, raw_table, measured, grouped, rows)
     counts: dict[int, tuple[int, int, int]] = {}
     for i, m in zip(typed, measured):
         if decisions[i].decision_source == "auto" and m.data_type != VARCHAR:
@@ -347,7 +351,7 @@ def verify_decisions(
     # ... and only columns with failures are counted again, with the exact parse of the final type
     failing = [i for i in typed if counts[i][1] < counts[i][0] or decisions[i].decision_source != "auto"]
     if failing:
-        for i, exact in zip(failing, _failures(con, raw_table, [settled[i] for i in failing], grouped)):
+        for i, exact in zip(failing, _failures(con, raw_table, [settled[i] for i in failing], grouped, rows)):
             counts[i] = exact
     counts_list = [counts[i] for i in typed]
     for i, (nonnull, parsed, failed_distinct) in zip(typed, counts_list):
