@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from pathlib import Path
+from dataraum_context import fanout
 from dataraum_context.detectors.patterns import PatternMatch
 from dataraum_context.profiling.models import TableProfileResult
 from dataraum_context.quality import contributed, generate
@@ -47,17 +48,21 @@ def generated_quality_rules(
     types = column_types(type_decisions)
     profiles = {p.table_name: p for p in table_profiles}
     typed_names = {t.table_name: t.typed_table for t in typed_tables}
-    rules: list[QualityRuleSpec] = []
-    for table in typed_tables:
+
+    def one(cur: duckdb.DuckDBPyConnection, table: TypedTableResult) -> list[QualityRuleSpec]:
         table_types = types.get(table.table_name, {})
         keys = generate.merge_keys(
             [list(k) for k in dict(candidate_keys or {}).get(table.table_name, [])],
             generate.fallback_keys(profiles.get(table.table_name), table_types),
         )
-        rules += generate.table_rules(
-            duckdb_con, table.table_name, table.typed_table, table_types, profiles.get(table.table_name),
+        return generate.table_rules(
+            cur, table.table_name, table.typed_table, table_types, profiles.get(table.table_name),
             column_patterns.get(table.table_name, {}), keys,
         )
+
+    # several tables at once (`fanout`: read-only queries, each table on a cursor), the rules in
+    # the tables' order: what the loop over tables gives
+    rules = [rule for part in fanout.map_on_cursors(duckdb_con, one, typed_tables) for rule in part]
     rules += generate.referential_rules(list(relationships or []), typed_names, types)
     return rules
 
@@ -97,21 +102,26 @@ def quality_execution(
     typed_tables: list[TypedTableResult],
     type_decisions: list[ColumnTypeDecision],
     duckdb_con: duckdb.DuckDBPyConnection,
+    candidate_keys: Any = None,
 ) -> list[TableQualityExecution]:
     """Per table, every rule run on the typed layer (one aggregate scan, plus one query per unique
-    rule) with the evidence the scores need; invalid rules are reported, the others run."""
+    rule whose key topology's `candidate_keys` did not verify) with the evidence the scores need;
+    invalid rules are reported, the others run."""
     types = column_types(type_decisions)
     by_table: dict[str, list[QualityRuleSpec]] = {}
     for rule in quality_rules:
         by_table.setdefault(rule.table_name, []).append(rule)
     known = {t.table_name for t in typed_tables}
-    executions = [
-        execute_table(
-            duckdb_con, table.table_name, table.typed_table, types.get(table.table_name, {}),
+
+    def one(cur: duckdb.DuckDBPyConnection, table: TypedTableResult) -> TableQualityExecution:
+        return execute_table(
+            cur, table.table_name, table.typed_table, types.get(table.table_name, {}),
             by_table.get(table.table_name, []), table.quarantined,
+            dict(candidate_keys or {}).get(table.table_name, []),
         )
-        for table in typed_tables
-    ]
+
+    # several tables at once, as `generated_quality_rules`; the executions in the tables' order
+    executions = fanout.map_on_cursors(duckdb_con, one, typed_tables)
     executions += [unknown_table(name, rules) for name, rules in by_table.items() if name not in known]
     return executions
 
