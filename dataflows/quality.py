@@ -102,11 +102,11 @@ def quality_execution(
     typed_tables: list[TypedTableResult],
     type_decisions: list[ColumnTypeDecision],
     duckdb_con: duckdb.DuckDBPyConnection,
-    candidate_keys: Any = None,
 ) -> list[TableQualityExecution]:
     """Per table, every rule run on the typed layer (one aggregate scan, plus one query per unique
-    rule whose key topology's `candidate_keys` did not verify) with the evidence the scores need;
-    invalid rules are reported, the others run."""
+    rule) with the evidence the scores need; invalid rules are reported, the others run. A unique
+    rule is counted even on a key topology verified: the rule checks the table, not what an
+    upstream node (or an override) says of it."""
     types = column_types(type_decisions)
     by_table: dict[str, list[QualityRuleSpec]] = {}
     for rule in quality_rules:
@@ -117,7 +117,6 @@ def quality_execution(
         return execute_table(
             cur, table.table_name, table.typed_table, types.get(table.table_name, {}),
             by_table.get(table.table_name, []), table.quarantined,
-            dict(candidate_keys or {}).get(table.table_name, []),
         )
 
     # several tables at once, as `generated_quality_rules`; the executions in the tables' order

@@ -15,10 +15,7 @@ Per table:
    The first failing `_row_id`s of the rules that failed come from a second scan, the
    failure flags unnested to (rule, `_row_id`) and grouped by rule (`min(_row_id, n)`).
 3. Each `unique` rule runs as its own GROUP BY on the key (NULL keys skipped): rows in
-   groups of more than one fail. A key the caller passes in `verified_keys` (topology's
-   candidate keys: on this typed table, no NULL in any row and as many distinct values as
-   rows, both counted exactly) has no duplicate by that count, so it is not counted again
-   (lineitem's (l_orderkey, l_linenumber): 0.6 s of the same grouping twice).
+   groups of more than one fail.
 4. One query fetches the sampled failing rows (`_row_id` and the rules' columns as text).
 """
 
@@ -252,10 +249,8 @@ def execute_table(
     column_types: dict[str, str],
     rules: list[QualityRuleSpec],
     quarantined: dict[str, int] | None = None,
-    verified_keys: list[list[str]] | None = None,
 ) -> TableQualityExecution:
-    """Run every rule of one table; invalid rules are reported, the others run. `verified_keys`:
-    column sets known to be unique and without NULLs on `typed_table` (step 3 of the module)."""
+    """Run every rule of one table; invalid rules are reported, the others run."""
     columns = list(column_types)
     results: dict[int, QualityResultRecord] = {}
     samples: dict[int, list[int]] = {}
@@ -295,12 +290,8 @@ def execute_table(
     for (position, rule), (failed, ids) in zip(row_level, per_rule, strict=True):
         results[position] = _ok(rule, rows, failed)
         samples[position] = ids
-    verified = {frozenset(key) for key in verified_keys or []}
     for position, rule in unique:
-        if frozenset(rule.columns()) in verified and set(rule.columns()) <= set(columns):
-            results[position], samples[position] = _ok(rule, rows, 0, duplicate_values=0), []
-        else:
-            results[position], samples[position] = _unique(con, typed_table, rule, set(columns), rows)
+        results[position], samples[position] = _unique(con, typed_table, rule, set(columns), rows)
 
     wanted = {i for ids in samples.values() for i in ids}
     fetched = _samples(con, typed_table, columns, wanted)
