@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 FEW_ROWS = 100_000
@@ -34,6 +34,22 @@ def worth_counting(rows: int, distinct: int | None) -> bool:
     return rows >= FEW_ROWS and distinct is not None and distinct <= FEW_VALUES
 
 
+SORTED_SHARE = 0.2
+"""Beyond `FEW_VALUES`, a column of a big table with at most this share of distinct values per
+row still takes its quantiles from its distinct values, sorted in SQL with their running counts
+(`worth_sorting`), instead of every row: TPC-H's l_partkey (200,000 of 6 M) 0.44 s -> 0.08 s,
+l_extendedprice (934,000) 0.45 s -> 0.26 s. Above it the rows are cheaper: l_orderkey (1.5 M
+of 6 M, and already in order) 0.25 s from its rows, 0.39 s from its values."""
+
+
+def worth_sorting(rows: int, distinct: int | None) -> bool:
+    """Whether a column not `worth_counting` takes its quantiles from its sorted distinct values."""
+    return (
+        rows >= FEW_ROWS and distinct is not None and not worth_counting(rows, distinct)
+        and distinct <= SORTED_SHARE * rows
+    )
+
+
 def from_counts(con: Any, values: Sequence[tuple[float, int]], fractions: Sequence[float]) -> list[float]:
     """`quantile_cont` at each of `fractions` of the values that `values` counts (one small query
     for all the fractions that fall between two different positions)."""
@@ -42,10 +58,26 @@ def from_counts(con: Any, values: Sequence[tuple[float, int]], fractions: Sequen
     def at(position: int) -> float:
         return values[bisect.bisect_right(ends, position)][0]
 
+    return from_positions(con, ends[-1], at, fractions)
+
+
+def positions(total: int, fractions: Sequence[float]) -> list[int]:
+    """The positions (0-based, in ascending order of the values) `from_positions` reads for
+    `total` values."""
+    found: set[int] = set()
+    for q in fractions:
+        h = (total - 1) * q
+        found.update((math.floor(h), math.ceil(h)))
+    return sorted(found)
+
+
+def from_positions(con: Any, total: int, at: Callable[[int], float], fractions: Sequence[float]) -> list[float]:
+    """`quantile_cont` at each of `fractions` of `total` values, `at(k)` being the value at
+    position k of the sorted values (only the `positions(total, fractions)` are asked)."""
     found: dict[int, float] = {}
     between: list[tuple[int, float, float, float]] = []
     for k, q in enumerate(fractions):
-        h = (ends[-1] - 1) * q
+        h = (total - 1) * q
         low, high = math.floor(h), math.ceil(h)
         if low == high:
             found[k] = at(low)

@@ -1,8 +1,8 @@
-"""Quantiles of a numeric column with few distinct numbers, computed from the distinct numbers
-and their counts (`_quantiles_from_groups`), are exactly DuckDB's `quantile_cont` over every row:
-whole profiles compared (percentiles, histograms built from them, standard deviation and all) on
-real files and on generated columns with repeats, decimals, huge and tiny numbers, null tokens
-and text."""
+"""Quantiles of a numeric column computed from its distinct numbers and their counts (few of
+them: `_quantiles_from_groups`, read in Python; more: `_quantiles_from_sorted_groups`, sorted in
+SQL with running counts) are exactly DuckDB's `quantile_cont` over every row: whole profiles
+compared (percentiles, histograms built from them, standard deviation and all) on real files and
+on generated columns with repeats, decimals, huge and tiny numbers, null tokens and text."""
 
 from __future__ import annotations
 
@@ -20,23 +20,28 @@ from helpers import REAL_TABLES
 REAL = REAL_TABLES
 
 
-def _profiles(con: duckdb.DuckDBPyConnection, columns: list[str], grouped: bool, monkeypatch) -> list[dict]:
+def _profiles(con: duckdb.DuckDBPyConnection, columns: list[str], mode: str, monkeypatch) -> list[dict]:
+    """mode: "grouped" (counts read in Python), "sorted" (positions from the distinct values
+    sorted in SQL, `_quantiles_from_sorted_groups`) or "rows" (the spread query over every row)."""
     with monkeypatch.context() as m:
         m.setattr(quantiles, "FEW_ROWS", 0)
-        m.setattr(quantiles, "FEW_VALUES", 10**9 if grouped else -1)
+        m.setattr(quantiles, "FEW_VALUES", 10**9 if mode == "grouped" else -1)
+        m.setattr(quantiles, "SORTED_SHARE", 10.0 if mode == "sorted" else -1.0)
         result = profiler.profile_table(con, "t", "t", columns)
     return [c.model_dump() for c in result.columns]
 
 
 def _assert_same(con: duckdb.DuckDBPyConnection, monkeypatch) -> None:
     columns = [row[0] for row in con.execute("DESCRIBE t").fetchall()]
-    grouped, plain = _profiles(con, columns, True, monkeypatch), _profiles(con, columns, False, monkeypatch)
-    # the mean is a floating-point sum in whatever order DuckDB's hash aggregate gives the distinct
-    # values (its last bits move from run to run, either way): equal to 1e-12, everything else exact
-    for g, p in zip(grouped, plain, strict=True):
-        gm, pm = g.pop("mean_value"), p.pop("mean_value")
-        assert (gm is None) == (pm is None) and (gm is None or gm == pytest.approx(pm, rel=1e-12, abs=1e-300))
-    assert grouped == plain
+    plain = _profiles(con, columns, "rows", monkeypatch)
+    for mode in ("grouped", "sorted"):
+        grouped = _profiles(con, columns, mode, monkeypatch)
+        # the mean is a floating-point sum in whatever order DuckDB's hash aggregate gives the distinct
+        # values (its last bits move from run to run, either way): equal to 1e-12, everything else exact
+        for g, p in zip(grouped, plain, strict=True):
+            gm, pm = g.pop("mean_value"), p.get("mean_value")
+            assert (gm is None) == (pm is None) and (gm is None or gm == pytest.approx(pm, rel=1e-12, abs=1e-300))
+        assert grouped == [{k: v for k, v in p.items() if k != "mean_value"} for p in plain], mode
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
@@ -44,7 +49,7 @@ def test_real_files(path: Path, monkeypatch) -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)", [str(path)])
     _assert_same(con, monkeypatch)
-    assert any(p["percentiles"] for p in _profiles(con, [r[0] for r in con.execute("DESCRIBE t").fetchall()], True, monkeypatch))
+    assert any(p["percentiles"] for p in _profiles(con, [r[0] for r in con.execute("DESCRIBE t").fetchall()], "sorted", monkeypatch))
 
 
 numbers = st.one_of(

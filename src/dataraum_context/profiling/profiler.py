@@ -453,6 +453,12 @@ def _collect_stats(
     if few:
         for i, found in _quantiles_from_groups(con, groups, [i for i, _ in few]).items():
             stats[i]["quantiles"] = found
+    # more numbers, still far fewer than rows: the values at the quantiles' positions from the
+    # distinct numbers sorted in SQL with their running counts
+    for i, name in numeric:
+        if quantiles.worth_sorting(rows, int(stats[i]["distinct"])):
+            stats[i]["quantiles"] = _quantiles_from_sorted_groups(con, groups, i, int(stats[i]["numeric_count"]))
+            few.append((i, name))
     # quantiles hold every value of their columns in memory (DuckDB cannot spill them): as many
     # columns per query as `SPREAD_CELLS` allows
     per_query = max(1, min(CHUNK_COLUMNS, SPREAD_CELLS // max(rows, 1)))
@@ -495,6 +501,21 @@ def _quantiles_from_groups(con: duckdb.DuckDBPyConnection, groups: str, columns:
     ).fetchall():
         found.setdefault(int(col), []).append((float(n), int(count)))
     return {col: quantiles.from_counts(con, values, _FRACTIONS) for col, values in found.items()}
+
+
+def _quantiles_from_sorted_groups(con: duckdb.DuckDBPyConnection, groups: str, column: int, total: int) -> list[float]:
+    """`quantile_cont(x, _FRACTIONS)` of column `column`'s `total` numbers, from its distinct
+    numbers in `groups`: the number at position k is the smallest whose running count exceeds k
+    (`quantiles.from_positions`: the same result to the last bit as over every row)."""
+    wanted = quantiles.positions(total, _FRACTIONS)
+    picks = ", ".join(f"min(n) FILTER (WHERE ends > {k})" for k in wanted)
+    row = con.execute(
+        f"WITH k AS (SELECT n, sum(c) AS c FROM {_classified(groups)} WHERE n IS NOT NULL AND col = {int(column)} "
+        "GROUP BY n), e AS (SELECT n, sum(c) OVER (ORDER BY n ROWS UNBOUNDED PRECEDING) AS ends FROM k) "
+        f"SELECT {picks} FROM e"
+    ).fetchone()
+    at = {k: float(v) for k, v in zip(wanted, row, strict=True)}
+    return quantiles.from_positions(con, total, at.__getitem__, _FRACTIONS)
 
 
 def _collect_histograms(
