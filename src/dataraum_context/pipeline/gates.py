@@ -35,28 +35,48 @@ def gate_types(nodes: list[HamiltonNode], gate_node: str) -> list[str]:
     return []
 
 
-async def _item_id(session: AsyncSession, proposal: ReviewProposal) -> uuid.UUID:
-    """The metadata id a proposal is about: a column, a table, or (relationships, which may
-    not be stored yet) a stable id derived from the target."""
-    if proposal.target_kind in ("column", "table"):
-        table_id = (
-            await session.execute(
-                sa.select(Table.table_id).where(Table.table_name == proposal.table_name, Table.layer == "raw").limit(1)
+_CHUNK = 500  # values per IN (...) list
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)]
+
+
+async def item_ids(session: AsyncSession, proposals: list[ReviewProposal]) -> list[uuid.UUID]:
+    """The metadata id each proposal is about: a column, a table, or (relationships, which may
+    not be stored yet, and targets not in the store) a stable id derived from the target.
+    Two queries for all of them (the raw tables named, then their columns), not two per proposal:
+    a gate on a 2,000-column table asks 2,000 questions."""
+    names = sorted({p.table_name for p in proposals if p.target_kind in ("column", "table")})
+    table_ids: dict[str, uuid.UUID] = {}
+    column_ids: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+    for chunk in _chunks(names):
+        rows = await session.execute(
+            sa.select(Table.table_name, Table.table_id)
+            .where(Table.table_name.in_(chunk), Table.layer == "raw")
+            .order_by(Table.created_at, Table.table_id)
+        )
+        for name, table_id in rows.all():
+            table_ids.setdefault(name, table_id)
+    if any(p.target_kind == "column" for p in proposals):
+        for chunk in _chunks(sorted(set(table_ids.values()))):
+            rows = await session.execute(
+                sa.select(Column.table_id, Column.column_name, Column.column_id).where(Column.table_id.in_(chunk))
             )
-        ).scalar_one_or_none()
-        if table_id is not None and proposal.target_kind == "table":
-            return table_id
-        if table_id is not None:
-            column_id = (
-                await session.execute(
-                    sa.select(Column.column_id).where(
-                        Column.table_id == table_id, Column.column_name == proposal.column_name
-                    )
-                )
-            ).scalar_one_or_none()
-            if column_id is not None:
-                return column_id
-    return uuid.uuid5(_ITEM_NAMESPACE, f"{proposal.review_type}|{proposal.target}")
+            column_ids.update({(table_id, name): column_id for table_id, name, column_id in rows.all()})
+    ids: list[uuid.UUID] = []
+    for proposal in proposals:
+        table_id = table_ids.get(proposal.table_name) if proposal.target_kind in ("column", "table") else None
+        found = table_id if proposal.target_kind == "table" else None
+        if table_id is not None and proposal.target_kind == "column":
+            found = column_ids.get((table_id, proposal.column_name or ""))
+        ids.append(found if found is not None else uuid.uuid5(_ITEM_NAMESPACE, f"{proposal.review_type}|{proposal.target}"))
+    return ids
+
+
+async def _item_id(session: AsyncSession, proposal: ReviewProposal) -> uuid.UUID:
+    """`item_ids` of one proposal."""
+    return (await item_ids(session, [proposal]))[0]
 
 
 async def store_proposals(
@@ -70,29 +90,38 @@ async def store_proposals(
 
     A proposal that a known decision settles (this run's, or a remembered one made on
     the same evidence) is stored already decided, so the same question is not asked
-    twice. Pending items of earlier runs about the same targets are superseded.
+    twice. Pending items of earlier runs about the same targets are superseded. The
+    statements are per gate, not per proposal (one UPDATE per review type and 500
+    targets, the two id queries of `item_ids`, one flush of the new items). Should a gate
+    propose the same target twice, the later proposal stands and the earlier item is
+    stored superseded.
     """
-    pending: list[ReviewItem] = []
+    targets: dict[str, set[str]] = {}
     for proposal in proposals:
-        evidence_key = proposal.effective_evidence_key()
-        await session.execute(
-            sa.update(ReviewItem)
-            .where(
-                ReviewItem.review_type == proposal.review_type,
-                ReviewItem.target == proposal.target,
-                ReviewItem.status == "pending",
+        targets.setdefault(proposal.review_type, set()).add(proposal.target)
+    for review_type, named in sorted(targets.items()):
+        for chunk in _chunks(sorted(named)):
+            await session.execute(
+                sa.update(ReviewItem)
+                .where(
+                    ReviewItem.review_type == review_type,
+                    ReviewItem.target.in_(chunk),
+                    ReviewItem.status == "pending",
+                )
+                .values(status="superseded")
             )
-            .values(status="superseded")
-        )
+    ids = await item_ids(session, proposals)
+    pending: dict[tuple[str, str], ReviewItem] = {}
+    for proposal, item_id in zip(proposals, ids, strict=True):
         item = ReviewItem(
             run_id=run_id,
             stage=stage,
             review_type=proposal.review_type,
-            item_id=await _item_id(session, proposal),
+            item_id=item_id,
             target=proposal.target,
             context_data=proposal.context,
             suggested_action=proposal.suggested_action,
-            evidence_key=evidence_key,
+            evidence_key=proposal.effective_evidence_key(),
             status="pending",
         )
         decision = decisions.decides(proposal)
@@ -106,11 +135,15 @@ async def store_proposals(
                 if decision.source == "memory"
                 else decision.reason
             )
-        else:
-            pending.append(item)
+        key = (proposal.review_type, proposal.target)
+        earlier = pending.pop(key, None)
+        if earlier is not None:
+            earlier.status = "superseded"
+        if decision is None:
+            pending[key] = item
         session.add(item)
     await session.flush()
-    return pending
+    return list(pending.values())
 
 
 async def auto_approve(session: AsyncSession, items: list[ReviewItem]) -> list[ReviewDecision]:
