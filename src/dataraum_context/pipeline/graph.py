@@ -6,6 +6,7 @@ import hashlib
 import importlib
 import json
 import logging
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -127,12 +128,36 @@ def custom_node_names(dr: driver.Driver) -> set[str]:
     }
 
 
+# Code version of each node function this process has hashed, by the function object: Hamilton
+# parses and hashes the source of every node anew for each driver (46 nodes, ~0.15 s), which a
+# process that runs the pipeline more than once (the web app, the MCP server, a resume after a
+# run) paid every time. A module loaded again (a custom module) gives new function objects.
+_FUNCTION_VERSIONS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _node_version(node: Any) -> str | None:
+    functions = node.originating_functions
+    if not functions:
+        return node.version
+    try:
+        return _FUNCTION_VERSIONS[functions[0]]
+    except (KeyError, TypeError):  # not hashed yet, or not weakly referable
+        pass
+    version = node.version
+    if version is not None:
+        try:
+            _FUNCTION_VERSIONS[functions[0]] = version
+        except TypeError:
+            pass
+    return version
+
+
 def node_versions(dr: driver.Driver) -> dict[str, str]:
     """Per-node code version (hash of the function source without docs and comments)."""
     return {
-        node.name: node.version
+        node.name: version
         for node in dr.list_available_variables()
-        if not node.is_external_input and node.version is not None
+        if not node.is_external_input and (version := _node_version(node)) is not None
     }
 
 
