@@ -106,8 +106,8 @@ def test_store_proposals_in_batches(metadata_engine) -> None:
         assert dict(counts) == {"approved": 1, "pending": len(pending) + 2, "rejected": 1, "superseded": WIDE // 2 + 1}
         assert len(pending) == WIDE + 6 - 2
 
-        # `_item_id` (used one at a time by annotations) gives what the batch gives.
+        # One proposal at a time (as annotations ask) gives what the batch gives.
         for proposal, expected in zip(proposals[WIDE - 2 :], expected_ids[WIDE - 2 :], strict=True):
-            assert await gates._item_id(session, proposal) == expected
+            assert (await gates.item_ids(session, [proposal]))[0] == expected
 
     metadata_engine.run_session(body)

@@ -145,7 +145,7 @@ async def annotate(
 ) -> dict[str, Any]:
     """Record a correction of `target` (see the module docstring); returns the review item.
     The caller commits (one transaction: all of it or nothing)."""
-    from dataraum_context.pipeline.gates import _item_id
+    from dataraum_context.pipeline.gates import item_ids
 
     if not isinstance(reason, str) or not reason.strip():
         raise UserError("an annotation needs a reason (why the current value is wrong)")
@@ -170,7 +170,7 @@ async def annotate(
         run_id=None,
         stage="semantic" if proposal.review_type == "semantic_review" else "topology",
         review_type=proposal.review_type,
-        item_id=await _item_id(session, proposal),
+        item_id=(await item_ids(session, [proposal]))[0],
         target=proposal.target,
         context_data=proposal.context,
         suggested_action=proposal.suggested_action,

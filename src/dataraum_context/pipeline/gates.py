@@ -18,7 +18,7 @@ from dataraum_context.pipeline import results
 from dataraum_context.pipeline.db_models import Checkpoint, ReviewItem, Run
 from dataraum_context.contracts.review import ReviewDecision, ReviewDecisions, ReviewProposal
 from dataraum_context.storage.base import utcnow
-from dataraum_context.storage.core import Column, Table
+from dataraum_context.storage import lookup
 
 DECIDED = ("approved", "rejected", "modified")
 _ACTION_OF_STATUS = {"approved": "approve", "rejected": "reject", "modified": "modify"}
@@ -35,48 +35,23 @@ def gate_types(nodes: list[HamiltonNode], gate_node: str) -> list[str]:
     return []
 
 
-_CHUNK = 500  # values per IN (...) list
-
-
-def _chunks(values: list[Any]) -> list[list[Any]]:
-    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)]
-
-
 async def item_ids(session: AsyncSession, proposals: list[ReviewProposal]) -> list[uuid.UUID]:
-    """The metadata id each proposal is about: a column, a table, or (relationships, which may
-    not be stored yet, and targets not in the store) a stable id derived from the target.
-    Two queries for all of them (the raw tables named, then their columns), not two per proposal:
-    a gate on a 2,000-column table asks 2,000 questions."""
-    names = sorted({p.table_name for p in proposals if p.target_kind in ("column", "table")})
-    table_ids: dict[str, uuid.UUID] = {}
-    column_ids: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
-    for chunk in _chunks(names):
-        rows = await session.execute(
-            sa.select(Table.table_name, Table.table_id)
-            .where(Table.table_name.in_(chunk), Table.layer == "raw")
-            .order_by(Table.created_at, Table.table_id)
-        )
-        for name, table_id in rows.all():
-            table_ids.setdefault(name, table_id)
-    if any(p.target_kind == "column" for p in proposals):
-        for chunk in _chunks(sorted(set(table_ids.values()))):
-            rows = await session.execute(
-                sa.select(Column.table_id, Column.column_name, Column.column_id).where(Column.table_id.in_(chunk))
-            )
-            column_ids.update({(table_id, name): column_id for table_id, name, column_id in rows.all()})
+    """The metadata id each proposal is about: a column, a table (of the raw layer), or
+    (relationships, which may not be stored yet, and targets not in the store) a stable id
+    derived from the target. The tables and columns named are read at once (`storage.lookup`),
+    not one query per proposal: a gate on a 2,000-column table asks 2,000 questions."""
+    names = {p.table_name for p in proposals if p.target_kind in ("column", "table")}
+    tables = await lookup.raw_tables(session, names) if names else {}
+    columns = await lookup.raw_columns(session, names) if any(p.target_kind == "column" for p in proposals) else {}
     ids: list[uuid.UUID] = []
     for proposal in proposals:
-        table_id = table_ids.get(proposal.table_name) if proposal.target_kind in ("column", "table") else None
-        found = table_id if proposal.target_kind == "table" else None
-        if table_id is not None and proposal.target_kind == "column":
-            found = column_ids.get((table_id, proposal.column_name or ""))
+        found: uuid.UUID | None = None
+        if proposal.target_kind == "table" and proposal.table_name in tables:
+            found = tables[proposal.table_name].table_id
+        elif proposal.target_kind == "column" and (proposal.table_name, proposal.column_name) in columns:
+            found = columns[(proposal.table_name, proposal.column_name)].column_id
         ids.append(found if found is not None else uuid.uuid5(_ITEM_NAMESPACE, f"{proposal.review_type}|{proposal.target}"))
     return ids
-
-
-async def _item_id(session: AsyncSession, proposal: ReviewProposal) -> uuid.UUID:
-    """`item_ids` of one proposal."""
-    return (await item_ids(session, [proposal]))[0]
 
 
 async def store_proposals(
@@ -100,7 +75,7 @@ async def store_proposals(
     for proposal in proposals:
         targets.setdefault(proposal.review_type, set()).add(proposal.target)
     for review_type, named in sorted(targets.items()):
-        for chunk in _chunks(sorted(named)):
+        for chunk in lookup.in_chunks(sorted(named)):
             await session.execute(
                 sa.update(ReviewItem)
                 .where(

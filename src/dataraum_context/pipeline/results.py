@@ -30,8 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dataraum_context.errors import DataraumError
 from dataraum_context.pipeline.db_models import CheckpointResult, NodeResult
 from dataraum_context.storage.base import utcnow
-
-_CHUNK = 500  # hashes per IN (...) list
+from dataraum_context.storage.lookup import in_chunks
 
 
 def canonical(value: Any) -> str:
@@ -44,11 +43,6 @@ def canonical(value: Any) -> str:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 async def put_results(session: AsyncSession, checkpoint_id: uuid.UUID, values: dict[str, Any]) -> dict[str, str]:
@@ -66,7 +60,7 @@ async def put_results(session: AsyncSession, checkpoint_id: uuid.UUID, values: d
     by_hash = {hashes[label]: (values[label], len(texts[label].encode("utf-8"))) for label in values}
     wanted = sorted(by_hash)
     existing: set[str] = set()
-    for chunk in _chunks(wanted):
+    for chunk in in_chunks(wanted):
         rows = await session.execute(sa.select(NodeResult.content_hash).where(NodeResult.content_hash.in_(chunk)))
         existing.update(rows.scalars())
     new = [h for h in wanted if h not in existing]
@@ -88,7 +82,7 @@ async def get_results(session: AsyncSession, hashes: Iterable[str]) -> dict[str,
     that lost a result a checkpoint refers to cannot be resumed from that checkpoint)."""
     wanted = sorted(set(hashes))
     found: dict[str, Any] = {}
-    for chunk in _chunks(wanted):
+    for chunk in in_chunks(wanted):
         rows = await session.execute(
             sa.select(NodeResult.content_hash, NodeResult.value).where(NodeResult.content_hash.in_(chunk))
         )

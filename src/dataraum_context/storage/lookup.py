@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TypeVar
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dataraum_context.storage.core import Column, Table
+
+IN_CHUNK = 500  # values per IN (...) list
+T = TypeVar("T")
+
+
+def in_chunks(values: list[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """`values` in lists of at most `size`, for `IN (...)` lists that stay well under the
+    drivers' parameter limits."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 async def raw_tables(session: AsyncSession, table_names: set[str]) -> dict[str, Table]:
