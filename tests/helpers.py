@@ -83,20 +83,34 @@ def run_cli(
 def _run_forked(argv: list[str], cwd: Path | None, env: dict[str, str], timeout: float) -> CliResult:
     """`cli.main(argv)` in a forked child (its own process: it may end itself with `os._exit`,
     as the fault injection does); stdout/stderr through files, as a subprocess's would be."""
-    import signal
-    import tempfile
-    import time
-    import traceback
+    return ForkedCli(argv, cwd, env).wait(timeout)
 
-    from dataraum_context.cli import main  # imported before the fork: the child starts warm
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into pytest
+class ForkedCli:
+    """`cli.main(argv)` running in a forked child of this (already warm) process: a process of its
+    own, as concurrent commands need, without a new interpreter's imports. `env` is the child's
+    whole environment; stdout/stderr go through files, as a subprocess's would."""
+
+    def __init__(self, argv: list[str], cwd: Path | None, env: dict[str, str]) -> None:
+        import importlib
+        import tempfile
+        import traceback
+
+        from dataraum_context.cli import main
+
+        # Imported before the fork, so the child starts warm: the CLI, the API and what a run
+        # imports (Hamilton, pandas, SQLAlchemy's ORM, ...).
+        for module in ("dataraum_context.api", "dataraum_context.pipeline.runner"):
+            importlib.import_module(module)
+
+        self.argv = argv
+        self._out, self._err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into pytest
             code = 1
             try:
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
+                os.dup2(self._out.fileno(), 1)
+                os.dup2(self._err.fileno(), 2)
                 sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True)
                 sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
                 os.environ.clear()
@@ -112,20 +126,31 @@ def _run_forked(argv: list[str], cwd: Path | None, env: dict[str, str], timeout:
                     sys.stderr.flush()
             finally:
                 os._exit(code)
+
+    def wait(self, timeout: float) -> CliResult:
+        """Wait for the child (killed, and TimeoutExpired raised, after `timeout` seconds: only
+        against a hang); its exit code and output."""
+        import signal
+        import time
+
         deadline = time.monotonic() + timeout
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                raise subprocess.TimeoutExpired(["dataraum", *argv], timeout)
-            time.sleep(0.02)
-        out.seek(0)
-        err.seek(0)
-        return CliResult(os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace"),
-                         err.read().decode("utf-8", "replace"))
+        try:
+            while True:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() > deadline:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    raise subprocess.TimeoutExpired(["dataraum", *self.argv], timeout)
+                time.sleep(0.02)
+            self._out.seek(0)
+            self._err.seek(0)
+            return CliResult(os.waitstatus_to_exitcode(status), self._out.read().decode("utf-8", "replace"),
+                             self._err.read().decode("utf-8", "replace"))
+        finally:
+            self._out.close()
+            self._err.close()
 
 
 def _run_in_process(argv: list[str], cwd: Path | None, env: dict[str, str]) -> CliResult:

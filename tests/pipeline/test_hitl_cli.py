@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from helpers import metadata_rows, write_review_file
+from helpers import ForkedCli, metadata_rows, write_review_file
 
 USER = {"DATARAUM_USER": "tester"}
 
@@ -165,16 +165,14 @@ def test_eight_concurrent_resumers_execute_once(tmp_path: Path, dr) -> None:
     assert dr("review", "approve", "--all").returncode == 0
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATARAUM_")} | dr.env
     env["DATARAUM_LOCK_TIMEOUT_SECONDS"] = str(HANG_SECONDS)
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "dataraum_context", "resume", run_id, "--json"],
-                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(8)
-    ]
+    # Eight processes of their own, forked from this one after its imports (a fresh interpreter
+    # each cost ~2.5 s of CPU before the race): each opens its own stores and takes its own locks.
+    procs = [ForkedCli(["resume", run_id, "--json"], tmp_path, env) for _ in range(8)]
     outcomes = []
     for proc in procs:
-        out, err = proc.communicate(timeout=HANG_SECONDS)
-        assert proc.returncode == 0, err
-        outcomes.append(json.loads(out)["status"])
+        result = proc.wait(timeout=HANG_SECONDS)
+        assert result.returncode == 0, result.stderr
+        outcomes.append(json.loads(result.stdout)["status"])
     assert outcomes.count("completed") == 1, outcomes
     assert set(outcomes) <= {"completed", "claimed-elsewhere", "noop"}, outcomes
     counts = metadata_rows(

@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from helpers import DEMO_DATA, run_cli, write_review_file
+from helpers import DEMO_DATA, ForkedCli, run_cli, write_review_file
 
 PER_TABLE_STAGES = ("staging", "profiling", "type_resolution")
 
@@ -62,14 +60,11 @@ def test_unchanged_rerun_is_cheap_and_a_changed_file_reruns_only_its_table(tmp_p
 def test_two_runs_on_one_workspace_both_finish(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATARAUM_")} | {"DATARAUM_WORKSPACE": str(workspace)}
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "dataraum_context", "run", str(DEMO_DATA), "--review", "defer", "--json"],
-                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    results = [proc.communicate(timeout=3600) for proc in procs]  # only against a hang
-    assert [proc.returncode for proc in procs] == [0, 0], results
-    assert [json.loads(out)["status"] for out, _ in results] == ["completed", "completed"]
+    # Two processes of their own at once, forked from this warm one (no interpreter start each).
+    procs = [ForkedCli(["run", str(DEMO_DATA), "--review", "defer", "--json"], tmp_path, env) for _ in range(2)]
+    results = [proc.wait(timeout=3600) for proc in procs]  # only against a hang
+    assert [r.returncode for r in results] == [0, 0], results
+    assert [json.loads(r.stdout)["status"] for r in results] == ["completed", "completed"]
     history = json.loads(run_cli("status", "--json", cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace)}).stdout)
     assert [r["status"] for r in history["runs"]] == ["completed", "completed"]
     doc = json.loads(run_cli("context", cwd=tmp_path, env={"DATARAUM_WORKSPACE": str(workspace)}).stdout)
