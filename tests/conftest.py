@@ -107,10 +107,10 @@ def cli(tmp_path: Path):
     return invoke
 
 
-# Longest tests first: with `--dist worksteal` (pyproject) each worker starts on its share of the
-# tests in collection order and an idle worker takes half of a busy one's queue, so the long ones
-# start at once and the short ones fill in around them; a long test collected last would run alone
-# at the end.
+# Longest tests first: pytest-xdist hands tests to workers in collection order, so a long test
+# collected last runs alone at the end. These start first and the short ones fill in around them.
+# (Not `--dist worksteal`: a worker that steals runs a module's tests out of their order, and tests
+# that share a module fixture and decide its review items rely on that order.)
 _LONG_FIRST = ("test_fault_injection.py", "test_topology_tpch.py", "test_semantic_tpch.py", "test_hitl_cli.py",
                "test_context_provenance.py", "test_run_lifecycle.py", "test_scheduled_runs.py")
 
