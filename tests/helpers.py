@@ -56,13 +56,14 @@ def run_cli(
     with its own environment, working folder and captured stdout/stderr): the same code and
     the same exit codes, without a new interpreter's ~2 s of imports per call. A fault-injection
     variable (the process ends itself, as if killed) runs it in a forked child of this process:
-    a process of its own, with the imports already done. `process=True` runs a real subprocess:
-    for what needs one (signals, kills from outside, concurrent commands, a fresh interpreter).
+    a process of its own, with the imports already done (`ForkedCli`, which concurrent commands
+    use directly). `process=True` runs a real subprocess: for what needs one (signals, kills from
+    outside, a fresh interpreter).
     """
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DATARAUM_")}
     full_env.update(env or {})
     if not process and hasattr(os, "fork") and any(k.startswith("DATARAUM_FAULT") for k in full_env):
-        result = _run_forked(list(args), cwd, full_env, timeout)
+        result = ForkedCli(list(args), cwd, full_env).wait(timeout)
     elif process or os.environ.get("DATARAUM_TEST_SUBPROCESS") or any(k.startswith("DATARAUM_FAULT") for k in full_env):
         proc = subprocess.run(
             [sys.executable, "-m", "dataraum_context", *args],
@@ -80,15 +81,10 @@ def run_cli(
     return result
 
 
-def _run_forked(argv: list[str], cwd: Path | None, env: dict[str, str], timeout: float) -> CliResult:
-    """`cli.main(argv)` in a forked child (its own process: it may end itself with `os._exit`,
-    as the fault injection does); stdout/stderr through files, as a subprocess's would be."""
-    return ForkedCli(argv, cwd, env).wait(timeout)
-
-
 class ForkedCli:
     """`cli.main(argv)` running in a forked child of this (already warm) process: a process of its
-    own, as concurrent commands need, without a new interpreter's imports. `env` is the child's
+    own, as concurrent commands need and as the fault injection needs (the child may end itself
+    with `os._exit`), without a new interpreter's imports. `env` is the child's
     whole environment; stdout/stderr go through files, as a subprocess's would."""
 
     def __init__(self, argv: list[str], cwd: Path | None, env: dict[str, str]) -> None:
